@@ -1,0 +1,1 @@
+"""guidepress: clinical guidelines as code."""

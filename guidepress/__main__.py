@@ -1,0 +1,5 @@
+import sys
+
+from guidepress.cli import main
+
+sys.exit(main())

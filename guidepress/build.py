@@ -1,0 +1,58 @@
+"""Run Sphinx on the library and put the result in place only when the whole build succeeded."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import redirect_stdout
+from pathlib import Path
+
+from schemas import Settings
+
+
+class BuildError(Exception):
+    """Sphinx reported errors; the previous output, if any, is left as it was."""
+
+
+def sphinx_build(root: Path, settings: Settings, builder: str, outdir: Path) -> None:
+    """One Sphinx build, warnings as errors, with doctrees cached between runs."""
+    from sphinx.cmd.build import build_main
+
+    build_dir = root / settings.build_dir
+    arguments = [
+        "-b", builder,
+        "-c", str(root),
+        "-d", str(build_dir / ".doctrees"),
+        "-W", "--keep-going", "-q",
+        str(root / settings.source_dir),
+        str(outdir),
+    ]
+    with redirect_stdout(None):  # Sphinx's progress goes to stdout; its warnings go to stderr
+        status = build_main(arguments)
+    if status != 0:
+        raise BuildError(f"Sphinx {builder} build reported problems (see the messages above)")
+
+
+def build_html(root: Path, settings: Settings) -> Path:
+    build_dir = root / settings.build_dir
+    build_dir.mkdir(parents=True, exist_ok=True)
+    target = build_dir / "html"
+    staging = Path(tempfile.mkdtemp(prefix=".html-", dir=build_dir))
+    try:
+        sphinx_build(root, settings, "html", staging)
+        replace_folder(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Swap a finished folder into place; readers see the old or the new one, never a mix."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}-old-{os.getpid()}")
+        target.rename(old)
+    new.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,107 @@
+"""The `guidepress` command: the edge that prints diagnostics and chooses exit codes.
+
+Exit codes: 0 clean (warnings allowed), 1 the library has errors, 2 bad usage or settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from schemas import Settings
+from validators.config import SettingsError, load_settings
+from validators.diagnostics import Diagnostic, has_errors, to_json
+from validators.library import Layout, check_library
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="guidepress", description="Clinical guidelines as code.")
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="project folder holding pyproject.toml (default: here)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser("validate", help="check pages against the schema and rules")
+    validate.add_argument("paths", nargs="*", type=Path, help="pages or folders (default: the library's source folder)")
+    validate.add_argument("--format", choices=["text", "json", "github"], default="text")
+    validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+    build = commands.add_parser("build", help="validate, then build the library into the build folder")
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    root = args.root.resolve()
+    try:
+        settings = load_settings(root)
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+    if args.command == "validate":
+        return validate(root, settings, args.paths, args.format, args.strict)
+    return build(root, settings, args.strict)
+
+
+def _check(root: Path, settings: Settings, paths: list[Path]) -> tuple[int, list[Diagnostic]] | int:
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        for path in missing:
+            print(f"guidepress: error: no such file or folder: {path}", file=sys.stderr)
+        return EXIT_USAGE
+    layout = Layout.of(root, settings)
+    report = check_library(paths or [layout.source], layout, settings, date.today())
+    return report.pages, report.diagnostics
+
+
+def _failed(diagnostics: list[Diagnostic], strict: bool) -> bool:
+    return has_errors(diagnostics) or (strict and bool(diagnostics))
+
+
+def validate(root: Path, settings: Settings, paths: list[Path], output: str, strict: bool) -> int:
+    checked = _check(root, settings, paths)
+    if isinstance(checked, int):
+        return checked
+    pages, diagnostics = checked
+    if output == "json":
+        print(to_json(diagnostics, pages))
+    else:
+        for diagnostic in diagnostics:
+            print(diagnostic.github() if output == "github" else diagnostic.format())
+        _summary(pages, diagnostics)
+    return EXIT_ERRORS if _failed(diagnostics, strict) else EXIT_OK
+
+
+def _summary(pages: int, diagnostics: list[Diagnostic]) -> None:
+    errors = sum(d.severity == "error" for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    print(f"guidepress: {pages} page(s) checked, {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+
+
+def build(root: Path, settings: Settings, strict: bool) -> int:
+    from guidepress.build import BuildError, build_html
+
+    checked = _check(root, settings, [])
+    if isinstance(checked, int):
+        return checked
+    pages, diagnostics = checked
+    for diagnostic in diagnostics:
+        print(diagnostic.format())
+    _summary(pages, diagnostics)
+    if _failed(diagnostics, strict):
+        print("guidepress: build refused: fix the errors above first", file=sys.stderr)
+        return EXIT_ERRORS
+    try:
+        output = build_html(root, settings)
+    except BuildError as error:
+        print(f"guidepress: build failed: {error}", file=sys.stderr)
+        return EXIT_ERRORS
+    print(f"guidepress: HTML written to {output}", file=sys.stderr)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

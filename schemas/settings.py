@@ -1,0 +1,19 @@
+"""Library settings: the `[tool.guidepress]` table of the project's pyproject.toml."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source_dir: str = Field(default="docs", description="Folder holding the library's pages (the Sphinx source).")
+    guidelines_dir: str = Field(
+        default="guidelines",
+        description="Folder, inside source_dir, whose pages are guidelines and must carry full front matter.",
+    )
+    build_dir: str = Field(default="_build", description="Where `guidepress build` writes its output.")
+    review_interval_years: int = Field(
+        default=3, ge=1, le=10, description="Longest allowed gap between review_date and next_review_date, in years."
+    )

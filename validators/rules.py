@@ -1,0 +1,101 @@
+"""Page rules: plain functions of a read page and its validated model that return diagnostics."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pydantic import ValidationError
+
+from schemas import Guideline, Settings
+from validators.diagnostics import Diagnostic
+from validators.safety import unsafe_content
+from validators.schema_errors import schema_diagnostics
+from validators.source import Page
+
+CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]*)`")
+
+
+def citations(body: str) -> list[tuple[str, int]]:
+    """Each cited key with the body offset of its role, e.g. {cite}`a,b` gives a and b."""
+    found = []
+    for match in CITE.finditer(body):
+        for key in match.group(1).split(","):
+            if key.strip():
+                found.append((key.strip(), match.start()))
+    return found
+
+
+def check_guideline(page: Page, settings: Settings, today: date) -> tuple[Guideline | None, list[Diagnostic]]:
+    """Schema, review and citation rules for one guideline page."""
+    try:
+        model = Guideline.check(page.data, today=today)
+    except ValidationError as error:
+        return None, schema_diagnostics(page, error, Guideline)
+    return model, review(page, model, settings, today) + citation(page, model)
+
+
+def review(page: Page, model: Guideline, settings: Settings, today: date) -> list[Diagnostic]:
+    found = []
+    years = settings.review_interval_years
+    latest = _add_years(model.review_date, years)
+    if model.next_review_date > latest:
+        line, col = page.locate(("next_review_date",))
+        found.append(page.at(line, col, "next-review-too-far",
+                             f"next_review_date {model.next_review_date} is more than {years} years after "
+                             f"review_date {model.review_date}; set it on or before {latest}"))
+    if model.next_review_date < today:
+        line, col = page.locate(("next_review_date",))
+        found.append(page.at(line, col, "review-overdue",
+                             f"this page was due for review on {model.next_review_date}; review it, then "
+                             "update review_date and next_review_date"))
+    authors = {_person_key(person.name) for person in model.authors}
+    for index, reviewer in enumerate(model.reviewers):
+        if _person_key(reviewer.name) in authors:
+            line, col = page.locate(("reviewers", index, "name"))
+            found.append(page.at(line, col, "reviewer-is-author",
+                                 f"{reviewer.name} is an author of this page and cannot also review it; "
+                                 "ask someone who did not write it"))
+    if model.current_change is None:
+        line, col = page.locate(("change_history",))
+        found.append(page.at(line, col, "change-history-missing-version",
+                             f"change_history has no entry for version {model.version}; add one saying what changed"))
+    return found
+
+
+def citation(page: Page, model: Guideline) -> list[Diagnostic]:
+    found = []
+    known = {reference.id for reference in model.references}
+    cited = set()
+    for key, offset in citations(page.body):
+        cited.add(key)
+        if key not in known:
+            line, col = page.body_position(offset)
+            found.append(page.at(line, col, "unknown-citation",
+                                 f"{{cite}}`{key}` does not match any reference id of this page "
+                                 f"(known: {', '.join(sorted(known))}); fix the id or add the reference"))
+    for index, reference in enumerate(model.references):
+        if reference.id not in cited:
+            line, col = page.locate(("references", index, "id"))
+            found.append(page.at(line, col, "uncited-reference",
+                                 f"reference {reference.id!r} is never cited; cite it with {{cite}}`{reference.id}` "
+                                 "where the page relies on it, or remove it"))
+    return found
+
+
+def safety(page: Page, depth: int) -> list[Diagnostic]:
+    return [
+        page.at(page.body_line + line, 1, "unsafe-content", message + "; the page is refused")
+        for line, message in unsafe_content(page.body, depth)
+    ]
+
+
+def _person_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)

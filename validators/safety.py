@@ -1,0 +1,92 @@
+"""Pages are content, not code: refuse anything that could put script into the site or read
+files from outside the library.
+
+The body is tokenised with MyST's own markdown-it parser, so a code block that *shows* HTML is
+not mistaken for HTML. Most pages contain nothing suspicious and are never tokenised.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+SUSPICIOUS = re.compile(r"<[A-Za-z!?/]|\{(?!cite(?::[a-z]+)?\})[A-Za-z][\w:.-]*\}|!\[")
+# Directives that pass text straight into the output or read other files.
+FORBIDDEN_DIRECTIVES = {"raw", "include", "literalinclude", "eval-rst", "eval-md", "iframe", "script"}
+FILE_OPTIONS = re.compile(r"^\s*:(file|url|source):", re.M)
+PATH_DIRECTIVES = {"image", "figure"}
+PATH_ROLES = {"download"}
+FORBIDDEN_ROLES = {"raw", "raw-html"}
+SAFE_REMOTE = ("http://", "https://")
+
+
+@cache
+def _parser() -> Any:
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    return create_md_parser(MdParserConfig(), RendererHTML)
+
+
+def unsafe_content(body: str, depth: int) -> list[tuple[int, str]]:
+    """(body line, 0-based; message) for each unsafe construct. depth: folders below the source root."""
+    if not SUSPICIOUS.search(body):
+        return []
+    return sorted(_scan(body, 0, depth))
+
+
+def _directive(info: str) -> tuple[str, str] | None:
+    match = re.match(r"^\{([\w:.-]+)\}\s*(.*)$", info.strip())
+    if not match:
+        return None
+    return match.group(1).split(":")[-1].lower(), match.group(2).strip()
+
+
+def _scan(text: str, offset: int, depth: int) -> Iterator[tuple[int, str]]:
+    for token in _parser().parse(text):
+        line = offset + (token.map[0] if token.map else 0)
+        if token.type in ("html_block", "html_inline"):
+            yield line, "raw HTML is not allowed in a page; use MyST markup (admonitions, tables, links) instead"
+        elif token.type in ("fence", "colon_fence"):
+            directive = _directive(token.info)
+            if directive is None:
+                continue  # a code block: shown as text, never run
+            name, argument = directive
+            if name in FORBIDDEN_DIRECTIVES:
+                yield line, f"the `{{{name}}}` directive is not allowed in a page: it can insert raw output or read other files"
+                continue
+            if FILE_OPTIONS.search(token.content):
+                yield line, f"the `{{{name}}}` directive may not read a file or URL (:file:, :url:); put the content in the page"
+            if name in PATH_DIRECTIVES:
+                yield from _check_path(line, argument, depth, f"the `{{{name}}}` path")
+            yield from _scan(token.content, line + 1, depth)
+        for child in token.children or []:
+            if child.type == "html_inline":
+                yield line, "raw HTML is not allowed in a page; use MyST markup (admonitions, tables, links) instead"
+            elif child.type == "image":
+                yield from _check_path(line, str(child.attrs.get("src", "")), depth, "the image path")
+            elif child.type == "myst_role":
+                role = str(child.meta.get("name", "")).split(":")[-1].lower()
+                if role in FORBIDDEN_ROLES:
+                    yield line, f"the `{{{role}}}` role is not allowed in a page"
+                elif role in PATH_ROLES:
+                    target = re.sub(r"^.*<(.*)>\s*$", r"\1", child.content.strip())
+                    yield from _check_path(line, target, depth, "the download path")
+
+
+def _check_path(line: int, target: str, depth: int, what: str) -> Iterator[tuple[int, str]]:
+    target = target.strip()
+    if target.startswith(SAFE_REMOTE):
+        return
+    if re.match(r"^[A-Za-z][\w+.-]*:", target):
+        yield line, f"{what} {target!r} uses a scheme that is not allowed; use a file inside the library or an https:// address"
+        return
+    # Sphinx reads "/x" from the source root and "x" from the page's own folder, `depth` deep.
+    folder = "" if target.startswith("/") else "/".join(["folder"] * depth)
+    resolved = posixpath.normpath(posixpath.join("/root", folder, target.lstrip("/")))
+    if resolved != "/root" and not resolved.startswith("/root/"):
+        yield line, f"{what} {target!r} points outside the library folder; keep files the page uses inside it"

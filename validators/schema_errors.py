@@ -1,0 +1,96 @@
+"""Turn Pydantic's validation errors into located diagnostics that say how to fix the page."""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+from validators.codes import CODES
+from validators.diagnostics import Diagnostic
+from validators.source import Page
+
+
+def dotted(loc: tuple[Any, ...]) -> str:
+    """('references', 2, 'accessed') -> 'references[2].accessed'."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for arg in typing.get_args(annotation):
+        found.extend(_models_in(arg))
+    return found
+
+
+def field_at(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, FieldInfo | None]:
+    """The model owning the last named part of loc, and that field's info (None if unknown)."""
+    names = [part for part in loc if isinstance(part, str)]
+    owner: type[BaseModel] | None = model
+    for position, name in enumerate(names):
+        if owner is None or name not in owner.model_fields:
+            return owner, None
+        info = owner.model_fields[name]
+        if position == len(names) - 1:
+            return owner, info
+        nested = _models_in(info.annotation)
+        owner = nested[0] if nested else None
+    return owner, None
+
+
+def _example(info: FieldInfo | None) -> str:
+    if info is None or not info.examples:
+        return ""
+    value = info.examples[0]
+    if isinstance(value, list):
+        value = "[" + ", ".join(str(v) for v in value) + "]"
+    return f" (e.g. {value})"
+
+
+def _hint(info: FieldInfo | None) -> str:
+    if info is None or not info.description:
+        return ""
+    return info.description[0].lower() + info.description[1:].rstrip(".")
+
+
+def schema_diagnostics(page: Page, error: ValidationError, model: type[BaseModel]) -> list[Diagnostic]:
+    diagnostics = []
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"])
+        context = item.get("ctx") or {}
+        kind = item["type"]
+        where = tuple(loc) + tuple(context.get("at", ()))
+        owner, info = field_at(model, loc)
+        name = dotted(loc)
+        if kind in CODES:
+            code, message = kind, f"{name}: {item['msg']}" if name else item["msg"]
+        elif kind == "missing":
+            field = loc[-1]
+            code = "missing-field"
+            message = f"`{field}` is required" + (f" in {dotted(loc[:-1])}" if len(loc) > 1 else "")
+            message += f": {_hint(info)}{_example(info)}"
+        elif kind == "extra_forbidden":
+            code = "unknown-field"
+            known = list(owner.model_fields) if owner else []
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+            message = f"unknown field `{name}`"
+            message += f"; did you mean `{close[0]}`?" if close else f"; the fields here are: {', '.join(known)}"
+        else:
+            code = "invalid-value"
+            got = item.get("input")
+            shown = f" (got {got!r})" if isinstance(got, str | int | float | bool) or got is None else ""
+            reason = item["msg"][0].lower() + item["msg"][1:]
+            message = f"{name}: {reason}{shown}"
+            if info is not None and info.description:
+                message += f"; expected: {_hint(info)}{_example(info)}"
+        line, col = page.locate(where)
+        diagnostics.append(page.at(line, col, code, message))
+    return diagnostics
