@@ -1,0 +1,145 @@
+"""Build the docutils nodes a guideline page shows: document control, citations, references,
+change history. Plain docutils nodes, so every Sphinx writer can render them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from docutils import nodes
+
+from schemas import Guideline, Person
+from validators.vancouver import format_reference
+
+STATUS_LABELS = {"draft": "Draft", "in-review": "In review", "approved": "Approved", "retired": "Retired"}
+TYPE_LABELS = {"guideline": "Guideline (for clinicians)", "patient-info": "Patient information"}
+
+
+class citation_ref(nodes.Inline, nodes.Element):  # noqa: N801 (docutils names nodes in lower case)
+    """A {cite}`a,b` role, replaced by numbered links once the page's references are known."""
+
+
+def reference_anchor(ref_id: str) -> str:
+    return nodes.make_id(f"ref-{ref_id}")
+
+
+def _person(person: Person) -> str:
+    extras = ", ".join(filter(None, [person.qualifications, person.role, person.organisation]))
+    return f"{person.name} ({extras})" if extras else person.name
+
+
+def _paragraph(text: str, url: str | None = None) -> nodes.paragraph:
+    if url:
+        return nodes.paragraph("", "", nodes.reference(text, text, refuri=url))
+    return nodes.paragraph(text, text)
+
+
+def _lines(items: Iterable[str]) -> list[nodes.Node]:
+    return [_paragraph(item) for item in items]
+
+
+def _table(rows: list[tuple[str, list[nodes.Node]]], classes: list[str], header: tuple[str, ...] = ()) -> nodes.table:
+    columns = 2 if not header else len(header)
+    group = nodes.tgroup(cols=columns)
+    for width in ([25, 75] if not header else [100 // columns] * columns):
+        group += nodes.colspec(colwidth=width, stub=0 if header else None)
+    if header:
+        group += nodes.thead("", nodes.row("", *[nodes.entry("", _paragraph(h)) for h in header]))
+    body = nodes.tbody()
+    for label, value in rows:
+        body += nodes.row("", nodes.entry("", _paragraph(label)), nodes.entry("", *value))
+    group += body
+    if not header:
+        group[0]["stub"] = 1  # the labels column is a header column (rendered as <th>)
+    return nodes.table("", group, classes=classes)
+
+
+def document_control(model: Guideline, pdf_href: str | None = None) -> nodes.container:
+    status = STATUS_LABELS[model.status]
+    rows: list[tuple[str, list[nodes.Node]]] = [
+        ("Version", _lines([model.version])),
+        ("Status", _lines([status])),
+        ("Type", _lines([TYPE_LABELS[model.type]])),
+        ("Audience", _lines(model.audience)),
+        ("Authors", _lines(_person(p) for p in model.authors)),
+        ("Reviewers", _lines(_person(p) for p in model.reviewers)),
+        ("Last reviewed", _lines([model.review_date.isoformat()])),
+        ("Next review due", _lines([model.next_review_date.isoformat()])),
+        ("Conflicts of interest", _lines([model.conflicts_of_interest])),
+        ("Funding", _lines([model.funding])),
+        ("Feedback", [_contact(model.feedback_contact)]),
+        ("Page id", _lines([model.id])),
+    ]
+    if pdf_href:
+        rows.append(("PDF", [_paragraph(f"Download {model.id}-v{model.version}.pdf", pdf_href)]))
+    box = nodes.container(classes=["guidepress-document-control"], ids=["document-control"])
+    box += nodes.rubric("Document control", "Document control")
+    box += nodes.paragraph(model.summary, model.summary, classes=["guidepress-summary"])
+    box += _table(rows, ["guidepress-document-control-table"])
+    if model.status != "approved":
+        warning = nodes.warning()
+        text = (f"This page is {status.lower()}: it is not approved for use. Check the library's "
+                "current approved version before relying on it.")
+        warning += nodes.paragraph(text, text)
+        box += warning
+    return box
+
+
+def _contact(contact: str) -> nodes.paragraph:
+    return _paragraph(contact, contact if contact.startswith("http") else f"mailto:{contact}")
+
+
+def citation_order(model: Guideline, cited: Iterable[str]) -> list[str]:
+    """Reference ids numbered by first citation, then references never cited, in page order."""
+    known = [reference.id for reference in model.references]
+    order: list[str] = []
+    for key in cited:
+        if key in known and key not in order:
+            order.append(key)
+    return order + [key for key in known if key not in order]
+
+
+def citation_links(keys: list[str], numbers: dict[str, int]) -> list[nodes.Node]:
+    result: list[nodes.Node] = [nodes.Text("[")]
+    for position, key in enumerate(keys):
+        if position:
+            result.append(nodes.Text(","))
+        number = numbers.get(key)
+        if number is None:
+            result.append(nodes.Text("?"))
+        else:
+            result.append(nodes.reference(str(number), str(number), refid=reference_anchor(key),
+                                          classes=["guidepress-citation"], reftitle=f"Reference {number}"))
+    result.append(nodes.Text("]"))
+    return result
+
+
+def reference_section(model: Guideline, order: list[str], document: nodes.document) -> nodes.section:
+    section = nodes.section(ids=["references"], names=["references"])
+    section += nodes.title("References", "References")
+    listing = nodes.enumerated_list(enumtype="arabic", prefix="", suffix=".", classes=["guidepress-references"])
+    by_id = {reference.id: reference for reference in model.references}
+    for ref_id in order:
+        item = nodes.list_item(ids=[reference_anchor(ref_id)])
+        paragraph = nodes.paragraph()
+        for segment in format_reference(by_id[ref_id]):
+            if segment.url:
+                paragraph += nodes.reference(segment.text, segment.text, refuri=segment.url)
+            else:
+                paragraph += nodes.Text(segment.text)
+        item += paragraph
+        listing += item
+    section += listing
+    document.note_implicit_target(section)
+    return section
+
+
+def change_history_section(model: Guideline) -> nodes.section:
+    section = nodes.section(ids=["change-history"], names=["change history"])
+    section += nodes.title("Change history", "Change history")
+    current = model.current_change
+    if current is not None:
+        section += nodes.paragraph("", "", nodes.strong(f"Changes in version {model.version}: ", f"Changes in version {model.version}: "),
+                                   nodes.Text(current.summary))
+    rows = [(entry.version, _lines([entry.date.isoformat(), entry.summary])) for entry in model.change_history]
+    section += _table(rows, ["guidepress-change-history"])
+    return section

@@ -1,0 +1,158 @@
+"""The Sphinx extension: a thin adapter that runs guidepress's rules during a build.
+
+Problems become warnings with a location, type "guidepress" and the diagnostic code as subtype,
+so `-W` fails the build and `suppress_warnings = ["guidepress.review-overdue"]` works.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.domains import Domain
+from sphinx.environment import BuildEnvironment
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+from sphinx.util.typing import ExtensionMetadata
+
+from schemas import Guideline, Settings
+from validators import reference_docs, render
+from validators.config import SettingsError, load_settings
+from validators.diagnostics import Diagnostic
+from validators.rules import check_guideline, safety
+from validators.source import parse_page
+
+logger = logging.getLogger(__name__)
+
+REFUSED_BODY = """
+```{error}
+This page was refused because it contains content that pages may not hold (raw HTML, script, or
+files from outside the library). The build log names the line.
+```
+"""
+
+
+class GuidelineDomain(Domain):
+    """Per-page guideline models, kept so they survive parallel reads and incremental builds."""
+
+    name = "guidepress"
+    label = "guidepress"
+    initial_data: dict[str, Any] = {"pages": {}}  # noqa: RUF012 (Sphinx's API)
+
+    @property
+    def pages(self) -> dict[str, Guideline]:
+        return self.data["pages"]  # type: ignore[no-any-return]
+
+    def clear_doc(self, docname: str) -> None:
+        self.pages.pop(docname, None)
+
+    def merge_domaindata(self, docnames: Any, otherdata: dict[str, Any]) -> None:
+        for docname in docnames:
+            if docname in otherdata["pages"]:
+                self.pages[docname] = otherdata["pages"][docname]
+
+
+def _settings(app: Sphinx) -> Settings:
+    return app.config.guidepress_settings  # type: ignore[no-any-return]
+
+
+def _is_guideline(app: Sphinx, docname: str) -> bool:
+    return docname.startswith(_settings(app).guidelines_dir.strip("/") + "/")
+
+
+def _report(app: Sphinx, docname: str, diagnostics: list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        logger.warning(f"{diagnostic.severity}: {diagnostic.message} (column {diagnostic.col})",
+                       location=(docname, diagnostic.line), type="guidepress", subtype=diagnostic.code)
+
+
+def on_config_inited(app: Sphinx, config: Any) -> None:
+    if config.guidepress_settings is not None:  # handed down by the caller (conf.py or tests)
+        return
+    try:
+        config.guidepress_settings = load_settings(Path(app.confdir))
+    except SettingsError as error:
+        raise ExtensionError(str(error)) from None
+
+
+def on_builder_inited(app: Sphinx) -> None:
+    # Defence in depth behind the safety rule: docutils itself refuses raw output and file reads.
+    app.env.settings["raw_enabled"] = False
+    app.env.settings["file_insertion_enabled"] = False
+
+
+def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    domain: GuidelineDomain = app.env.domains["guidepress"]  # type: ignore[assignment]
+    is_guideline = _is_guideline(app, docname)
+    path = str(app.env.doc2path(docname))
+    page, diagnostics = parse_page(source[0], path, needs_front_matter=is_guideline)
+    if page is not None:
+        unsafe = safety(page, depth=docname.count("/"))
+        diagnostics += unsafe
+        if is_guideline:
+            model, found = check_guideline(page, _settings(app), date.today())
+            diagnostics += found
+            if model is not None:
+                domain.pages[docname] = model
+        if unsafe:
+            head = page.text[: len(page.text) - len(page.body)]
+            source[0] = head + REFUSED_BODY
+    _report(app, docname, diagnostics)
+
+
+def cite_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
+              options: Any = None, content: Any = None) -> tuple[list[nodes.Node], list[Any]]:
+    keys = [key.strip() for key in text.split(",") if key.strip()]
+    return [render.citation_ref(rawtext, keys=keys)], []
+
+
+def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
+    for raw in list(doctree.findall(nodes.raw)):  # never publish raw output, whatever produced it
+        raw.parent.remove(raw)
+    docname = app.env.docname
+    model = app.env.domains["guidepress"].pages.get(docname)  # type: ignore[attr-defined]
+    citations = list(doctree.findall(render.citation_ref))
+    if model is None:
+        for citation in citations:
+            citation.replace_self(nodes.Text("[?]"))
+        return
+    order = render.citation_order(model, (key for c in citations for key in c["keys"]))
+    numbers = {ref_id: number for number, ref_id in enumerate(order, 1)}
+    for citation in citations:
+        citation.replace_self(render.citation_links(citation["keys"], numbers))
+    section = doctree.next_node(nodes.section)
+    if section is None:
+        return
+    section.insert(1, render.document_control(model))
+    section += render.reference_section(model, order, doctree)
+    section += render.change_history_section(model)
+
+
+def on_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
+    seen: dict[str, str] = {}
+    for docname, model in sorted(env.domains["guidepress"].pages.items()):  # type: ignore[attr-defined]
+        if model.id in seen:
+            logger.warning(f"error: id {model.id!r} is already used by {env.doc2path(seen[model.id])}; "
+                           "give this page its own id", location=(docname, 1), type="guidepress",
+                           subtype="duplicate-page-id")
+        else:
+            seen[model.id] = docname
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.setup_extension("myst_parser")
+    app.add_config_value("guidepress_settings", None, "env", types=frozenset({Settings, type(None)}))
+    app.add_domain(GuidelineDomain)
+    app.add_role("cite", cite_role, override=True)
+    app.add_node(render.citation_ref)
+    app.add_directive("guidepress-fields", reference_docs.FieldsDirective)
+    app.add_directive("guidepress-codes", reference_docs.CodesDirective)
+    app.connect("config-inited", on_config_inited)
+    app.connect("builder-inited", on_builder_inited)
+    app.connect("source-read", on_source_read)
+    app.connect("doctree-read", on_doctree_read)
+    app.connect("env-check-consistency", on_check_consistency)
+    return {"version": "0.1", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
