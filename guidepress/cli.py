@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="*", type=Path, help="pages or folders (default: the library's source folder)")
     validate.add_argument("--format", choices=["text", "json", "github"], default="text")
     validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    validate.add_argument("--today", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                          help="check as if today were this date (e.g. to see what falls overdue next month)")
 
     build = commands.add_parser("build", help="validate, then build the library into the build folder")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -42,18 +44,18 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return EXIT_USAGE
     if args.command == "validate":
-        return validate(root, settings, args.paths, args.format, args.strict)
+        return validate(root, settings, args.paths, args.format, args.strict, args.today or date.today())
     return build(root, settings, args.strict)
 
 
-def _check(root: Path, settings: Settings, paths: list[Path]) -> tuple[int, list[Diagnostic]] | int:
+def _check(root: Path, settings: Settings, paths: list[Path], today: date) -> tuple[int, list[Diagnostic]] | int:
     missing = [path for path in paths if not path.exists()]
     if missing:
         for path in missing:
             print(f"guidepress: error: no such file or folder: {path}", file=sys.stderr)
         return EXIT_USAGE
     layout = Layout.of(root, settings)
-    report = check_library(paths or [layout.source], layout, settings, date.today())
+    report = check_library(paths or [layout.source], layout, settings, today)
     return report.pages, report.diagnostics
 
 
@@ -61,8 +63,8 @@ def _failed(diagnostics: list[Diagnostic], strict: bool) -> bool:
     return has_errors(diagnostics) or (strict and bool(diagnostics))
 
 
-def validate(root: Path, settings: Settings, paths: list[Path], output: str, strict: bool) -> int:
-    checked = _check(root, settings, paths)
+def validate(root: Path, settings: Settings, paths: list[Path], output: str, strict: bool, today: date) -> int:
+    checked = _check(root, settings, paths, today)
     if isinstance(checked, int):
         return checked
     pages, diagnostics = checked
@@ -84,7 +86,7 @@ def _summary(pages: int, diagnostics: list[Diagnostic]) -> None:
 def build(root: Path, settings: Settings, strict: bool) -> int:
     from guidepress.build import BuildError, build_html
 
-    checked = _check(root, settings, [])
+    checked = _check(root, settings, [], date.today())
     if isinstance(checked, int):
         return checked
     pages, diagnostics = checked

@@ -49,7 +49,7 @@ def _iso_date(value: Any) -> date:
 def _bad_date(value: Any) -> date:
     raise PydanticCustomError(
         "invalid-date",
-        "{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-23",
+        "'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-23",
         {"value": value},
     )
 
@@ -76,7 +76,7 @@ def _version(value: Any) -> str:
     if not isinstance(value, str) or not VERSION_PATTERN.match(value):
         raise PydanticCustomError(
             "invalid-version",
-            "{value!r} is not a version; write MAJOR.MINOR in quotes, e.g. \"1.0\" or \"2.10\"",
+            "'{value}' is not a version; write MAJOR.MINOR in quotes, e.g. \"1.0\" or \"2.10\"",
             {"value": value},
         )
     return value
@@ -92,7 +92,7 @@ def _text(value: Any) -> Any:
 def _pattern(code: str, pattern: re.Pattern[str], hint: str) -> Any:
     def check(value: str) -> str:
         if not pattern.match(value):
-            raise PydanticCustomError(code, "{value!r} is not valid: " + hint, {"value": value})
+            raise PydanticCustomError(code, "'{value}' is not valid: " + hint, {"value": value})
         return value
 
     return check
@@ -104,7 +104,7 @@ def _doi(value: str) -> str:
         if lowered.startswith(prefix):
             raise PydanticCustomError(
                 "invalid-doi",
-                "give the bare DOI without {prefix!r}, e.g. doi: \"{bare}\"",
+                "give the bare DOI without '{prefix}', e.g. doi: \"{bare}\"",
                 {"prefix": value[: len(prefix)], "bare": value[len(prefix) :]},
             )
     return _pattern("invalid-doi", DOI_PATTERN, "a DOI starts with 10. and a registrant code, "
@@ -123,7 +123,7 @@ def _isbn(value: str) -> str:
     if not valid:
         raise PydanticCustomError(
             "invalid-isbn",
-            "{value!r} is not a valid ISBN-10 or ISBN-13 (check digit does not match); "
+            "'{value}' is not a valid ISBN-10 or ISBN-13 (check digit does not match); "
             "copy it again from the book",
             {"value": value},
         )
@@ -131,6 +131,12 @@ def _isbn(value: str) -> str:
 
 
 StrictText = Annotated[str, BeforeValidator(_text), StringConstraints(min_length=1)]
+# Volume, issue and pages are often plain numbers in YAML; they are still text (e.g. "7", "e5606").
+NumberText = Annotated[
+    str,
+    BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else _text(v)),
+    StringConstraints(min_length=1),
+]
 Slug = Annotated[str, BeforeValidator(_text), StringConstraints(pattern=SLUG_PATTERN)]
 RefId = Annotated[str, BeforeValidator(_text), StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 Version = Annotated[str, BeforeValidator(_version)]

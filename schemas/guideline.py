@@ -22,6 +22,7 @@ from schemas.fields import (
     Doi,
     IsoDate,
     Isbn,
+    NumberText,
     PastDate,
     Pmcid,
     Pmid,
@@ -72,9 +73,9 @@ class Reference(_Strict):
     )
     year: int | None = Field(default=None, ge=1500, le=2100, description="Year of publication.", examples=[2020])
     journal: StrictText | None = Field(default=None, description="Journal (abbreviated NLM title where there is one).", examples=["Eur J Case Rep Intern Med"])
-    volume: StrictText | None = Field(default=None, description="Journal volume.", examples=["7"])
-    issue: StrictText | None = Field(default=None, description="Journal issue.", examples=["5"])
-    pages: StrictText | None = Field(default=None, description="Pages or article number.", examples=["001530"])
+    volume: NumberText | None = Field(default=None, description="Journal volume.", examples=["7"])
+    issue: NumberText | None = Field(default=None, description="Journal issue.", examples=["5"])
+    pages: NumberText | None = Field(default=None, description="Pages or article number.", examples=["001530"])
     publisher: StrictText | None = Field(default=None, description="Publisher or organisation that issued the work.", examples=["Macmillan Cancer Support"])
     doi: Doi | None = Field(default=None, description="Digital Object Identifier, bare (no https://doi.org/).", examples=["10.12890/2020_001530"])
     pmid: Pmid | None = Field(default=None, description="PubMed id (digits).", examples=["32399442"])
@@ -102,7 +103,7 @@ class Reference(_Strict):
         if not (has_identifier or has_detail):
             raise PydanticCustomError(
                 "reference-incomplete",
-                "reference {ref_id!r} cannot be found from what is given: add an identifier "
+                "reference '{ref_id}' cannot be found from what is given: add an identifier "
                 "(doi, pmid, pmcid, isbn or url) or the journal or publisher together with "
                 "the authors or year",
                 {"ref_id": self.id, "at": ("id",)},
@@ -163,7 +164,7 @@ class Guideline(_Strict):
             if reference.id in seen:
                 raise PydanticCustomError(
                     "duplicate-reference-id",
-                    "reference id {ref_id!r} is used twice in this page; give each reference its own id",
+                    "reference id '{ref_id}' is used twice in this page; give each reference its own id",
                     {"ref_id": reference.id, "at": (index, "id")},
                 )
             seen.add(reference.id)

@@ -36,7 +36,7 @@ def unsafe_content(body: str, depth: int) -> list[tuple[int, str]]:
     """(body line, 0-based; message) for each unsafe construct. depth: folders below the source root."""
     if not SUSPICIOUS.search(body):
         return []
-    return sorted(_scan(body, 0, depth))
+    return sorted(set(_scan(body, 0, depth)))  # one report per line and problem
 
 
 def _directive(info: str) -> tuple[str, str] | None:

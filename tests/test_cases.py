@@ -1,0 +1,90 @@
+"""Runs every bad-input case in tests/cases/*.yaml through `guidepress validate --format json`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from schemas import ChangeEntry, Guideline, Person, Reference, Reviewer
+from tests.conftest import CASES, TODAY, make_project, valid_page
+from validators.codes import CODES
+
+from guidepress.cli import main
+
+AREAS = ["source", "schema", "references", "review", "citations", "safety"]
+TESTED_ELSEWHERE = {"duplicate-page-id": "test_library.py"}
+
+
+def load_cases() -> list[tuple[str, dict[str, Any]]]:
+    cases = []
+    for area in AREAS:
+        for case in yaml.safe_load((CASES / f"{area}.yaml").read_text(encoding="utf-8")):
+            cases.append((area, case))
+    return cases
+
+
+ALL_CASES = load_cases()
+
+
+def write_case(root: Path, case: dict[str, Any]) -> Path:
+    if "text" in case:
+        text = case["text"]
+    else:
+        text = valid_page()
+        for old, new in case.get("replace", {}).items():
+            assert old in text, f"case {case['name']!r}: {old!r} is not in valid_page.md"
+            text = text.replace(old, new, 1)
+    if case.get("crlf"):
+        text = text.replace("\n", "\r\n")
+    if case.get("bom"):
+        text = "\ufeff" + text
+    make_project(root, {})
+    page = root / "docs" / "guidelines" / "test-page.md"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_bytes(text.encode(case.get("encoding", "utf-8")))
+    return page
+
+
+def validate_json(root: Path, capsys: pytest.CaptureFixture[str], *paths: str) -> tuple[int, dict[str, Any]]:
+    status = main(["--root", str(root), "validate", "--today", TODAY.isoformat(), "--format", "json", *paths])
+    return status, json.loads(capsys.readouterr().out)
+
+
+def test_valid_page_is_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_case(tmp_path, {"name": "valid"})
+    status, report = validate_json(tmp_path, capsys)
+    assert report["diagnostics"] == []
+    assert (status, report["pages"]) == (0, 2)
+
+
+@pytest.mark.parametrize(("area", "case"), ALL_CASES, ids=[f"{a}: {c['name']}" for a, c in ALL_CASES])
+def test_case(area: str, case: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+              monkeypatch: pytest.MonkeyPatch) -> None:
+    page = write_case(tmp_path, case)
+    monkeypatch.chdir(tmp_path)
+    status, report = validate_json(tmp_path, capsys)
+    found = report["diagnostics"]
+    assert [(d["code"], d["line"]) for d in found] == [(e["code"], e["line"]) for e in case["expect"]], found
+    for diagnostic, expected in zip(found, case["expect"], strict=True):
+        assert expected["says"] in diagnostic["message"], diagnostic
+        assert diagnostic["path"] == str(page.relative_to(tmp_path))
+        assert diagnostic["severity"] == CODES[diagnostic["code"]].severity
+    errors = any(d["severity"] == "error" for d in found)
+    assert status == (1 if errors else 0)
+
+
+def test_every_schema_field_has_a_bad_input_case() -> None:
+    covered = {name for _, case in ALL_CASES for name in case.get("covers", [])}
+    models = [Guideline, Person, Reviewer, Reference, ChangeEntry]
+    fields = {f"{m.__name__}.{f}" for m in models for f in m.model_fields if m is not Reviewer}
+    fields |= {m.__name__ for m in models}
+    assert sorted(fields - covered) == []
+
+
+def test_every_code_has_a_case() -> None:
+    expected = {e["code"] for _, case in ALL_CASES for e in case["expect"]}
+    assert sorted(set(CODES) - expected - set(TESTED_ELSEWHERE)) == []
