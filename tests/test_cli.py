@@ -1,0 +1,117 @@
+"""The `guidepress` command as users run it: exit codes, output formats, bad usage."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO, TODAY, make_project, run_cli, valid_page
+
+
+def test_sample_library_validates_clean() -> None:
+    result = run_cli("validate", cwd=REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+    assert "13 page(s) checked, 0 error(s), 0 warning(s)" in result.stderr
+
+
+def test_text_format_is_path_line_col_severity_code(tmp_path: Path) -> None:
+    make_project(tmp_path, {"guidelines/p.md": valid_page().replace('version: "1.0"', "version: 2.10")})
+    result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith(
+        'docs/guidelines/p.md:5:1: error: [version-not-string] version: version must be quoted, e.g. version: "2.1"'
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_github_annotations(tmp_path: Path) -> None:
+    make_project(tmp_path, {"guidelines/p.md": valid_page().replace("status: draft", "status: nope")})
+    result = run_cli("validate", "--format", "github", "--today", TODAY.isoformat(), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("::error file=docs/guidelines/p.md,line=6,col=1,title=invalid-value::")
+
+
+def test_json_reports_counts(tmp_path: Path) -> None:
+    overdue = valid_page().replace("next_review_date: 2027-01-10", "next_review_date: 2026-05-01")
+    make_project(tmp_path, {"guidelines/p.md": overdue})
+    result = run_cli("validate", "--format", "json", "--today", TODAY.isoformat(), cwd=tmp_path)
+    report = json.loads(result.stdout)
+    assert (report["errors"], report["warnings"]) == (0, 1)
+    assert result.returncode == 0  # a warning alone does not fail ...
+    strict = run_cli("validate", "--strict", "--today", TODAY.isoformat(), cwd=tmp_path)
+    assert strict.returncode == 1  # ... unless asked to
+
+
+def test_reports_all_pages_not_just_the_first(tmp_path: Path) -> None:
+    bad = valid_page().replace("status: draft", "status: nope")
+    make_project(tmp_path, {"guidelines/a.md": bad, "guidelines/b.md": bad.replace("id: test-page", "id: other")})
+    result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["docs/guidelines/a.md", "docs/guidelines/b.md"]
+
+
+def test_paths_may_be_files_or_folders(tmp_path: Path) -> None:
+    make_project(tmp_path, {"guidelines/a.md": valid_page(), "guidelines/b.md": "no front matter"})
+    one = run_cli("validate", "docs/guidelines/a.md", "--today", TODAY.isoformat(), cwd=tmp_path)
+    assert one.returncode == 0
+    folder = run_cli("validate", "docs/guidelines", "--today", TODAY.isoformat(), cwd=tmp_path)
+    assert folder.returncode == 1
+    assert "docs/guidelines/b.md:1:1: error: [no-front-matter]" in folder.stdout
+
+
+def test_pages_outside_guidelines_need_no_front_matter(tmp_path: Path) -> None:
+    make_project(tmp_path, {"about.md": "# About\n\nPlain page.\n"})
+    assert run_cli("validate", cwd=tmp_path).returncode == 0
+
+
+def test_missing_path_is_bad_usage(tmp_path: Path) -> None:
+    make_project(tmp_path, {})
+    result = run_cli("validate", "nowhere.md", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no such file or folder: nowhere.md" in result.stderr
+
+
+def test_unknown_option_is_bad_usage(tmp_path: Path) -> None:
+    assert run_cli("validate", "--format", "xml", cwd=tmp_path).returncode == 2
+    assert run_cli("frobnicate", cwd=tmp_path).returncode == 2
+
+
+def test_bad_settings_are_reported_with_their_line(tmp_path: Path) -> None:
+    make_project(tmp_path, {}, settings='source_dir = "docs"\nreview_interval_yeers = 3')
+    result = run_cli("validate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "pyproject.toml:3:1: error: [tool.guidepress] review_interval_yeers: Extra inputs are not permitted" in result.stderr
+
+
+def test_review_interval_is_configurable(tmp_path: Path) -> None:
+    make_project(tmp_path, {"guidelines/p.md": valid_page()}, settings="review_interval_years = 1")
+    page = tmp_path / "docs/guidelines/p.md"
+    page.write_text(valid_page().replace("next_review_date: 2027-01-10", "next_review_date: 2027-06-01"))
+    result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
+    assert "[next-review-too-far] next_review_date 2027-06-01 is more than 1 years" in result.stdout
+
+
+def test_guidelines_folder_is_configurable(tmp_path: Path) -> None:
+    make_project(tmp_path, {"pages/p.md": "no front matter", "guidelines/q.md": "not a guideline here"},
+                 settings='guidelines_dir = "pages"')
+    result = run_cli("validate", cwd=tmp_path)
+    assert "docs/pages/p.md:1:1: error: [no-front-matter]" in result.stdout
+    assert "q.md" not in result.stdout
+
+
+def test_build_refuses_an_invalid_library_and_writes_nothing(tmp_path: Path) -> None:
+    make_project(tmp_path, {"guidelines/p.md": valid_page().replace("funding: No external funding.\n", "")})
+    result = run_cli("build", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "build refused" in result.stderr
+    assert not (tmp_path / "_build" / "html").exists()
+
+
+def test_schemas_import_without_sphinx() -> None:
+    code = "import sys; sys.modules['sphinx'] = None; sys.modules['docutils'] = None; import schemas; print('ok')"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, check=False)
+    assert result.stdout.strip() == "ok", result.stderr

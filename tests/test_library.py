@@ -1,0 +1,28 @@
+"""Library rules: checks across pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import TODAY, make_project, run_cli, valid_page
+
+
+def test_duplicate_page_id(tmp_path: Path) -> None:
+    make_project(tmp_path, {"guidelines/a.md": valid_page(), "guidelines/b.md": valid_page()})
+    result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "docs/guidelines/b.md:2:1: error: [duplicate-page-id] id 'test-page' is already used by "
+        "docs/guidelines/a.md; give this page its own id"
+    ]
+
+
+def test_image_path_is_judged_from_the_page_folder(tmp_path: Path) -> None:
+    body = "\n![diagram](../_static/d.png)\n"
+    make_project(tmp_path, {"guidelines/a.md": valid_page() + body, "top.md": "# Top\n" + body})
+    result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
+    # From guidelines/ the path stays inside docs/; from the top-level page it escapes.
+    assert result.stdout.splitlines() == [
+        "docs/top.md:3:1: error: [unsafe-content] the image path '../_static/d.png' points outside "
+        "the library folder; keep files the page uses inside it; the page is refused"
+    ]
