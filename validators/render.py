@@ -73,14 +73,14 @@ def document_control(model: Guideline, pdf_href: str | None = None) -> nodes.con
         rows.append(("PDF", [_paragraph(f"Download {model.id}-v{model.version}.pdf", pdf_href)]))
     box = nodes.container(classes=["guidepress-document-control"], ids=["document-control"])
     box += nodes.rubric("Document control", "Document control")
-    box += nodes.paragraph(model.summary, model.summary, classes=["guidepress-summary"])
-    box += _table(rows, ["guidepress-document-control-table"])
     if model.status != "approved":
         warning = nodes.warning()
         text = (f"This page is {status.lower()}: it is not approved for use. Check the library's "
                 "current approved version before relying on it.")
         warning += nodes.paragraph(text, text)
         box += warning
+    box += nodes.paragraph(model.summary, model.summary, classes=["guidepress-summary"])
+    box += _table(rows, ["guidepress-document-control-table"])
     return box
 
 

@@ -1,0 +1,82 @@
+"""The sample library, built once for the session by the real `guidepress build`."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from schemas import Guideline
+from tests.conftest import REPO
+from validators.source import read_page
+from validators.vancouver import nlm_date
+
+GUIDELINES = sorted((REPO / "docs" / "guidelines").glob("*.md"))
+
+
+def model_of(path: Path) -> Guideline:
+    page, problems = read_page(path, str(path), needs_front_matter=True)
+    assert page is not None, problems
+    return Guideline.check(page.data)
+
+
+def text_of(page_html: str) -> str:
+    article = page_html[page_html.index("<article") : page_html.index("</article>")]
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", article)))
+
+
+def test_library_has_at_least_six_guidelines_of_both_types() -> None:
+    models = [model_of(path) for path in GUIDELINES]
+    assert len([m for m in models if m.type == "guideline"]) >= 6
+    assert any(m.type == "patient-info" for m in models)
+
+
+@pytest.mark.parametrize("path", GUIDELINES, ids=[p.stem for p in GUIDELINES])
+def test_page_shows_its_document_control(sample_build: Path, path: Path) -> None:
+    model = model_of(path)
+    page_html = (sample_build / "html" / "guidelines" / f"{path.stem}.html").read_text(encoding="utf-8")
+    text = text_of(page_html)
+    control = text[text.index("Document control") : text.index("Page id")]
+    assert f"Version {model.version}" in control
+    assert f"Last reviewed {model.review_date.isoformat()}" in control
+    assert f"Next review due {model.next_review_date.isoformat()}" in control
+    for person in [*model.authors, *model.reviewers]:
+        assert person.name in control and person.role in control
+    assert model.conflicts_of_interest in control and model.funding in control
+    references = text[text.index("References ¶") : text.index("Change history ¶")]
+    for reference in model.references:
+        assert reference.title in references
+        if reference.accessed:
+            assert f"[accessed {nlm_date(reference.accessed)}]" in references
+        if reference.doi:
+            assert f'href="https://doi.org/{reference.doi}"' in page_html
+        assert f'id="ref-{reference.id}"' in page_html
+    assert f"Changes in version {model.version}:" in text
+    assert "not clinically reviewed" in text or "has not been clinically reviewed" in text
+    not_approved = "it is not approved for use" in control
+    assert not_approved == (model.status != "approved")
+
+
+def test_every_citation_links_to_its_reference(sample_build: Path) -> None:
+    for path in GUIDELINES:
+        page_html = (sample_build / "html" / "guidelines" / f"{path.stem}.html").read_text(encoding="utf-8")
+        targets = set(re.findall(r'class="guidepress-citation[^"]*" href="#([^"]+)"', page_html))
+        assert targets, path.name
+        assert all(f'id="{target}"' in page_html for target in targets)
+        assert "[?]" not in page_html
+
+
+def test_reference_docs_are_generated_from_the_models(sample_build: Path) -> None:
+    fields_html = (sample_build / "html" / "reference" / "fields.html").read_text(encoding="utf-8")
+    for name in Guideline.model_fields:
+        assert f'<span class="pre">{name}</span>' in fields_html
+    codes_html = (sample_build / "html" / "reference" / "diagnostics.html").read_text(encoding="utf-8")
+    assert "url-needs-accessed" in codes_html and "unsafe-content" in codes_html
+
+
+def test_build_output_is_never_in_the_checkout(sample_build: Path) -> None:
+    assert not sample_build.is_relative_to(REPO)
+    assert (sample_build / "html" / "index.html").is_file()
+    assert not list(sample_build.glob(".html-*"))  # no staging folder left behind
