@@ -26,3 +26,19 @@ def test_image_path_is_judged_from_the_page_folder(tmp_path: Path) -> None:
         "docs/top.md:3:1: error: [unsafe-content] the image path '../_static/d.png' points outside "
         "the library folder; keep files the page uses inside it; the page is refused"
     ]
+
+
+def test_parallel_check_reports_exactly_what_a_serial_one_does(tmp_path: Path, monkeypatch) -> None:
+    from schemas import Settings
+    from validators import library
+
+    pages = {f"guidelines/p{n}.md": valid_page().replace("id: test-page", f"id: p{n % 5}") for n in range(12)}
+    pages["guidelines/bad.md"] = valid_page().replace("status: draft", "status: nope")
+    make_project(tmp_path, pages)
+    monkeypatch.chdir(tmp_path)
+    layout = library.Layout.of(tmp_path, Settings())
+    serial = library.check_library([tmp_path / "docs"], layout, Settings(), TODAY)
+    monkeypatch.setattr(library, "PARALLEL_FROM", 2)
+    parallel = library.check_library([tmp_path / "docs"], layout, Settings(), TODAY)
+    assert parallel.diagnostics == serial.diagnostics
+    assert len([d for d in serial.diagnostics if d.code == "duplicate-page-id"]) == 7

@@ -1,94 +1,120 @@
-"""Check a whole library: find the pages, read each once, run page rules, then library rules."""
+"""Check a whole library: find the pages, read each once, run page rules, then library rules.
+
+Large libraries are checked in parallel worker processes (one per core); each page is still
+read and parsed exactly once.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from schemas import Guideline, Settings
+from schemas import Settings
 from validators.diagnostics import Diagnostic
 from validators.rules import check_guideline, safety
-from validators.source import Page, read_page
+from validators.source import read_page
+
+PARALLEL_FROM = 1000  # below this many pages, starting workers costs more than it saves
 
 
 @dataclass
 class Report:
     pages: int = 0
-    guidelines: dict[str, Guideline] = field(default_factory=dict)  # display path -> model
+    ids: dict[str, str] = field(default_factory=dict)  # display path -> id, for valid guideline pages
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Layout:
-    """Where the library's pages are, resolved against the project root."""
+    """Where the library's pages are, as absolute folder paths ending in a separator."""
 
-    source: Path
-    guidelines: Path
+    source: str
+    guidelines: str
 
     @classmethod
     def of(cls, root: Path, settings: Settings) -> Layout:
-        source = (root / settings.source_dir).resolve()
-        return cls(source, (source / settings.guidelines_dir).resolve())
+        source = os.path.join(os.path.abspath(root / settings.source_dir), "")
+        return cls(source, os.path.join(os.path.abspath(os.path.join(source, settings.guidelines_dir)), ""))
 
-    def is_guideline(self, path: Path) -> bool:
+    def is_guideline(self, path: str) -> bool:
         # A file named outside the library is checked as a guideline: that is why it was named.
-        return path.is_relative_to(self.guidelines) or not path.is_relative_to(self.source)
+        return path.startswith(self.guidelines) or not path.startswith(self.source)
 
-    def depth(self, path: Path) -> int:
-        return len(path.relative_to(self.source).parts) - 1 if path.is_relative_to(self.source) else 0
+    def depth(self, path: str) -> int:
+        return path[len(self.source) :].count(os.sep) if path.startswith(self.source) else 0
 
 
-def find_pages(paths: list[Path]) -> list[Path]:
+def find_pages(paths: list[Path]) -> list[str]:
     """Markdown files named, or found below named folders (skipping _build, .git, _static…)."""
-    found: list[Path] = []
+    found: list[str] = []
     for path in paths:
-        if path.is_dir():
-            for folder, subfolders, files in os.walk(path):
-                subfolders[:] = sorted(d for d in subfolders if not d.startswith(("_", ".")))
-                found.extend(Path(folder, name) for name in sorted(files) if name.endswith(".md"))
-        else:
-            found.append(path)
-    return [page.resolve() for page in found]
+        top = os.path.abspath(path)
+        if not os.path.isdir(top):
+            found.append(top)
+            continue
+        for folder, subfolders, files in os.walk(top):
+            subfolders[:] = sorted(d for d in subfolders if not d.startswith(("_", ".")))
+            found.extend(os.path.join(folder, name) for name in sorted(files) if name.endswith(".md"))
+    return found
 
 
-def display(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+def display(path: str, cwd: str) -> str:
+    return path[len(cwd) :] if path.startswith(cwd) else path
 
 
-def check_page(path: Path, layout: Layout, settings: Settings, today: date) -> tuple[Page | None, Guideline | None, list[Diagnostic]]:
-    is_guideline = layout.is_guideline(path)
-    page, diagnostics = read_page(path, display(path), needs_front_matter=is_guideline)
-    if page is None:
-        return None, None, diagnostics
-    diagnostics = safety(page, layout.depth(path))
-    model = None
-    if is_guideline:
-        model, found = check_guideline(page, settings, today)
-        diagnostics += found
-    return page, model, diagnostics
+def _check_pages(files: list[str], layout: Layout, settings: Settings, today: date) -> list[tuple[str, str | None, list[Diagnostic]]]:
+    """(display path, page id if the guideline is valid, diagnostics) for each file."""
+    cwd = os.path.join(os.getcwd(), "")
+    results = []
+    for path in files:
+        is_guideline = layout.is_guideline(path)
+        page, diagnostics = read_page(Path(path), display(path, cwd), needs_front_matter=is_guideline)
+        page_id = None
+        if page is not None:
+            diagnostics = safety(page, layout.depth(path))
+            if is_guideline:
+                model, found = check_guideline(page, settings, today)
+                diagnostics += found
+                page_id = model.id if model else None
+        results.append((display(path, cwd), page_id, diagnostics))
+    return results
+
+
+def _in_parallel(files: list[str], layout: Layout, settings: Settings, today: date) -> list[tuple[str, str | None, list[Diagnostic]]]:
+    workers = os.cpu_count() or 1
+    if len(files) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return _check_pages(files, layout, settings, today)
+    size = -(-len(files) // (workers * 4))
+    chunks = [files[i : i + size] for i in range(0, len(files), size)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        parts = pool.map(_check_pages, chunks, *zip(*[(layout, settings, today)] * len(chunks), strict=True))
+        return [result for part in parts for result in part]
 
 
 def check_library(paths: list[Path], layout: Layout, settings: Settings, today: date) -> Report:
     report = Report()
     first_with_id: dict[str, str] = {}
-    for path in find_pages(paths):
+    for shown, page_id, diagnostics in _in_parallel(find_pages(paths), layout, settings, today):
         report.pages += 1
-        page, model, diagnostics = check_page(path, layout, settings, today)
         report.diagnostics += diagnostics
-        if page is None or model is None:
+        if page_id is None:
             continue
-        report.guidelines[page.path] = model
-        if model.id in first_with_id:
-            line, col = page.locate(("id",))
-            report.diagnostics.append(page.at(line, col, "duplicate-page-id",
-                                              f"id {model.id!r} is already used by {first_with_id[model.id]}; "
-                                              "give this page its own id"))
+        report.ids[shown] = page_id
+        if page_id in first_with_id:
+            report.diagnostics.append(_duplicate(shown, page_id, first_with_id[page_id]))
         else:
-            first_with_id[model.id] = page.path
+            first_with_id[page_id] = shown
     report.diagnostics.sort()
     return report
+
+
+def _duplicate(shown: str, page_id: str, first: str) -> Diagnostic:
+    # Rare, so the page is read again here rather than keeping every page's positions.
+    page, _ = read_page(Path(shown), shown, needs_front_matter=True)
+    line, col = page.locate(("id",)) if page else (1, 1)
+    return Diagnostic.of("duplicate-page-id", shown, line, col,
+                         f"id {page_id!r} is already used by {first}; give this page its own id")

@@ -63,7 +63,8 @@ def _scan(text: str, offset: int, depth: int) -> Iterator[tuple[int, str]]:
                 yield line, f"the `{{{name}}}` directive may not read a file or URL (:file:, :url:); put the content in the page"
             if name in PATH_DIRECTIVES:
                 yield from _check_path(line, argument, depth, f"the `{{{name}}}` path")
-            yield from _scan(token.content, line + 1, depth)
+            if SUSPICIOUS.search(token.content):  # directive bodies may hold markup of their own
+                yield from _scan(token.content, line + 1, depth)
         for child in token.children or []:
             if child.type == "html_inline":
                 yield line, "raw HTML is not allowed in a page; use MyST markup (admonitions, tables, links) instead"

@@ -31,16 +31,14 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     """The safe C loader, refusing duplicate keys instead of keeping the last silently."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                duplicate = key in seen
-            except TypeError:  # an unhashable key; the constructor below reports it
-                break
-            if duplicate:
-                raise _DuplicateKey(key, key_node.start_mark)
-            seen.add(key)
+        # Compare the keys as written: cheap, and enough to catch a field given twice.
+        keys = [key_node.value for key_node, _ in node.value if isinstance(key_node, yaml.ScalarNode)]
+        if len(set(keys)) != len(keys):
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                if key_node.value in seen:
+                    raise _DuplicateKey(key_node.value, key_node.start_mark)
+                seen.add(key_node.value)
         return SafeConstructor.construct_mapping(self, node, deep=deep)
 
 
