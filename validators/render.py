@@ -80,7 +80,8 @@ def document_control(model: Guideline, pdf_href: str | None = None) -> nodes.con
         warning += nodes.paragraph(text, text)
         box += warning
     box += nodes.paragraph(model.summary, model.summary, classes=["guidepress-summary"])
-    box += _table(rows, ["guidepress-document-control-table"])
+    # Same labels on every page: kept out of the search index so searches find guidance instead.
+    box += _table(rows, ["guidepress-document-control-table", "no-search"])
     return box
 
 
@@ -141,5 +142,5 @@ def change_history_section(model: Guideline) -> nodes.section:
         section += nodes.paragraph("", "", nodes.strong(f"Changes in version {model.version}: ", f"Changes in version {model.version}: "),
                                    nodes.Text(current.summary))
     rows = [(entry.version, _lines([entry.date.isoformat(), entry.summary])) for entry in model.change_history]
-    section += _table(rows, ["guidepress-change-history"])
+    section += _table(rows, ["guidepress-change-history", "no-search"])
     return section
