@@ -15,7 +15,7 @@ class BuildError(Exception):
     """Sphinx reported errors; the previous output, if any, is left as it was."""
 
 
-def sphinx_build(root: Path, settings: Settings, builder: str, outdir: Path) -> None:
+def sphinx_build(root: Path, settings: Settings, builder: str, outdir: Path, *overrides: str) -> None:
     """One Sphinx build, warnings as errors, with doctrees cached between runs."""
     from sphinx.cmd.build import build_main
 
@@ -25,6 +25,7 @@ def sphinx_build(root: Path, settings: Settings, builder: str, outdir: Path) -> 
         "-c", str(root),
         "-d", str(build_dir / ".doctrees"),
         "-W", "--keep-going", "-q",
+        *(f"-D{override}" for override in overrides),
         str(root / settings.source_dir),
         str(outdir),
     ]
@@ -34,17 +35,28 @@ def sphinx_build(root: Path, settings: Settings, builder: str, outdir: Path) -> 
         raise BuildError(f"Sphinx {builder} build reported problems (see the messages above)")
 
 
-def build_html(root: Path, settings: Settings) -> Path:
+def build_site(root: Path, settings: Settings) -> tuple[Path, list[str]]:
+    """HTML site with a PDF per guideline and a compendium in its pdf/ folder, swapped in whole.
+    Returns the site folder and the PDFs that had to be compiled (the rest came from the cache)."""
+    from guidepress.pdf import PdfError, compile_all
+
     build_dir = root / settings.build_dir
     build_dir.mkdir(parents=True, exist_ok=True)
     target = build_dir / "html"
     staging = Path(tempfile.mkdtemp(prefix=".html-", dir=build_dir))
+    typst_sources = build_dir / "typst"
     try:
-        sphinx_build(root, settings, "html", staging)
+        sphinx_build(root, settings, "html", staging, "guidepress_pdf=1")
+        shutil.rmtree(typst_sources, ignore_errors=True)
+        sphinx_build(root, settings, "guidepress-typst", typst_sources)
+        try:
+            compiled = compile_all(typst_sources, staging / "pdf", build_dir / ".pdf-cache")
+        except PdfError as error:
+            raise BuildError(str(error)) from None
         replace_folder(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target
+    return target, compiled
 
 
 def replace_folder(new: Path, target: Path) -> None:

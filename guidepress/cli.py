@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--today", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
                           help="check as if today were this date (e.g. to see what falls overdue next month)")
 
-    build = commands.add_parser("build", help="validate, then build the library into the build folder")
+    build = commands.add_parser("build", help="validate, then build the HTML site and PDFs into the build folder")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     return parser
 
@@ -84,7 +84,7 @@ def _summary(pages: int, diagnostics: list[Diagnostic]) -> None:
 
 
 def build(root: Path, settings: Settings, strict: bool) -> int:
-    from guidepress.build import BuildError, build_html
+    from guidepress.build import BuildError, build_site
 
     checked = _check(root, settings, [], date.today())
     if isinstance(checked, int):
@@ -97,11 +97,14 @@ def build(root: Path, settings: Settings, strict: bool) -> int:
         print("guidepress: build refused: fix the errors above first", file=sys.stderr)
         return EXIT_ERRORS
     try:
-        output = build_html(root, settings)
+        output, compiled = build_site(root, settings)
     except BuildError as error:
         print(f"guidepress: build failed: {error}", file=sys.stderr)
         return EXIT_ERRORS
-    print(f"guidepress: HTML written to {output}", file=sys.stderr)
+    pdfs = len(list((output / "pdf").glob("*.pdf")))
+    print(f"guidepress: compiled {len(compiled)} PDF(s), reused {pdfs - len(compiled)} unchanged: "
+          + (", ".join(compiled) or "none"), file=sys.stderr)
+    print(f"guidepress: HTML written to {output}, PDFs to {output / 'pdf'}", file=sys.stderr)
     return EXIT_OK
 
 

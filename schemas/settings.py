@@ -14,6 +14,10 @@ class Settings(BaseModel):
         description="Folder, inside source_dir, whose pages are guidelines and must carry full front matter.",
     )
     build_dir: str = Field(default="_build", description="Where `guidepress build` writes its output.")
+    publication_url: str | None = Field(
+        default=None,
+        description="Where readers check for the current approved version; printed on every PDF.",
+    )
     review_interval_years: int = Field(
         default=3, ge=1, le=10, description="Longest allowed gap between review_date and next_review_date, in years."
     )

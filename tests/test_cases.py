@@ -16,7 +16,7 @@ from validators.codes import CODES
 from guidepress.cli import main
 
 AREAS = ["source", "schema", "references", "review", "citations", "safety"]
-TESTED_ELSEWHERE = {"duplicate-page-id": "test_library.py"}
+TESTED_ELSEWHERE = {"duplicate-page-id": "test_library.py", "pdf-unsupported": "test_pdf.py"}
 
 
 def load_cases() -> list[tuple[str, dict[str, Any]]]:

@@ -58,6 +58,8 @@ _ALL = [
     Code("unsafe-content", "error", "safety", "Raw HTML, script, file inclusion or a path outside the library: pages are content, not code."),
     # Library rules
     Code("duplicate-page-id", "error", "library", "Two guideline pages share an id."),
+    # Output
+    Code("pdf-unsupported", "error", "pdf", "The page uses an element the PDF writer cannot render yet (e.g. maths, images); the build names the page."),
 ]
 
 CODES: dict[str, Code] = {code.name: code for code in _ALL}

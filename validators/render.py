@@ -53,7 +53,7 @@ def _table(rows: list[tuple[str, list[nodes.Node]]], classes: list[str], header:
     return nodes.table("", group, classes=classes)
 
 
-def document_control(model: Guideline, pdf_href: str | None = None) -> nodes.container:
+def document_control(model: Guideline) -> nodes.container:
     status = STATUS_LABELS[model.status]
     rows: list[tuple[str, list[nodes.Node]]] = [
         ("Version", _lines([model.version])),
@@ -69,8 +69,6 @@ def document_control(model: Guideline, pdf_href: str | None = None) -> nodes.con
         ("Feedback", [_contact(model.feedback_contact)]),
         ("Page id", _lines([model.id])),
     ]
-    if pdf_href:
-        rows.append(("PDF", [_paragraph(f"Download {model.id}-v{model.version}.pdf", pdf_href)]))
     box = nodes.container(classes=["guidepress-document-control"], ids=["document-control"])
     box += nodes.rubric("Document control", "Document control")
     if model.status != "approved":
@@ -83,6 +81,14 @@ def document_control(model: Guideline, pdf_href: str | None = None) -> nodes.con
     # Same labels on every page: kept out of the search index so searches find guidance instead.
     box += _table(rows, ["guidepress-document-control-table", "no-search"])
     return box
+
+
+def pdf_link(model: Guideline, href: str) -> nodes.paragraph:
+    name = f"{model.id}-v{model.version}.pdf"
+    paragraph = nodes.paragraph("", "", classes=["guidepress-pdf-link"])
+    paragraph += nodes.strong("PDF: ", "PDF: ")
+    paragraph += nodes.reference(f"Download {name}", f"Download {name}", refuri=href)
+    return paragraph
 
 
 def _contact(contact: str) -> nodes.paragraph:

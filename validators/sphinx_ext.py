@@ -131,6 +131,18 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     section += render.change_history_section(model)
 
 
+def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    # Added at write time, so cached doctrees stay the same whether or not PDFs are built.
+    model = app.env.domains["guidepress"].pages.get(docname)  # type: ignore[attr-defined]
+    if model is None or not app.config.guidepress_pdf or app.builder.format != "html":
+        return
+    for box in doctree.findall(nodes.container):
+        if "guidepress-document-control" in box["classes"]:
+            href = "../" * docname.count("/") + f"pdf/{model.id}-v{model.version}.pdf"
+            box.insert(1, render.pdf_link(model, href))
+            break
+
+
 def on_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
     seen: dict[str, str] = {}
     for docname, model in sorted(env.domains["guidepress"].pages.items()):  # type: ignore[attr-defined]
@@ -144,7 +156,9 @@ def on_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("myst_parser")
+    app.setup_extension("guidepress.typst_builder")
     app.add_config_value("guidepress_settings", None, "env", types=frozenset({Settings, type(None)}))
+    app.add_config_value("guidepress_pdf", False, "html", types=frozenset({bool}))
     app.add_domain(GuidelineDomain)
     app.add_role("cite", cite_role, override=True)
     app.add_node(render.citation_ref)
@@ -154,5 +168,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("builder-inited", on_builder_inited)
     app.connect("source-read", on_source_read)
     app.connect("doctree-read", on_doctree_read)
+    app.connect("doctree-resolved", on_doctree_resolved)
     app.connect("env-check-consistency", on_check_consistency)
     return {"version": "0.1", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

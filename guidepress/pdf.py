@@ -1,0 +1,109 @@
+"""Compile the Typst sources written by the builder into PDFs: in parallel, reproducibly, atomically.
+
+A PDF is only recompiled when its sources change: each result is cached under the SHA-256 of
+everything that goes into it, so editing one guideline recompiles that guideline and the
+compendium only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import typst
+
+PDF_STANDARDS = ["ua-1"]  # tagged, accessible PDF (PDF/UA-1)
+INCLUDE = re.compile(r'(?:include|import) "([^"]+)"')
+
+
+class PdfError(Exception):
+    """A PDF did not compile; the message names the guideline page it came from."""
+
+
+@dataclass(frozen=True)
+class Job:
+    pdf: str
+    typ: str
+    source: str
+    key: str
+
+
+def source_date_epoch() -> int:
+    # Reproducible builds: the same sources give the same bytes (https://reproducible-builds.org).
+    return int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
+
+
+def cache_key(typ_dir: Path, main: str) -> str:
+    """SHA-256 over the main file, every file it includes, the compiler version and settings."""
+    digest = hashlib.sha256(f"{typst.__version__} {PDF_STANDARDS} {source_date_epoch()}".encode())
+    seen: set[str] = set()
+    pending = [main]
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        text = (typ_dir / name).read_bytes()
+        digest.update(name.encode() + b"\0" + text + b"\0")
+        pending += INCLUDE.findall(text.decode("utf-8"))
+    return digest.hexdigest()
+
+
+def _compile(typ_dir: str, job: Job) -> tuple[str, bytes | None, str | None]:
+    try:
+        pdf = typst.Compiler(root=typ_dir, ignore_system_fonts=True).compile(
+            str(Path(typ_dir) / job.typ), format="pdf", pdf_standards=PDF_STANDARDS, timestamp=source_date_epoch()
+        )
+    except typst.TypstError as error:
+        detail = " ".join(filter(None, [error.message, *getattr(error, "hints", [])]))
+        return job.pdf, None, f"{job.source}: the PDF {job.pdf} did not compile: {detail}"
+    return job.pdf, pdf, None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside the target, then rename: never a truncated PDF."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def compile_all(typ_dir: Path, out_dir: Path, cache_dir: Path) -> list[str]:
+    """Compile every PDF of the manifest into out_dir; returns the names recompiled (not cached)."""
+    manifest = json.loads((typ_dir / "manifest.json").read_text(encoding="utf-8"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    jobs = [Job(pdf, entry["typ"], entry["source"], cache_key(typ_dir, entry["typ"])) for pdf, entry in sorted(manifest.items())]
+    pending = [job for job in jobs if not (cache_dir / f"{job.key}.pdf").is_file()]
+    errors = []
+    if pending:
+        workers = min(len(pending), os.cpu_count() or 1)
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for name, pdf, error in pool.map(_compile, [str(typ_dir)] * len(pending), pending):
+                job = next(j for j in pending if j.pdf == name)
+                if error:
+                    errors.append(error)
+                else:
+                    write_atomically(cache_dir / f"{job.key}.pdf", pdf or b"")
+    if errors:
+        raise PdfError("\n".join(errors))
+    for job in jobs:
+        shutil.copyfile(cache_dir / f"{job.key}.pdf", out_dir / job.pdf)
+    keep = {f"{job.key}.pdf" for job in jobs}
+    for stale in cache_dir.glob("*.pdf"):  # keep the cache to what the current library uses
+        if stale.name not in keep:
+            stale.unlink()
+    return [job.pdf for job in pending]

@@ -1,0 +1,138 @@
+"""A Sphinx builder that writes each guideline, and the whole library, as Typst sources.
+
+Output: `<id>.body.typ` (the translated body), `<id>-v<version>.typ` (that body under the
+guideline's own document control), `compendium.typ` (every guideline, in table-of-contents
+order), the template, and `manifest.json`, which maps each PDF to its page for error messages.
+Compiling to PDF is a separate step (guidepress/pdf.py).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.builders import Builder
+from sphinx.util import logging
+from sphinx.util.typing import ExtensionMetadata
+
+from guidepress.typst_markup import TypstTranslator, UnsupportedNode, literal, value
+from schemas import Guideline, Settings
+
+logger = logging.getLogger(__name__)
+TEMPLATE = Path(__file__).parent / "templates" / "guidepress.typ"
+TYPE_LABELS = {"guideline": "Guideline (for clinicians)", "patient-info": "Patient information"}
+
+
+def pdf_name(model: Guideline) -> str:
+    return f"{model.id}-v{model.version}.pdf"
+
+
+def current_version_note(model: Guideline, settings: Settings) -> str:
+    where = settings.publication_url or "the library's website"
+    return (f"this copy is version {model.version} (last reviewed {model.review_date.isoformat()}); "
+            f"before relying on it, check {where} for the current approved version.")
+
+
+def meta(model: Guideline, settings: Settings) -> dict[str, Any]:
+    data = model.model_dump(mode="json", exclude={"references", "change_history"})
+    lang, _, region = model.language.partition("-")
+    data.update({
+        "type-label": TYPE_LABELS[model.type],
+        "lang": lang,
+        "region": region or None,
+        "current-version-note": current_version_note(model, settings),
+    })
+    return data
+
+
+class TypstBuilder(Builder):
+    name = "guidepress-typst"
+    format = "typst"
+    epilog = "Typst sources are in %(outdir)s."
+
+    def init(self) -> None:
+        self.manifest: dict[str, dict[str, str]] = {}
+
+    def get_outdated_docs(self) -> Iterator[str]:
+        yield from self.env.found_docs  # writing sources is cheap; PDFs are cached by content
+
+    def get_target_uri(self, docname: str, typ: str | None = None) -> str:
+        return docname
+
+    def prepare_writing(self, docnames: set[str]) -> None:
+        pass
+
+    @property
+    def settings(self) -> Settings:
+        return self.config.guidepress_settings  # type: ignore[no-any-return]
+
+    def guideline(self, docname: str) -> Guideline | None:
+        return self.env.domains["guidepress"].pages.get(docname)  # type: ignore[attr-defined, no-any-return]
+
+    def write_doc(self, docname: str, doctree: nodes.document) -> None:
+        model = self.guideline(docname)
+        if model is None:
+            return
+        source = str(self.env.doc2path(docname))
+        try:
+            body = TypstTranslator(doctree, f"{model.id}:", source).translate()
+        except UnsupportedNode as error:
+            logger.warning(str(error), type="guidepress", subtype="pdf-unsupported", location=(docname, 1))
+            return
+        out = Path(self.outdir)
+        (out / f"{model.id}.body.typ").write_text('#import "guidepress.typ": admonition\n' + body, encoding="utf-8")
+        main = out / pdf_name(model).replace(".pdf", ".typ")
+        main.write_text(
+            '#import "guidepress.typ": guideline\n'
+            f"#show: guideline.with(meta: {value(meta(model, self.settings))})\n"
+            f'#include "{model.id}.body.typ"\n',
+            encoding="utf-8",
+        )
+        self.manifest[pdf_name(model)] = {"typ": main.name, "source": source, "id": model.id}
+
+    def finish(self) -> None:
+        out = Path(self.outdir)
+        shutil.copyfile(TEMPLATE, out / TEMPLATE.name)
+        models = [m for m in (self.guideline(d) for d in self.reading_order()) if m is not None]
+        models = [m for m in models if pdf_name(m) in self.manifest]
+        authors = sorted({person.name for m in models for person in m.authors})
+        keywords = sorted({word for m in models for word in m.keywords})
+        first = models[0] if models else None
+        lang, _, region = (first.language if first else "en-GB").partition("-")
+        parts = "".join(f"#guideline-part({value(meta(m, self.settings))}, include \"{m.id}.body.typ\")\n" for m in models)
+        note = ("Each guideline carries its own version and review dates. Check the library's current "
+                "approved versions before relying on any of them.")
+        (out / "compendium.typ").write_text(
+            '#import "guidepress.typ": compendium, guideline-part\n'
+            f"#show: compendium.with(title: {literal(self.config.project)}, "
+            f"summary: {literal(f'All {len(models)} guidelines of the library in one document.')}, "
+            f"authors: {value(authors)}, keywords: {value(keywords)}, lang: {literal(lang)}, "
+            f"region: {value(region or None)}, note: {literal(note)})\n" + parts,
+            encoding="utf-8",
+        )
+        self.manifest["compendium.pdf"] = {"typ": "compendium.typ", "source": "the compendium", "id": "compendium"}
+        (out / "manifest.json").write_text(json.dumps(self.manifest, indent=2, sort_keys=True), encoding="utf-8")
+
+    def reading_order(self) -> list[str]:
+        """Documents in table-of-contents order from the root page, then any left over."""
+        order: list[str] = []
+
+        def walk(docname: str) -> None:
+            if docname in order:
+                return
+            order.append(docname)
+            for child in self.env.toctree_includes.get(docname, []):
+                walk(child)
+
+        walk(self.config.root_doc)
+        return order + sorted(set(self.env.found_docs) - set(order))
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.add_builder(TypstBuilder)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": False}

@@ -1,0 +1,191 @@
+"""Translate a guideline's doctree into Typst markup.
+
+Text is always written as Typst string literals (#"…"), so nothing an editor writes can be read
+as Typst code. Any node without a handler stops the build with the file and line it came from.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from docutils import nodes
+
+
+class UnsupportedNode(Exception):
+    """The PDF writer met a doctree node it cannot render."""
+
+
+def literal(text: str) -> str:
+    """A Typst string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "") + '"'
+
+
+def value(data: Any) -> str:
+    """Python data (from a validated model) as a Typst value."""
+    if data is None:
+        return "none"
+    if isinstance(data, bool):
+        return "true" if data else "false"
+    if isinstance(data, int | float):
+        return repr(data)
+    if isinstance(data, datetime.date):
+        return literal(data.isoformat())
+    if isinstance(data, str):
+        return literal(data)
+    if isinstance(data, dict):
+        return "(" + ", ".join(f"{literal(str(k))}: {value(v)}" for k, v in data.items()) + ")" if data else "(:)"
+    if isinstance(data, list | tuple):
+        return "(" + "".join(f"{value(item)}, " for item in data) + ")"
+    raise TypeError(f"cannot write {type(data).__name__} as a Typst value")
+
+
+ADMONITION_TITLES = {
+    "attention": "Attention", "caution": "Caution", "danger": "Danger", "error": "Error", "hint": "Hint",
+    "important": "Important", "note": "Note", "tip": "Tip", "warning": "Warning",
+}
+SKIPPED = (nodes.comment, nodes.target, nodes.substitution_definition, nodes.footnote, nodes.raw, nodes.meta)
+LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+class TypstTranslator:
+    """Walks one document; `label_prefix` keeps anchors unique when documents share a PDF."""
+
+    def __init__(self, document: nodes.document, label_prefix: str, source: str) -> None:
+        self.document = document
+        self.prefix = label_prefix
+        self.source = source
+        self.level = 0
+        self.handlers: dict[type, Callable[[Any], str]] = {
+            nodes.document: self.children, nodes.section: self.section, nodes.paragraph: self.paragraph,
+            nodes.Text: lambda n: "#" + literal(n.astext().replace("\n", " ")),
+            nodes.emphasis: lambda n: f"#emph[{self.children(n)}]",
+            nodes.strong: lambda n: f"#strong[{self.children(n)}]",
+            nodes.literal: lambda n: f"#raw({literal(n.astext())})",
+            nodes.subscript: lambda n: f"#sub[{self.children(n)}]",
+            nodes.superscript: lambda n: f"#super[{self.children(n)}]",
+            nodes.title_reference: lambda n: f"#emph[{self.children(n)}]",
+            nodes.inline: self.children, nodes.abbreviation: self.children, nodes.compound: self.children,
+            nodes.reference: self.reference, nodes.bullet_list: self.bullet_list,
+            nodes.enumerated_list: self.enumerated_list, nodes.list_item: self.list_item,
+            nodes.definition_list: self.definition_list, nodes.table: self.table,
+            nodes.Admonition: self.admonition, nodes.footnote_reference: self.footnote_reference,
+            nodes.literal_block: lambda n: f"#raw(block: true, {literal(n.astext())})\n\n",
+            nodes.block_quote: lambda n: f"#quote(block: true)[{self.children(n)}]\n\n",
+            nodes.attribution: lambda n: f"#align(right)[— {self.children(n)}]",
+            nodes.rubric: lambda n: f"#strong[{self.children(n)}]\n\n",
+            nodes.container: self.container, nodes.transition: lambda n: "#line(length: 100%)\n\n",
+            nodes.line_block: self.children, nodes.line: lambda n: f"{self.children(n)} \\\n",
+        }
+
+    def translate(self) -> str:
+        return self.visit(self.document)
+
+    def visit(self, node: nodes.Node) -> str:
+        if isinstance(node, SKIPPED):
+            return ""
+        for kind in type(node).__mro__:
+            handler = self.handlers.get(kind)
+            if handler is not None:
+                return handler(node)
+        line = getattr(node, "line", None) or _line_of(node)
+        raise UnsupportedNode(
+            f"{node.get('source', None) or self.source}:{line or 1}: the PDF writer cannot render "
+            f"a {node.tagname!r} element; remove it from the page or ask for PDF support for it"
+        )
+
+    def children(self, node: nodes.Node) -> str:
+        return "".join(self.visit(child) for child in node.children)
+
+    def label(self, anchor: str) -> str:
+        return f"<{self.prefix}{anchor}>"
+
+    def anchors(self, node: nodes.Element) -> str:
+        return "".join(f"#metadata(none) {self.label(anchor)}" for anchor in node.get("ids", []) if anchor.startswith("ref-"))
+
+    def section(self, node: nodes.section) -> str:
+        self.level += 1
+        title = node.next_node(nodes.title)
+        heading = f"#heading(level: {self.level})[{self.children(title)}]\n\n" if title else ""
+        body = "".join(self.visit(child) for child in node.children if not isinstance(child, nodes.title))
+        self.level -= 1
+        # The page title itself comes from the front matter (document control), not the body.
+        return body if self.level == 0 and node is self.document.next_node(nodes.section) else heading + body
+
+    def paragraph(self, node: nodes.paragraph) -> str:
+        return self.children(node) + "\n\n"
+
+    def reference(self, node: nodes.reference) -> str:
+        uri = node.get("refuri", "")
+        if node.get("refid"):
+            return f"#link({self.label(node['refid'])})[{self.children(node)}]"
+        if uri.startswith(LINK_SCHEMES):
+            return f"#link({literal(uri)})[{self.children(node)}]"
+        return self.children(node)  # a link to another page of the website: keep its text
+
+    def bullet_list(self, node: nodes.bullet_list) -> str:
+        return "#list(" + "".join(f"[{self.visit(item)}], " for item in node.children) + ")\n\n"
+
+    def enumerated_list(self, node: nodes.enumerated_list) -> str:
+        items = "".join(f"[{self.visit(item)}], " for item in node.children)
+        return f"#enum(start: {node.get('start', 1)}, {items})\n\n"
+
+    def list_item(self, node: nodes.list_item) -> str:
+        return self.anchors(node) + self.children(node).strip()
+
+    def definition_list(self, node: nodes.definition_list) -> str:
+        items = []
+        for item in node.children:
+            term = item.next_node(nodes.term)
+            definition = item.next_node(nodes.definition)
+            items.append(f"terms.item([{self.children(term)}], [{self.children(definition).strip()}]), ")
+        return "#terms(" + "".join(items) + ")\n\n"
+
+    def table(self, node: nodes.table) -> str:
+        group = node.next_node(nodes.tgroup)
+        columns = int(group["cols"])
+        header = [self.cell(entry) for row in group.findall(nodes.row) if isinstance(row.parent, nodes.thead) for entry in row.children]
+        body = [self.cell(entry) for row in group.findall(nodes.row) if isinstance(row.parent, nodes.tbody) for entry in row.children]
+        parts = [f"columns: {columns}"]
+        if header:
+            parts.append("table.header(" + ", ".join(header) + ")")
+        return "#table(" + ", ".join(parts + body) + ")\n\n"
+
+    def cell(self, entry: nodes.entry) -> str:
+        spans = []
+        if entry.get("morecols"):
+            spans.append(f"colspan: {entry['morecols'] + 1}")
+        if entry.get("morerows"):
+            spans.append(f"rowspan: {entry['morerows'] + 1}")
+        content = f"[{self.children(entry).strip()}]"
+        return f"table.cell({', '.join(spans)}){content}" if spans else content
+
+    def admonition(self, node: nodes.Element) -> str:
+        if isinstance(node, nodes.admonition):
+            title_node = node.next_node(nodes.title)
+            title = self.children(title_node) if title_node else "#\"Note\""
+            body = "".join(self.visit(c) for c in node.children if not isinstance(c, nodes.title))
+            return f"#admonition([{title}])[{body.strip()}]\n\n"
+        name = ADMONITION_TITLES.get(node.tagname, node.tagname.title())
+        return f"#admonition({literal(name)})[{self.children(node).strip()}]\n\n"
+
+    def footnote_reference(self, node: nodes.footnote_reference) -> str:
+        footnote = self.document.ids.get(node.get("refid", ""))
+        if footnote is None:
+            return ""
+        text = "".join(self.visit(c) for c in footnote.children if not isinstance(c, nodes.label))
+        return f"#footnote[{text.strip()}]"
+
+    def container(self, node: nodes.container) -> str:
+        if "guidepress-document-control" in node.get("classes", []):
+            return ""  # the PDF builds its own document control from the front matter
+        return self.children(node)
+
+
+def _line_of(node: nodes.Node) -> int | None:
+    while node is not None:
+        if getattr(node, "line", None):
+            return node.line  # type: ignore[no-any-return]
+        node = node.parent
+    return None

@@ -1,0 +1,157 @@
+"""The PDFs of the sample library, read back with pypdf: content, marks, accessibility, bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from guidepress.pdf import PdfError, compile_all
+from schemas import Guideline
+from tests.conftest import REPO, make_project, run_cli, valid_page
+from tests.test_sample_library import GUIDELINES, model_of
+from validators.vancouver import nlm_date
+
+MODELS = [model_of(path) for path in GUIDELINES]
+
+
+def pdf_path(build: Path, model: Guideline) -> Path:
+    return build / "html" / "pdf" / f"{model.id}-v{model.version}.pdf"
+
+
+def text(reader: pypdf.PdfReader) -> str:
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def flat(value: str) -> str:
+    return " ".join(value.split())
+
+
+@pytest.mark.parametrize("model", MODELS, ids=[m.id for m in MODELS])
+def test_guideline_pdf_content_and_metadata(sample_build: Path, model: Guideline) -> None:
+    reader = pypdf.PdfReader(pdf_path(sample_build, model))
+    content = flat(text(reader))
+    assert reader.metadata.title == model.title
+    assert reader.metadata.author == ", ".join(p.name for p in model.authors)
+    assert reader.metadata.subject == model.summary
+    assert all(word in reader.metadata["/Keywords"] for word in model.keywords)
+    assert reader.trailer["/Root"]["/Lang"] == model.language
+    assert f"Version {model.version}" in content
+    assert f"Last reviewed {model.review_date.isoformat()}" in content
+    assert f"Next review due {model.next_review_date.isoformat()}" in content
+    for reviewer in model.reviewers:
+        assert reviewer.name in content
+    for reference in model.references:
+        assert flat(reference.title) in content
+        if reference.accessed:
+            assert f"[accessed {nlm_date(reference.accessed)}]" in content
+    assert "check the library's website for the current approved version" in content
+    pages = len(reader.pages)
+    for number, page in enumerate(reader.pages, 1):
+        footer = flat(page.extract_text())
+        assert f"{model.id} v{model.version}" in footer
+        assert f"Page {number} of {pages}" in footer
+        assert "Uncontrolled when printed" in footer
+        # A DRAFT mark on every page exactly when the guideline is not approved.
+        assert ("DRAFT" in footer) == (model.status != "approved")
+
+
+def test_doi_links_are_real_link_annotations(sample_build: Path) -> None:
+    model = next(m for m in MODELS if any(r.doi for r in m.references))
+    reader = pypdf.PdfReader(pdf_path(sample_build, model))
+    uris = {annot.get_object()["/A"].get("/URI") for page in reader.pages for annot in page.get("/Annots", [])
+            if annot.get_object().get("/A")}
+    doi = next(r.doi for r in model.references if r.doi)
+    assert f"https://doi.org/{doi}" in uris
+
+
+@pytest.mark.parametrize("name", ["compendium.pdf", f"{MODELS[0].id}-v{MODELS[0].version}.pdf"])
+def test_pdf_is_tagged_pdf_ua_with_embedded_fonts(sample_build: Path, name: str) -> None:
+    reader = pypdf.PdfReader(sample_build / "html" / "pdf" / name)
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+    assert "<pdfuaid:part>1</pdfuaid:part>" in xmp or 'pdfuaid:part="1"' in xmp
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts", [font]):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                fonts[descriptor["/FontName"]] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert fonts and all(fonts.values()), fonts
+
+
+def test_compendium_holds_every_guideline(sample_build: Path) -> None:
+    reader = pypdf.PdfReader(sample_build / "html" / "pdf" / "compendium.pdf")
+    content = flat(text(reader))
+    assert reader.metadata.title.startswith("NET liver-directed therapies")
+    for model in MODELS:
+        assert flat(model.title) in content
+    outline_titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert outline_titles == [m.title for m in sorted(MODELS, key=lambda m: outline_titles.index(m.title))]
+    for page in reader.pages:  # the watermark follows the guideline each page belongs to
+        page_text = page.extract_text()
+        owner = next((m for m in MODELS if f"{m.id} v{m.version}" in page_text), None)
+        if owner is not None:
+            assert ("DRAFT" in page_text) == (owner.status != "approved"), owner.id
+
+
+def test_html_pages_link_their_pdf(sample_build: Path) -> None:
+    for model, path in zip(MODELS, GUIDELINES, strict=True):
+        page_html = (sample_build / "html" / "guidelines" / f"{path.stem}.html").read_text(encoding="utf-8")
+        assert f'href="../pdf/{model.id}-v{model.version}.pdf"' in page_html
+
+
+def test_two_builds_give_byte_identical_pdfs(sample_build: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "again"
+    shutil.copytree(sample_build.parent, copy, ignore=shutil.ignore_patterns("_build"))
+    result = run_cli("--root", str(copy), "build", cwd=copy)
+    assert result.returncode == 0, result.stderr
+
+    def digests(build: Path) -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((build / "html" / "pdf").glob("*.pdf"))}
+
+    first, second = digests(sample_build), digests(copy / "_build")
+    assert len(first) == len(MODELS) + 1
+    assert first == second
+
+
+def test_one_edit_recompiles_only_that_guideline_and_the_compendium(sample_build: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "edit"
+    shutil.copytree(sample_build.parent, copy)  # with its _build, so the PDF cache is warm
+    page = copy / "docs" / "guidelines" / "radiofrequency-ablation.md"
+    page.write_text(page.read_text().replace("uses radio waves", "uses radiofrequency energy"))
+    result = run_cli("--root", str(copy), "build", cwd=copy)
+    assert result.returncode == 0, result.stderr
+    assert "compiled 2 PDF(s), reused 6 unchanged: compendium.pdf, radiofrequency-ablation-v1.0.pdf" in result.stderr
+
+
+def test_unsupported_content_fails_the_build_naming_the_page(tmp_path: Path) -> None:
+    page = valid_page() + "\n$$\nE = mc^2\n$$\n"
+    make_project(tmp_path, {"guidelines/p.md": page.replace("{cite}`web`", "{cite}`web` {math}`x`")})
+    result = run_cli("build", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "p.md" in result.stderr and "the PDF writer cannot render a 'math'" in result.stderr
+    assert not (tmp_path / "_build" / "html").exists()
+
+
+def test_a_failed_compile_names_the_page_and_leaves_no_pdf(tmp_path: Path) -> None:
+    sources = tmp_path / "typst"
+    sources.mkdir()
+    (sources / "broken.typ").write_text("#let x = (\n", encoding="utf-8")
+    (sources / "manifest.json").write_text(json.dumps({"broken-v1.0.pdf": {"typ": "broken.typ", "source": "docs/guidelines/broken.md", "id": "broken"}}))
+    with pytest.raises(PdfError, match=r"docs/guidelines/broken.md: the PDF broken-v1.0.pdf did not compile"):
+        compile_all(sources, tmp_path / "out", tmp_path / "cache")
+    assert list((tmp_path / "out").iterdir()) == []
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_sample_sources_are_untouched() -> None:
+    assert not (REPO / "docs" / "_build").exists()
