@@ -155,3 +155,35 @@ def test_a_failed_compile_names_the_page_and_leaves_no_pdf(tmp_path: Path) -> No
 
 def test_sample_sources_are_untouched() -> None:
     assert not (REPO / "docs" / "_build").exists()
+
+
+def test_footnotes_lists_quotes_and_code_render(tmp_path: Path) -> None:
+    body = """
+Text with a footnote[^fn].
+
+[^fn]: The footnote's own words.
+
+- outer item
+  1. inner numbered item
+
+> A quoted line.
+
+```text
+literal <code> here
+```
+
+| Left | Right |
+| --- | --- |
+| cell one | cell two |
+
+```{warning}
+Mind the warning.
+```
+"""
+    make_project(tmp_path, {"guidelines/p.md": valid_page().replace("status: draft", "status: draft") + body})
+    result = run_cli("build", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    content = flat(text(pypdf.PdfReader(tmp_path / "_build/html/pdf/test-page-v1.0.pdf")))
+    for expected in ("footnote\N{RIGHT SINGLE QUOTATION MARK}s own words.", "outer item", "1. inner numbered item", "A quoted line.",
+                     "literal <code> here", "cell one cell two", "Warning Mind the warning."):
+        assert expected in content, expected
