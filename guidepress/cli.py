@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from schemas import Settings
-from validators.config import SettingsError, load_settings
+from validators.config import SettingsError, load_registry, load_settings
 from validators.diagnostics import Diagnostic, has_errors, to_json
 from validators.library import Layout, check_library
 
@@ -30,6 +30,10 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--today", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
                           help="check as if today were this date (e.g. to see what falls overdue next month)")
 
+    approve = commands.add_parser("approve", help="record a reviewer's approval of a page as it is now")
+    approve.add_argument("page", type=Path)
+    approve.add_argument("--reviewer", required=True, help="name, as in the reviewer registry")
+
     build = commands.add_parser("build", help="validate, then build the HTML site and PDFs into the build folder")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     return parser
@@ -45,7 +49,26 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command == "validate":
         return validate(root, settings, args.paths, args.format, args.strict, args.today or date.today())
+    if args.command == "approve":
+        return approve_page(root, settings, args.page, args.reviewer)
     return build(root, settings, args.strict)
+
+
+def approve_page(root: Path, settings: Settings, page: Path, reviewer: str) -> int:
+    from guidepress.approve import ApprovalRefused, approve
+
+    if not page.is_file():
+        print(f"guidepress: error: no such page: {page}", file=sys.stderr)
+        return EXIT_USAGE
+    registry, problems = load_registry(root, settings)
+    for problem in problems:
+        print(problem.format(), file=sys.stderr)
+    try:
+        print(approve(page, reviewer, settings, registry, date.today()))
+    except ApprovalRefused as refusal:
+        print(f"guidepress: approval refused: {refusal}", file=sys.stderr)
+        return EXIT_ERRORS
+    return EXIT_OK
 
 
 def _check(root: Path, settings: Settings, paths: list[Path], today: date) -> tuple[int, list[Diagnostic]] | int:
@@ -55,8 +78,9 @@ def _check(root: Path, settings: Settings, paths: list[Path], today: date) -> tu
             print(f"guidepress: error: no such file or folder: {path}", file=sys.stderr)
         return EXIT_USAGE
     layout = Layout.of(root, settings)
-    report = check_library(paths or [layout.source], layout, settings, today)
-    return report.pages, report.diagnostics
+    registry, problems = load_registry(root, settings)
+    report = check_library(paths or [layout.source], layout, settings, today, registry)
+    return report.pages, problems + report.diagnostics
 
 
 def _failed(diagnostics: list[Diagnostic], strict: bool) -> bool:

@@ -119,6 +119,20 @@ class ChangeEntry(_Strict):
     summary: StrictText = Field(description="What changed, in a sentence a reader understands.", examples=["Added the section on aftercare."])
 
 
+class Approval(_Strict):
+    """A reviewer's approval of one version of the page, tied to its exact content by a digest."""
+
+    reviewer: StrictText = Field(description="Name of the approving reviewer, as in the reviewer registry.", examples=["Example Reviewer"])
+    role: StrictText = Field(description="Their role when approving.", examples=["Consultant Interventional Radiologist"])
+    date: PastDate = Field(description="Date of the approval (YYYY-MM-DD).", examples=["2026-11-23"])
+    version: Version = Field(description="The page version approved.", examples=['"1.0"'])
+    digest: str = Field(
+        pattern=r"^sha256:[0-9a-f]{64}$",
+        description="SHA-256 of the page content approved; written by `guidepress approve`, never by hand.",
+        examples=["sha256:…"],
+    )
+
+
 class Guideline(_Strict):
     """Front matter of a guideline page (a page under the guidelines folder)."""
 
@@ -151,6 +165,10 @@ class Guideline(_Strict):
     feedback_contact: Contact = Field(description="Email or web address where readers can send feedback.", examples=["guidelines@example.org"])
     change_history: list[ChangeEntry] = Field(
         min_length=1, description="What changed in each version, newest first; must include the current version."
+    )
+    approvals: list[Approval] = Field(
+        default_factory=list,
+        description="Reviewers' approvals of this version, written by `guidepress approve`; status approved needs them.",
     )
     methods: StrictText | None = Field(default=None, description="How the evidence was found and selected.", examples=["Narrative review of the cited sources."])
     keywords: list[StrictText] = Field(default_factory=list, description="Words for search and PDF metadata.", examples=[["embolisation", "NET"]])
@@ -190,4 +208,4 @@ class Guideline(_Strict):
         return cls.model_validate(data, context={"today": today} if today else None)
 
 
-__all__ = ["ChangeEntry", "Guideline", "Person", "Reference", "Reviewer", "today_from"]
+__all__ = ["Approval", "ChangeEntry", "Guideline", "Person", "Reference", "Reviewer", "today_from"]

@@ -18,6 +18,14 @@ class Settings(BaseModel):
         default=None,
         description="Where readers check for the current approved version; printed on every PDF.",
     )
+    registry: str = Field(
+        default="reviewers.yaml",
+        description="File, relative to the project, listing the editorial board who may approve pages.",
+    )
+    required_approvals: dict[str, int] = Field(
+        default_factory=lambda: {"guideline": 1, "patient-info": 1},
+        description="Valid approvals a page of each type needs before it may have status approved.",
+    )
     review_interval_years: int = Field(
         default=3, ge=1, le=10, description="Longest allowed gap between review_date and next_review_date, in years."
     )

@@ -52,7 +52,7 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the sample library (sources only), so builds never write into the checkout."""
     root = tmp_path_factory.mktemp("sample")
-    for name in ("docs", "conf.py", "pyproject.toml"):
+    for name in ("docs", "conf.py", "pyproject.toml", "reviewers.yaml"):
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("_build"))

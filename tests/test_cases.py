@@ -9,14 +9,21 @@ from typing import Any
 import pytest
 import yaml
 
-from schemas import ChangeEntry, Guideline, Person, Reference, Reviewer
+from schemas import Approval, ChangeEntry, Guideline, Person, Reference, Reviewer
 from tests.conftest import CASES, TODAY, make_project, valid_page
 from validators.codes import CODES
 
 from guidepress.cli import main
 
-AREAS = ["source", "schema", "references", "review", "citations", "safety"]
-TESTED_ELSEWHERE = {"duplicate-page-id": "test_library.py", "pdf-unsupported": "test_pdf.py"}
+AREAS = ["source", "schema", "references", "review", "citations", "safety", "approvals"]
+TESTED_ELSEWHERE = {
+    "duplicate-page-id": "test_library.py",
+    "pdf-unsupported": "test_pdf.py",
+    "approval-by-author": "test_approvals.py",
+    "approval-wrong-version": "test_approvals.py",
+    "approval-stale": "test_approvals.py",
+    "registry-invalid": "test_approvals.py",
+}
 
 
 def load_cases() -> list[tuple[str, dict[str, Any]]]:
@@ -79,7 +86,7 @@ def test_case(area: str, case: dict[str, Any], tmp_path: Path, capsys: pytest.Ca
 
 def test_every_schema_field_has_a_bad_input_case() -> None:
     covered = {name for _, case in ALL_CASES for name in case.get("covers", [])}
-    models = [Guideline, Person, Reviewer, Reference, ChangeEntry]
+    models = [Guideline, Person, Reviewer, Reference, ChangeEntry, Approval]
     fields = {f"{m.__name__}.{f}" for m in models for f in m.model_fields if m is not Reviewer}
     fields |= {m.__name__ for m in models}
     assert sorted(fields - covered) == []

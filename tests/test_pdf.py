@@ -126,11 +126,11 @@ def test_two_builds_give_byte_identical_pdfs(sample_build: Path, tmp_path: Path)
 def test_one_edit_recompiles_only_that_guideline_and_the_compendium(sample_build: Path, tmp_path: Path) -> None:
     copy = tmp_path / "edit"
     shutil.copytree(sample_build.parent, copy)  # with its _build, so the PDF cache is warm
-    page = copy / "docs" / "guidelines" / "radiofrequency-ablation.md"
-    page.write_text(page.read_text().replace("uses radio waves", "uses radiofrequency energy"))
+    page = copy / "docs" / "guidelines" / "hepatic-arterial-infusion.md"  # a draft: no approval to lapse
+    page.write_text(page.read_text().replace("carries blood to the liver", "supplies the liver"))
     result = run_cli("--root", str(copy), "build", cwd=copy)
     assert result.returncode == 0, result.stderr
-    assert "compiled 2 PDF(s), reused 6 unchanged: compendium.pdf, radiofrequency-ablation-v1.0.pdf" in result.stderr
+    assert "compiled 2 PDF(s), reused 6 unchanged: compendium.pdf, hepatic-arterial-infusion-v1.0.pdf" in result.stderr
 
 
 def test_unsupported_content_fails_the_build_naming_the_page(tmp_path: Path) -> None:

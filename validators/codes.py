@@ -56,6 +56,13 @@ _ALL = [
     Code("unknown-citation", "error", "citation", "{cite}`id` names an id that is not among the page's references."),
     Code("uncited-reference", "warning", "citation", "A reference that the body never cites."),
     Code("unsafe-content", "error", "safety", "Raw HTML, script, file inclusion or a path outside the library: pages are content, not code."),
+    # Approvals
+    Code("approval-unknown-reviewer", "error", "approval", "An approval by someone who is not in the reviewer registry."),
+    Code("approval-by-author", "error", "approval", "An approval by an author of the page: authors cannot approve their own work."),
+    Code("approval-wrong-version", "error", "approval", "An approval of another version than the page's current one."),
+    Code("approval-stale", "error", "approval", "The page changed after it was approved: its digest no longer matches."),
+    Code("approval-missing", "error", "approval", "status: approved without enough valid approvals of the current version."),
+    Code("registry-invalid", "error", "approval", "The reviewer registry file is unreadable or does not match its schema."),
     # Library rules
     Code("duplicate-page-id", "error", "library", "Two guideline pages share an id."),
     # Output

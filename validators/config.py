@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import tomllib
+
+import yaml
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from schemas import Settings
+from schemas import Registry, Settings
+from validators.diagnostics import Diagnostic
+from validators.schema_errors import schema_diagnostics
+from validators.source import Page, _DuplicateKey, _Loader
 from validators.schema_errors import dotted
 
 
@@ -34,3 +39,21 @@ def load_settings(root: Path) -> Settings:
             line = next((n for n, t in enumerate(lines, 1) if key and t.strip().startswith(key)), 1)
             problems.append(f"{path}:{line}:1: error: [tool.guidepress] {dotted(tuple(item['loc']))}: {item['msg']}")
         raise SettingsError("\n".join(problems)) from None
+
+
+def load_registry(root: Path, settings: Settings) -> tuple[Registry | None, list[Diagnostic]]:
+    """The editorial board, or None when the library has no registry file."""
+    path = root / settings.registry
+    if not path.is_file():
+        return None, []
+    shown = str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (the safe loader, refusing duplicate keys)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, _DuplicateKey) as error:
+        return None, [Diagnostic.of("registry-invalid", shown, 1, 1, f"cannot read the reviewer registry: {error}")]
+    page = Page(path=shown, text=text, front_matter=text, data=data, offset=1)
+    try:
+        return Registry.model_validate(data), []
+    except ValidationError as error:
+        return None, [Diagnostic.of("registry-invalid", d.path, d.line, d.col, d.message) for d in schema_diagnostics(page, error, Registry)]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from schemas import Settings
+from schemas import Registry, Settings
 from validators.diagnostics import Diagnostic
 from validators.rules import check_guideline, safety
 from validators.source import read_page
@@ -66,7 +66,7 @@ def display(path: str, cwd: str) -> str:
     return path[len(cwd) :] if path.startswith(cwd) else path
 
 
-def _check_pages(files: list[str], layout: Layout, settings: Settings, today: date) -> list[tuple[str, str | None, list[Diagnostic]]]:
+def _check_pages(files: list[str], layout: Layout, settings: Settings, today: date, registry: Registry | None) -> list[tuple[str, str | None, list[Diagnostic]]]:
     """(display path, page id if the guideline is valid, diagnostics) for each file."""
     cwd = os.path.join(os.getcwd(), "")
     results = []
@@ -77,28 +77,28 @@ def _check_pages(files: list[str], layout: Layout, settings: Settings, today: da
         if page is not None:
             diagnostics = safety(page, layout.depth(path))
             if is_guideline:
-                model, found = check_guideline(page, settings, today)
+                model, found = check_guideline(page, settings, today, registry)
                 diagnostics += found
                 page_id = model.id if model else None
         results.append((display(path, cwd), page_id, diagnostics))
     return results
 
 
-def _in_parallel(files: list[str], layout: Layout, settings: Settings, today: date) -> list[tuple[str, str | None, list[Diagnostic]]]:
+def _in_parallel(files: list[str], layout: Layout, settings: Settings, today: date, registry: Registry | None) -> list[tuple[str, str | None, list[Diagnostic]]]:
     workers = os.cpu_count() or 1
     if len(files) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return _check_pages(files, layout, settings, today)
+        return _check_pages(files, layout, settings, today, registry)
     size = -(-len(files) // (workers * 4))
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        parts = pool.map(_check_pages, chunks, *zip(*[(layout, settings, today)] * len(chunks), strict=True))
+        parts = pool.map(_check_pages, chunks, *zip(*[(layout, settings, today, registry)] * len(chunks), strict=True))
         return [result for part in parts for result in part]
 
 
-def check_library(paths: list[Path], layout: Layout, settings: Settings, today: date) -> Report:
+def check_library(paths: list[Path], layout: Layout, settings: Settings, today: date, registry: Registry | None = None) -> Report:
     report = Report()
     first_with_id: dict[str, str] = {}
-    for shown, page_id, diagnostics in _in_parallel(find_pages(paths), layout, settings, today):
+    for shown, page_id, diagnostics in _in_parallel(find_pages(paths), layout, settings, today, registry):
         report.pages += 1
         report.diagnostics += diagnostics
         if page_id is None:

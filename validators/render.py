@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from docutils import nodes
 
-from schemas import Guideline, Person
+from schemas import Approval, Guideline, Person
 from validators.vancouver import format_reference
 
 STATUS_LABELS = {"draft": "Draft", "in-review": "In review", "approved": "Approved", "retired": "Retired"}
@@ -62,6 +62,7 @@ def document_control(model: Guideline) -> nodes.container:
         ("Audience", _lines(model.audience)),
         ("Authors", _lines(_person(p) for p in model.authors)),
         ("Reviewers", _lines(_person(p) for p in model.reviewers)),
+        ("Approvals", _lines([approval_line(a) for a in model.approvals] or ["None recorded"])),
         ("Last reviewed", _lines([model.review_date.isoformat()])),
         ("Next review due", _lines([model.next_review_date.isoformat()])),
         ("Conflicts of interest", _lines([model.conflicts_of_interest])),
@@ -89,6 +90,10 @@ def pdf_link(model: Guideline, href: str) -> nodes.paragraph:
     paragraph += nodes.strong("PDF: ", "PDF: ")
     paragraph += nodes.reference(f"Download {name}", f"Download {name}", refuri=href)
     return paragraph
+
+
+def approval_line(approval: Approval) -> str:
+    return f"{approval.reviewer} ({approval.role}), version {approval.version}, {approval.date.isoformat()}"
 
 
 def _contact(contact: str) -> nodes.paragraph:

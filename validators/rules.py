@@ -7,7 +7,8 @@ from datetime import date
 
 from pydantic import ValidationError
 
-from schemas import Guideline, Settings
+from schemas import Guideline, Registry, Settings
+from validators.approvals import check_approvals
 from validators.diagnostics import Diagnostic
 from validators.safety import unsafe_content
 from validators.schema_errors import schema_diagnostics
@@ -26,13 +27,14 @@ def citations(body: str) -> list[tuple[str, int]]:
     return found
 
 
-def check_guideline(page: Page, settings: Settings, today: date) -> tuple[Guideline | None, list[Diagnostic]]:
-    """Schema, review and citation rules for one guideline page."""
+def check_guideline(page: Page, settings: Settings, today: date, registry: Registry | None) -> tuple[Guideline | None, list[Diagnostic]]:
+    """Schema, review, citation and approval rules for one guideline page."""
     try:
         model = Guideline.check(page.data, today=today)
     except ValidationError as error:
         return None, schema_diagnostics(page, error, Guideline)
-    return model, review(page, model, settings, today) + citation(page, model)
+    found = review(page, model, settings, today) + citation(page, model)
+    return model, found + check_approvals(page, model, registry, settings)
 
 
 def review(page: Page, model: Guideline, settings: Settings, today: date) -> list[Diagnostic]:

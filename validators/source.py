@@ -52,6 +52,7 @@ class Page:
     data: Any = None  # the parsed front matter
     body: str = ""
     body_line: int = 1  # file line on which the body starts
+    offset: int = 2  # file line of the front matter's first line (after the opening fence)
     _nodes: Any = field(default=None, repr=False)
 
     def at(self, line: int, col: int, code: str, message: str) -> Diagnostic:
@@ -69,10 +70,10 @@ class Page:
                 if match is None:
                     break
                 key_node, node = match
-                line, col = key_node.start_mark.line + 2, key_node.start_mark.column + 1
+                line, col = key_node.start_mark.line + self.offset, key_node.start_mark.column + 1
             elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
                 node = node.value[part]
-                line, col = node.start_mark.line + 2, node.start_mark.column + 1
+                line, col = node.start_mark.line + self.offset, node.start_mark.column + 1
             else:
                 break
         return line, col

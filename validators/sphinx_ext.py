@@ -20,7 +20,7 @@ from sphinx.util.typing import ExtensionMetadata
 
 from schemas import Guideline, Settings
 from validators import reference_docs, render
-from validators.config import SettingsError, load_settings
+from validators.config import SettingsError, load_registry, load_settings
 from validators.diagnostics import Diagnostic
 from validators.rules import check_guideline, safety
 from validators.source import parse_page
@@ -70,12 +70,15 @@ def _report(app: Sphinx, docname: str, diagnostics: list[Diagnostic]) -> None:
 
 
 def on_config_inited(app: Sphinx, config: Any) -> None:
-    if config.guidepress_settings is not None:  # handed down by the caller (conf.py or tests)
-        return
-    try:
-        config.guidepress_settings = load_settings(Path(app.confdir))
-    except SettingsError as error:
-        raise ExtensionError(str(error)) from None
+    if config.guidepress_settings is None:  # unless handed down by the caller (conf.py or tests)
+        try:
+            config.guidepress_settings = load_settings(Path(app.confdir))
+        except SettingsError as error:
+            raise ExtensionError(str(error)) from None
+    registry, problems = load_registry(Path(app.confdir), config.guidepress_settings)
+    for problem in problems:
+        logger.warning(problem.message, location=problem.path, type="guidepress", subtype=problem.code)
+    app.guidepress_registry = registry  # type: ignore[attr-defined]
 
 
 def on_builder_inited(app: Sphinx) -> None:
@@ -93,7 +96,7 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
         unsafe = safety(page, depth=docname.count("/"))
         diagnostics += unsafe
         if is_guideline:
-            model, found = check_guideline(page, _settings(app), date.today())
+            model, found = check_guideline(page, _settings(app), date.today(), app.guidepress_registry)  # type: ignore[attr-defined]
             diagnostics += found
             if model is not None:
                 domain.pages[docname] = model

@@ -1,0 +1,100 @@
+"""`guidepress approve PAGE --reviewer NAME`: record a reviewer's approval of the page as it is.
+
+The record is written into the front matter as text, at the place YAML's node positions give,
+so the rest of the file (comments, quoting, order, line endings) is kept byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from schemas import Registry, Settings
+from validators.approvals import content_digest
+from validators.rules import check_guideline
+from validators.source import _BaseLoader, read_page
+
+
+class ApprovalRefused(Exception):
+    """The approval cannot be recorded; the message says why and what to do."""
+
+
+def approve(path: Path, reviewer: str, settings: Settings, registry: Registry | None, today: date) -> str:
+    """Write the approval; returns the record's one-line summary."""
+    member = registry.find(reviewer) if registry else None
+    if member is None:
+        raise ApprovalRefused(f"{reviewer} is not in the reviewer registry ({settings.registry}); only its members may approve")
+    page, problems = read_page(path, str(path), needs_front_matter=True)
+    if page is None:
+        raise ApprovalRefused("\n".join(p.format() for p in problems))
+    model, problems = check_guideline(page, settings, today, registry)
+    blocking = [p for p in problems if p.severity == "error" and not p.code.startswith("approval-")]
+    if model is None or blocking:
+        raise ApprovalRefused("the page has errors; fix them before approving:\n" + "\n".join(p.format() for p in blocking))
+    if any(" ".join(a.name.casefold().split()) == " ".join(member.name.casefold().split()) for a in model.authors):
+        raise ApprovalRefused(f"{member.name} is an author of this page and cannot approve it")
+    record = [
+        f"reviewer: {json.dumps(member.name, ensure_ascii=False)}",
+        f"role: {json.dumps(member.role, ensure_ascii=False)}",
+        f"date: {today.isoformat()}",
+        f'version: "{model.version}"',
+        f"digest: {content_digest(page.data, page.body)}",
+    ]
+    raw = path.read_bytes().decode("utf-8")
+    bom = "\ufeff" if raw.startswith("\ufeff") else ""
+    newline = "\r\n" if "\r\n" in raw else "\n"
+    lines = raw.removeprefix(bom).replace("\r\n", "\n").split("\n")
+    _insert(lines, page.front_matter or "", member.name, record)
+    _write(path, bom + newline.join(lines))
+    return f"{member.name} approved {model.id} version {model.version} on {today.isoformat()}"
+
+
+def _insert(lines: list[str], front_matter: str, name: str, record: list[str]) -> None:
+    """Put the record into the file's lines (the front matter starts at line index 1)."""
+    root = yaml.compose(front_matter, Loader=_BaseLoader)
+    closing = 1 + front_matter.count("\n")  # index of the closing fence
+    pair = next(((k, v) for k, v in root.value if k.value == "approvals"), None)
+    if pair is None or not isinstance(pair[1], yaml.SequenceNode) or not pair[1].value:
+        block = ["approvals:"] + _item(record, 4)  # "  - reviewer: …", like the page's other lists
+        if pair is None:
+            lines[closing:closing] = block
+        else:  # `approvals: []` or an empty key: replace that line
+            lines[1 + pair[0].start_mark.line : 1 + pair[0].start_mark.line + 1] = block
+        return
+    items = pair[1].value
+    indent = items[0].start_mark.column
+    for position, item in enumerate(items):
+        fields = {k.value: v.value for k, v in item.value} if isinstance(item, yaml.MappingNode) else {}
+        if " ".join(str(fields.get("reviewer", "")).casefold().split()) == " ".join(name.casefold().split()):
+            start = 1 + item.start_mark.line
+            end = 1 + (items[position + 1].start_mark.line if position + 1 < len(items) else _end_line(item))
+            lines[start:end] = _item(record, indent)  # the reviewer's new approval replaces the old
+            return
+    at = 1 + _end_line(items[-1])
+    lines[at:at] = _item(record, indent)
+
+
+def _end_line(node: yaml.Node) -> int:
+    # A block node ends where the next token starts: at column 0 of the next line, or later on it.
+    return node.end_mark.line + (1 if node.end_mark.column > 0 else 0)
+
+
+def _item(record: list[str], indent: int) -> list[str]:
+    pad = " " * max(indent - 2, 0)
+    return [f"{pad}- {record[0]}"] + [f"{pad}  {line}" for line in record[1:]]
+
+
+def _write(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

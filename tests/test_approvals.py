@@ -1,0 +1,135 @@
+"""Approvals tied to content, in a real git repository: accepted, lapsed by an edit, refused."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_project, run_cli, valid_page
+
+REGISTRY = """reviewers:
+  - name: Example Reviewer
+    role: Consultant (placeholder)
+    git_email: reviewer@example.org
+  - name: Example Author
+    role: Registrar (placeholder)
+    git_email: author@example.org
+"""
+PAGE = "docs/guidelines/p.md"
+
+
+def git(root: Path, *args: str, email: str = "editor@example.org") -> str:
+    identity = ["-c", f"user.name={email.split('@')[0]}", "-c", f"user.email={email}"]
+    return subprocess.run(["git", *identity, *args], cwd=root, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    # A page with a comment in its front matter, to show approve keeps the file byte for byte.
+    page = valid_page().replace("status: draft", "status: draft  # set to approved once approved")
+    make_project(tmp_path, {"guidelines/p.md": page})
+    (tmp_path / "reviewers.yaml").write_text(REGISTRY, encoding="utf-8")
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "First draft")
+    return tmp_path
+
+
+def approve(root: Path, reviewer: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("approve", PAGE, "--reviewer", reviewer, cwd=root)
+
+
+def validate(root: Path) -> subprocess.CompletedProcess[str]:
+    return run_cli("validate", cwd=root)
+
+
+def set_status(root: Path, status: str) -> None:
+    page = root / PAGE
+    page.write_text(page.read_text().replace("status: draft", f"status: {status}"))
+
+
+def test_approval_is_accepted_and_keeps_the_file_byte_for_byte(library: Path) -> None:
+    before = (library / PAGE).read_text()
+    result = approve(library, "Example Reviewer")
+    assert result.returncode == 0, result.stderr
+    after = (library / PAGE).read_text()
+    added = after.replace(before.split("\n---\n")[0], "", 1)
+    assert after.startswith(before.split("\n---\n")[0])  # everything before the record is untouched
+    assert "approvals:\n  - reviewer: \"Example Reviewer\"" in added
+    assert after.endswith(before.split("\n---\n", 1)[1])  # and so is the body
+    set_status(library, "approved")  # status is not signed: approving first, then publishing, works
+    assert validate(library).returncode == 0, validate(library).stdout
+    git(library, "commit", "-qam", "Approve p", email="reviewer@example.org")
+
+
+def test_edit_after_approval_is_detected(library: Path) -> None:
+    approve(library, "Example Reviewer")
+    set_status(library, "approved")
+    page = library / PAGE
+    page.write_text(page.read_text().replace("A statement", "A changed statement"))
+    result = validate(library)
+    assert result.returncode == 1
+    assert "[approval-stale] approvals[0].digest" not in result.stdout  # the message is the reviewer's, not a path
+    assert "Example Reviewer's approval of version 1.0" in result.stdout and "has lapsed" in result.stdout
+    assert "[approval-missing] status is approved but the page has 0 valid approval(s)" in result.stdout
+
+
+def test_reformatting_the_front_matter_keeps_the_approval(library: Path) -> None:
+    approve(library, "Example Reviewer")
+    page = library / PAGE
+    page.write_text(page.read_text().replace("audience: [Testers]", "audience:\n  - Testers  # same value"))
+    assert validate(library).returncode == 0
+
+
+def test_unknown_reviewer_is_refused(library: Path) -> None:
+    result = approve(library, "Someone Else")
+    assert result.returncode == 1
+    assert "Someone Else is not in the reviewer registry (reviewers.yaml)" in result.stderr
+    page = library / PAGE
+    record = '\napprovals:\n  - reviewer: Someone Else\n    role: X\n    date: 2026-01-10\n    version: "1.0"\n    digest: sha256:' + "0" * 64
+    page.write_text(page.read_text().replace("\n---\n\n## Section", record + "\n---\n\n## Section"))
+    assert "[approval-unknown-reviewer] Someone Else's approval of version 1.0 (2026-01-10) does not count" in validate(library).stdout
+
+
+def test_self_approval_is_refused(library: Path) -> None:
+    result = approve(library, "Example Author")
+    assert result.returncode == 1
+    assert "Example Author is an author of this page and cannot approve it" in result.stderr
+
+
+def test_approval_of_another_version_is_refused(library: Path) -> None:
+    approve(library, "Example Reviewer")
+    page = library / PAGE
+    text = page.read_text().replace('version: "1.0"\nstatus', 'version: "1.1"\nstatus', 1)
+    page.write_text(text.replace("change_history:\n", 'change_history:\n  - version: "1.1"\n    date: 2026-01-10\n    summary: Second.\n'))
+    result = validate(library)
+    assert "[approval-wrong-version] Example Reviewer's approval of version 1.0" in result.stdout
+    assert "is for another version: the page is now version 1.1" in result.stdout
+    assert approve(library, "Example Reviewer").returncode == 0  # a new approval replaces the old record
+    assert (library / PAGE).read_text().count("- reviewer:") == 1
+    assert validate(library).returncode == 0
+
+
+def test_approving_a_page_with_errors_is_refused(library: Path) -> None:
+    page = library / PAGE
+    page.write_text(page.read_text().replace("funding: No external funding.\n", ""))
+    result = approve(library, "Example Reviewer")
+    assert result.returncode == 1
+    assert "fix them before approving" in result.stderr and "[missing-field]" in result.stderr
+    assert "approvals:" not in page.read_text()
+
+
+def test_approved_status_needs_the_configured_number(library: Path) -> None:
+    with (library / "pyproject.toml").open("a") as settings:
+        settings.write('required_approvals = { guideline = 2, patient-info = 1 }\n')
+    approve(library, "Example Reviewer")
+    set_status(library, "approved")
+    assert "has 1 valid approval(s) of version 1.0; it needs 2" in validate(library).stdout
+
+
+def test_a_broken_registry_is_located(library: Path) -> None:
+    (library / "reviewers.yaml").write_text("reviewers:\n  - name: X\n    role: Y\n    git_emial: x@example.org\n")
+    result = validate(library)
+    assert "reviewers.yaml:4:5: error: [registry-invalid] unknown field `reviewers[0].git_emial`; did you mean `git_email`?" in result.stdout

@@ -1,0 +1,72 @@
+"""Approvals tied to content: the digest a reviewer signs, and the rules that check approvals.
+
+The digest covers the body and every front-matter field except `approvals` (an approval cannot
+sign itself) and `status` (moving a page to `approved` after its approvals is the point of them;
+`status: approved` is itself checked against the approvals). It is computed from the parsed
+values, so re-indenting the YAML or editing a comment does not lapse an approval; changing any
+value or any word of the body does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Any
+
+from schemas import Guideline, Registry, Settings
+from validators.diagnostics import Diagnostic
+from validators.source import Page
+
+UNSIGNED_FIELDS = ("approvals", "status")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot digest {type(value).__name__}")
+
+
+def content_digest(data: dict[str, Any], body: str) -> str:
+    fields = {key: value for key, value in data.items() if key not in UNSIGNED_FIELDS}
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain)
+    text = "\n".join(line.rstrip() for line in body.replace("\r\n", "\n").split("\n")).strip("\n")
+    return "sha256:" + hashlib.sha256(f"{canonical}\n---\n{text}\n".encode()).hexdigest()
+
+
+def _key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def check_approvals(page: Page, model: Guideline, registry: Registry | None, settings: Settings) -> list[Diagnostic]:
+    found = []
+    digest = content_digest(page.data, page.body)
+    authors = {_key(person.name) for person in model.authors}
+    valid = 0
+    for index, approval in enumerate(model.approvals):
+        who = f"{approval.reviewer}'s approval of version {approval.version} ({approval.date})"
+
+        def at(field: str, code: str, message: str) -> None:
+            line, col = page.locate(("approvals", index, field))
+            found.append(page.at(line, col, code, message))
+
+        if registry is None or registry.find(approval.reviewer) is None:
+            where = f"the reviewer registry ({settings.registry})" if registry else f"a reviewer registry: {settings.registry} does not exist"
+            at("reviewer", "approval-unknown-reviewer", f"{who} does not count: {approval.reviewer} is not in {where}")
+        elif _key(approval.reviewer) in authors:
+            at("reviewer", "approval-by-author", f"{who} does not count: {approval.reviewer} is an author of this page")
+        elif approval.version != model.version:
+            at("version", "approval-wrong-version", f"{who} is for another version: the page is now version "
+               f"{model.version}; ask for a new approval with guidepress approve")
+        elif approval.digest != digest:
+            at("digest", "approval-stale", f"{who} has lapsed: the page has changed since it was approved "
+               f"(run `guidepress diff {page.path}` to see what changed, then ask for a new approval)")
+        else:
+            valid += 1
+    needed = settings.required_approvals.get(model.type, 1)
+    if model.status == "approved" and valid < needed:
+        line, col = page.locate(("status",))
+        found.append(page.at(line, col, "approval-missing",
+                             f"status is approved but the page has {valid} valid approval(s) of version "
+                             f"{model.version}; it needs {needed} (guidepress approve {page.path} --reviewer NAME)"))
+    return found
