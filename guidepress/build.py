@@ -35,18 +35,19 @@ def sphinx_build(root: Path, settings: Settings, builder: str, outdir: Path, *ov
         raise BuildError(f"Sphinx {builder} build reported problems (see the messages above)")
 
 
-def build_site(root: Path, settings: Settings) -> tuple[Path, list[str]]:
+def build_site(root: Path, settings: Settings, target: Path | None = None, release: str | None = None) -> tuple[Path, list[str]]:
     """HTML site with a PDF per guideline and a compendium in its pdf/ folder, swapped in whole.
     Returns the site folder and the PDFs that had to be compiled (the rest came from the cache)."""
     from guidepress.pdf import PdfError, compile_all
 
     build_dir = root / settings.build_dir
     build_dir.mkdir(parents=True, exist_ok=True)
-    target = build_dir / "html"
-    staging = Path(tempfile.mkdtemp(prefix=".html-", dir=build_dir))
+    target = target or build_dir / "html"
+    staging = Path(tempfile.mkdtemp(prefix=".html-", dir=target.parent))
     typst_sources = build_dir / "typst"
     try:
-        sphinx_build(root, settings, "html", staging, "guidepress_pdf=1")
+        release_options = [f"guidepress_release={release}"] if release else []
+        sphinx_build(root, settings, "html", staging, "guidepress_pdf=1", *release_options)
         shutil.rmtree(typst_sources, ignore_errors=True)
         sphinx_build(root, settings, "guidepress-typst", typst_sources)
         try:

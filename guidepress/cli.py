@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     approve.add_argument("page", type=Path)
     approve.add_argument("--reviewer", required=True, help="name, as in the reviewer registry")
 
+    release = commands.add_parser("release", help="publish the approved library as an immutable release")
+    release.add_argument("version", help="release name, e.g. 2026.1")
+    release.add_argument("--archive", type=Path, default=None, help="archive folder (default: <build_dir>/archive)")
+
     build = commands.add_parser("build", help="validate, then build the HTML site and PDFs into the build folder")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     return parser
@@ -49,9 +53,37 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command == "validate":
         return validate(root, settings, args.paths, args.format, args.strict, args.today or date.today())
+    if args.command == "release":
+        return release_library(root, settings, args.version, args.archive or root / settings.build_dir / "archive")
     if args.command == "approve":
         return approve_page(root, settings, args.page, args.reviewer)
     return build(root, settings, args.strict)
+
+
+def release_library(root: Path, settings: Settings, version: str, archive: Path) -> int:
+    from guidepress.build import BuildError
+    from guidepress.release import ReleaseRefused, release
+
+    checked = _check(root, settings, [], date.today())
+    if isinstance(checked, int):
+        return checked
+    pages, diagnostics = checked
+    for diagnostic in diagnostics:
+        print(diagnostic.format())
+    _summary(pages, diagnostics)
+    if has_errors(diagnostics):
+        print("guidepress: release refused: fix the errors above first", file=sys.stderr)
+        return EXIT_ERRORS
+    try:
+        folder = release(root, settings, version, archive.resolve(), date.today())
+    except ValueError as error:
+        print(f"guidepress: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ReleaseRefused, BuildError) as error:
+        print(f"guidepress: release refused: {error}", file=sys.stderr)
+        return EXIT_ERRORS
+    print(f"guidepress: released {version} into {folder}", file=sys.stderr)
+    return EXIT_OK
 
 
 def approve_page(root: Path, settings: Settings, page: Path, reviewer: str) -> int:

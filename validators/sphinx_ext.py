@@ -7,6 +7,7 @@ so `-W` fails the build and `suppress_warnings = ["guidepress.review-overdue"]` 
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,17 @@ def on_config_inited(app: Sphinx, config: Any) -> None:
     app.guidepress_registry = registry  # type: ignore[attr-defined]
 
 
+def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    # Released sites say which release a page belongs to; guidepress-versions.js does the rest.
+    release = app.config.guidepress_release
+    if release:
+        context["metatags"] = context.get("metatags", "") + f'<meta name="guidepress-release" content="{escape(release)}">\n'
+
+
 def on_builder_inited(app: Sphinx) -> None:
+    if app.config.guidepress_release and app.builder.format == "html":
+        app.config.html_static_path.append(str(Path(__file__).parent / "static"))
+        app.add_js_file("guidepress-versions.js")
     # Defence in depth behind the safety rule: docutils itself refuses raw output and file reads.
     app.env.settings["raw_enabled"] = False
     app.env.settings["file_insertion_enabled"] = False
@@ -162,6 +173,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("guidepress.typst_builder")
     app.add_config_value("guidepress_settings", None, "env", types=frozenset({Settings, type(None)}))
     app.add_config_value("guidepress_pdf", False, "html", types=frozenset({bool}))
+    app.add_config_value("guidepress_release", "", "html", types=frozenset({str}))
     app.add_domain(GuidelineDomain)
     app.add_role("cite", cite_role, override=True)
     app.add_node(render.citation_ref)
@@ -172,5 +184,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("source-read", on_source_read)
     app.connect("doctree-read", on_doctree_read)
     app.connect("doctree-resolved", on_doctree_resolved)
+    app.connect("html-page-context", on_html_page_context)
     app.connect("env-check-consistency", on_check_consistency)
     return {"version": "0.1", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,79 @@
+"""The archive's downloads page: per guideline, the PDF of the current release, with earlier ones."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 72rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border: 1px solid #767676; padding: 0.4rem 0.6rem; text-align: left; vertical-align: top; }}
+code {{ font-size: 0.8rem; word-break: break-all; }}
+</style>
+</head>
+<body>
+<main>
+{body}
+</main>
+</body>
+</html>
+"""
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+
+
+def downloads_page(versions: list[dict[str, Any]]) -> str:
+    current = versions[0]
+    rows = []
+    for guideline in current["guidelines"]:
+        earlier = [
+            f'<a href="{escape(g["pdf"])}">v{escape(g["version"])} (release {escape(entry["version"])})</a>'
+            for entry in versions[1:] for g in entry["guidelines"]
+            if g["id"] == guideline["id"] and g["pdf"] != guideline["pdf"]
+        ]
+        rows.append(
+            "<tr>"
+            f'<td><a href="{escape(guideline["pdf"])}">{escape(guideline["title"])}</a></td>'
+            f"<td>{escape(guideline['version'])}</td>"
+            f"<td>{escape(guideline['review_date'])}</td>"
+            f"<td>{escape(guideline['next_review_date'])}</td>"
+            f"<td>{_size(guideline['size'])}</td>"
+            f"<td><code>{escape(guideline['sha256'])}</code></td>"
+            f"<td>{', '.join(earlier) or 'none'}</td>"
+            "</tr>"
+        )
+    body = f"""<h1>Downloads</h1>
+<p>The PDF of each guideline in the current release, <strong>{escape(current['version'])}</strong>
+(published {escape(current['date'])}). To prove which version a printed or saved copy is, compare its
+SHA-256 (<code>sha256sum FILE</code>) with the one listed here or in the release's
+<a href="{escape(current['version'])}/SHA256SUMS">SHA256SUMS</a>.</p>
+<table>
+<caption>Current approved guidelines</caption>
+<thead><tr><th scope="col">Guideline (PDF)</th><th scope="col">Version</th><th scope="col">Last reviewed</th>
+<th scope="col">Next review due</th><th scope="col">Size</th><th scope="col">SHA-256</th><th scope="col">Earlier versions</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>
+<h2>All releases</h2>
+<ul>
+{chr(10).join(f'<li><a href="{escape(e["version"])}/index.html">{escape(e["version"])}</a> ({escape(e["date"])})</li>' for e in versions)}
+</ul>"""
+    return PAGE.format(title="Downloads", body=body)
+
+
+def root_index() -> str:
+    body = ('<h1>Guideline library</h1>\n<p><a href="latest/index.html">Read the current version</a>, '
+            'see <a href="downloads.html">downloads</a>, or choose a release from '
+            '<a href="versions.json">versions.json</a>.</p>')
+    return PAGE.format(title="Guideline library", body=body).replace(
+        "<head>\n", '<head>\n<meta http-equiv="refresh" content="0; url=latest/index.html">\n', 1)

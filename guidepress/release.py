@@ -1,0 +1,125 @@
+"""`guidepress release VERSION`: publish the approved library, immutably, into an archive.
+
+archive/
+  versions.json        every release, newest first, with the guideline versions inside
+  <VERSION>/           one release: its HTML site, pdf/, SHA256SUMS; never written again
+  latest/              a copy of the newest release (the `latest` alias)
+  downloads.html       the current PDF of each guideline, with earlier versions
+  index.html           sends readers to latest/
+
+A release is built in a staging folder inside the archive and moved into place only when
+complete; a lock serialises concurrent releases. Prior art: mike's versions.json and aliases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from guidepress.build import build_site, replace_folder
+from guidepress.downloads import downloads_page, root_index
+from schemas import Guideline, Settings
+from validators.library import Layout, find_pages
+from validators.source import read_page
+
+VERSION_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
+LOCK_TIMEOUT = 600  # seconds a second release waits for the first
+
+
+class ReleaseRefused(Exception):
+    """The release was not made; the archive is as it was."""
+
+
+@dataclass(frozen=True)
+class Published:
+    model: Guideline
+    source: str
+
+
+def approved_guidelines(root: Path, settings: Settings) -> list[Published]:
+    """Every guideline, refusing the release if any is not approved (retired pages may stay)."""
+    layout = Layout.of(root, settings)
+    pages, unapproved = [], []
+    for path in find_pages([Path(layout.guidelines)]):
+        page, _ = read_page(Path(path), path, needs_front_matter=True)
+        model = Guideline.check(page.data) if page else None
+        if model is None:
+            continue
+        if model.status not in ("approved", "retired"):
+            unapproved.append(f"  {os.path.relpath(path, root)}: {model.id} v{model.version} is {model.status}")
+        pages.append(Published(model, path))
+    if unapproved:
+        raise ReleaseRefused("these pages are not approved, so the library cannot be released:\n" + "\n".join(unapproved))
+    return pages
+
+
+def checksums(folder: Path) -> str:
+    """sha256sum-style lines for every file in the release, so anyone can check a download."""
+    lines = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "SHA256SUMS"):
+        lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(folder).as_posix()}")
+    return "\n".join(lines) + "\n"
+
+
+def release_entry(version: str, today: date, folder: Path, published: list[Published]) -> dict[str, Any]:
+    guidelines = []
+    for item in sorted(published, key=lambda p: p.model.id):
+        model = item.model
+        pdf = folder / "pdf" / f"{model.id}-v{model.version}.pdf"
+        guidelines.append({
+            "id": model.id, "title": model.title, "version": model.version, "status": model.status,
+            "review_date": model.review_date.isoformat(), "next_review_date": model.next_review_date.isoformat(),
+            "pdf": f"{version}/pdf/{pdf.name}", "size": pdf.stat().st_size,
+            "sha256": hashlib.sha256(pdf.read_bytes()).hexdigest(),
+        })
+    return {"version": version, "date": today.isoformat(), "aliases": ["latest"], "guidelines": guidelines}
+
+
+def write_text(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    os.replace(temporary, path)
+
+
+def release(root: Path, settings: Settings, version: str, archive: Path, today: date) -> Path:
+    if not VERSION_NAME.match(version):
+        raise ValueError(f"{version!r} is not a release name: use letters, digits, '.', '-' or '_', e.g. 2026.1")
+    if version == "latest":
+        raise ValueError("'latest' is the alias of the newest release, not a release name")
+    published = approved_guidelines(root, settings)
+    archive.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(archive / ".lock"), timeout=LOCK_TIMEOUT):
+        target = archive / version
+        if target.exists():
+            raise ReleaseRefused(f"version {version} is already published in {archive}; releases are never "
+                                 "overwritten: choose a new version")
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=archive))
+        try:
+            folder, _ = build_site(root, settings, target=staging / version, release=version)
+            (folder / "SHA256SUMS").write_text(checksums(folder), encoding="utf-8")
+            versions_file = archive / "versions.json"
+            versions = json.loads(versions_file.read_text(encoding="utf-8")) if versions_file.exists() else []
+            for entry in versions:
+                entry["aliases"] = [a for a in entry.get("aliases", []) if a != "latest"]
+            versions.insert(0, release_entry(version, today, folder, published))
+            shutil.copytree(folder, staging / "latest")
+            # Commit: the release folder first (one rename), then the files that point at it.
+            folder.rename(target)
+            write_text(versions_file, json.dumps(versions, indent=2) + "\n")
+            replace_folder(staging / "latest", archive / "latest")
+            write_text(archive / "downloads.html", downloads_page(versions))
+            write_text(archive / "index.html", root_index())
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target

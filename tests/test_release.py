@@ -1,0 +1,174 @@
+"""Versioned, immutable releases: structure, refusals, interruption, concurrency, switcher."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_project, run_cli, valid_page
+from tests.test_approvals import REGISTRY
+
+PAGE = "docs/guidelines/p.md"
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """SHA-256 of every published file (staging folders and the lock file are not published)."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not any(part.startswith((".staging-", ".lock")) for part in p.relative_to(folder).parts)
+    }
+
+
+@pytest.fixture
+def approved(tmp_path: Path) -> Path:
+    root = tmp_path / "library"
+    make_project(root, {"guidelines/p.md": valid_page().replace("status: draft", "status: approved")})
+    (root / "reviewers.yaml").write_text(REGISTRY, encoding="utf-8")
+    assert run_cli("approve", PAGE, "--reviewer", "Example Reviewer", cwd=root).returncode == 0
+    return root
+
+
+def release(root: Path, version: str, archive: Path) -> subprocess.CompletedProcess[str]:
+    return run_cli("release", version, "--archive", str(archive), cwd=root)
+
+
+def new_version(root: Path, version: str) -> None:
+    page = root / PAGE
+    text = page.read_text().replace('version: "1.0"\nstatus', f'version: "{version}"\nstatus', 1)
+    text = text.replace("change_history:\n", f'change_history:\n  - version: "{version}"\n    date: 2026-01-10\n    summary: Revised.\n')
+    page.write_text(text.replace("A statement", "A revised statement"))
+    assert run_cli("approve", PAGE, "--reviewer", "Example Reviewer", cwd=root).returncode == 0
+
+
+def test_release_publishes_site_pdfs_checksums_and_versions(approved: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    result = release(approved, "2026.1", archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    folder = archive / "2026.1"
+    assert (folder / "index.html").is_file() and (folder / "pdf" / "test-page-v1.0.pdf").is_file()
+    for line in (folder / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ", 1)
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+    versions = json.loads((archive / "versions.json").read_text())
+    assert [v["version"] for v in versions] == ["2026.1"] and versions[0]["aliases"] == ["latest"]
+    entry = versions[0]["guidelines"][0]
+    assert (entry["id"], entry["version"], entry["pdf"]) == ("test-page", "1.0", "2026.1/pdf/test-page-v1.0.pdf")
+    assert entry["sha256"] == hashlib.sha256((archive / entry["pdf"]).read_bytes()).hexdigest()
+    assert tree(archive / "latest") == tree(folder)
+    downloads = (archive / "downloads.html").read_text()
+    assert entry["sha256"] in downloads and 'href="2026.1/pdf/test-page-v1.0.pdf"' in downloads
+    page = (folder / "guidelines" / "p.html").read_text()
+    assert '<meta name="guidepress-release" content="2026.1">' in page
+    assert "guidepress-versions.js" in page and (folder / "_static" / "guidepress-versions.js").is_file()
+
+
+def test_second_release_of_a_version_is_refused_and_changes_nothing(approved: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    assert release(approved, "2026.1", archive).returncode == 0
+    before = tree(archive)
+    again = release(approved, "2026.1", archive)
+    assert again.returncode == 1
+    assert "version 2026.1 is already published" in again.stderr
+    assert tree(archive) == before
+
+
+def test_a_later_release_keeps_earlier_ones_untouched(approved: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    assert release(approved, "2026.1", archive).returncode == 0
+    first = tree(archive / "2026.1")
+    new_version(approved, "1.1")
+    assert release(approved, "2026.2", archive).returncode == 0
+    assert tree(archive / "2026.1") == first
+    versions = json.loads((archive / "versions.json").read_text())
+    assert [(v["version"], v["aliases"]) for v in versions] == [("2026.2", ["latest"]), ("2026.1", [])]
+    assert (archive / "latest" / "pdf" / "test-page-v1.1.pdf").is_file()
+    downloads = (archive / "downloads.html").read_text()
+    assert 'href="2026.2/pdf/test-page-v1.1.pdf"' in downloads
+    assert '<a href="2026.1/pdf/test-page-v1.0.pdf">v1.0 (release 2026.1)</a>' in downloads
+
+
+def test_drafts_are_refused_with_a_list(approved: Path, tmp_path: Path) -> None:
+    extra = valid_page().replace("id: test-page", "id: second")
+    (approved / "docs" / "guidelines" / "second.md").write_text(extra)
+    result = release(approved, "2026.1", tmp_path / "archive")
+    assert result.returncode == 1
+    assert "docs/guidelines/second.md: second v1.0 is draft" in result.stderr
+    assert not (tmp_path / "archive" / "2026.1").exists()
+
+
+def test_bad_release_names_are_bad_usage(approved: Path, tmp_path: Path) -> None:
+    for name in ("../escape", "latest"):
+        assert release(approved, name, tmp_path / "archive").returncode == 2
+
+
+def test_a_release_killed_part_way_leaves_the_archive_as_it_was(approved: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    assert release(approved, "2026.1", archive).returncode == 0
+    before = tree(archive)
+    new_version(approved, "1.1")
+    process = subprocess.Popen([sys.executable, "-m", "guidepress", "release", "2026.2", "--archive", str(archive)],
+                               cwd=approved, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not any(archive.glob(".staging-*/2026.2*")) and not any(archive.glob(".staging-*/.html-*")):
+        assert process.poll() is None and time.monotonic() < deadline, "release ended before it could be interrupted"
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert tree(archive) == before
+    assert not (archive / "2026.2").exists()
+    assert release(approved, "2026.2", archive).returncode == 0  # and the archive still works
+
+
+def test_two_releases_at_once_cannot_corrupt_the_archive(approved: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    copy = tmp_path / "copy"
+    shutil.copytree(approved, copy)  # separate build folders, one archive
+    command = [sys.executable, "-m", "guidepress", "release", "2026.1", "--archive", str(archive)]
+    runs = [subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for root in (approved, copy)]
+    messages = [run.communicate()[1] for run in runs]
+    assert sorted(run.returncode for run in runs) == [0, 1], messages
+    assert any("version 2026.1 is already published" in message for message in messages)
+    versions = json.loads((archive / "versions.json").read_text())
+    assert [v["version"] for v in versions] == ["2026.1"]
+    for line in (archive / "2026.1" / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ", 1)
+        assert hashlib.sha256((archive / "2026.1" / name).read_bytes()).hexdigest() == digest
+
+
+SWITCHER_CHECK = """
+const v = require(process.argv[1]);
+const versions = [{version: "2026.2", aliases: ["latest"]}, {version: "2026.1", aliases: []}];
+const old = v.locate("/site/2026.1/guidelines/p.html", "2026.1");
+const current = v.locate("/site/2026.2/guidelines/p.html", "2026.2");
+const viaAlias = v.locate("/site/latest/guidelines/p.html", "2026.2");
+console.log(JSON.stringify({
+  old: v.bannerFor(versions, "2026.1", old),
+  current: v.bannerFor(versions, "2026.2", current),
+  alias: v.bannerFor(versions, "2026.2", viaAlias),
+  switcher: v.switcherFor(versions, "2026.1", old),
+}));
+"""
+
+
+def test_switcher_and_banner_logic() -> None:
+    script = Path(__file__).resolve().parent.parent / "validators" / "static" / "guidepress-versions.js"
+    node = shutil.which("node")
+    assert node, "Node.js runs the switcher's own code; it is part of the machine"
+    output = subprocess.run([node, "-e", SWITCHER_CHECK, str(script)], capture_output=True, text=True, check=True).stdout
+    result = json.loads(output)
+    assert result["old"]["href"] == "/site/2026.2/guidelines/p.html"
+    assert "release 2026.1, which is not the current one" in result["old"]["text"]
+    assert result["current"] is None and result["alias"] is None
+    assert result["switcher"] == [
+        {"label": "2026.2 (current)", "href": "/site/2026.2/guidelines/p.html", "selected": False},
+        {"label": "2026.1", "href": "/site/2026.1/guidelines/p.html", "selected": True},
+    ]
