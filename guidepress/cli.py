@@ -38,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     release.add_argument("version", help="release name, e.g. 2026.1")
     release.add_argument("--archive", type=Path, default=None, help="archive folder (default: <build_dir>/archive)")
 
+    diff = commands.add_parser("diff", help="show what changed in a page since its last approved version (git)")
+    diff.add_argument("page", type=Path)
+    diff.add_argument("--from", dest="from_version", metavar="VERSION", help="compare with this approved version")
+
+    verify = commands.add_parser("verify-approvals", help="check each approval was committed by its reviewer (git)")
+    verify.add_argument("paths", nargs="*", type=Path, help="pages or folders (default: the guidelines folder)")
+
     build = commands.add_parser("build", help="validate, then build the HTML site and PDFs into the build folder")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     return parser
@@ -53,11 +60,36 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command == "validate":
         return validate(root, settings, args.paths, args.format, args.strict, args.today or date.today())
+    if args.command in ("diff", "verify-approvals"):
+        return history_command(root, settings, args)
     if args.command == "release":
         return release_library(root, settings, args.version, args.archive or root / settings.build_dir / "archive")
     if args.command == "approve":
         return approve_page(root, settings, args.page, args.reviewer)
     return build(root, settings, args.strict)
+
+
+def history_command(root: Path, settings: Settings, args: argparse.Namespace) -> int:
+    from guidepress.history import HistoryError, diff_since_approved, verify_approvals
+    from validators.library import find_pages
+
+    try:
+        if args.command == "diff":
+            if not args.page.is_file():
+                print(f"guidepress: error: no such page: {args.page}", file=sys.stderr)
+                return EXIT_USAGE
+            sys.stdout.write(diff_since_approved(args.page, args.from_version))
+            return EXIT_OK
+        registry, problems = load_registry(root, settings)
+        pages = [Path(p) for p in find_pages(args.paths or [Path(Layout.of(root, settings).guidelines)])]
+        found = problems + verify_approvals(pages, registry)
+    except HistoryError as error:
+        print(f"guidepress: error: {error}", file=sys.stderr)
+        return EXIT_ERRORS
+    for diagnostic in found:
+        print(diagnostic.format())
+    print(f"guidepress: {len(pages)} page(s) checked, {len(found)} unverified approval(s)", file=sys.stderr)
+    return EXIT_ERRORS if found else EXIT_OK
 
 
 def release_library(root: Path, settings: Settings, version: str, archive: Path) -> int:

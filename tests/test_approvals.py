@@ -133,3 +133,27 @@ def test_a_broken_registry_is_located(library: Path) -> None:
     (library / "reviewers.yaml").write_text("reviewers:\n  - name: X\n    role: Y\n    git_emial: x@example.org\n")
     result = validate(library)
     assert "reviewers.yaml:4:5: error: [registry-invalid] unknown field `reviewers[0].git_emial`; did you mean `git_email`?" in result.stdout
+
+
+def test_diff_shows_what_changed_since_the_last_approved_version(library: Path) -> None:
+    approve(library, "Example Reviewer")
+    set_status(library, "approved")
+    git(library, "commit", "-qam", "Approve p", email="reviewer@example.org")
+    page = library / PAGE
+    page.write_text(page.read_text().replace("A statement", "A changed statement"))
+    result = run_cli("diff", PAGE, cwd=library)
+    assert result.returncode == 0, result.stderr
+    assert "(version 1.0, approved (commit" in result.stdout
+    assert "-A statement {cite}`web`" in result.stdout and "+A changed statement {cite}`web`" in result.stdout
+    missing = run_cli("diff", PAGE, "--from", "0.9", cwd=library)
+    assert missing.returncode == 1 and "no approved version 0.9" in missing.stderr
+
+
+def test_verify_approvals_checks_the_committer(library: Path) -> None:
+    approve(library, "Example Reviewer")
+    git(library, "commit", "-qam", "Approval committed by the editor", email="editor@example.org")
+    result = run_cli("verify-approvals", cwd=library)
+    assert result.returncode == 1
+    assert "[approval-unverified] Example Reviewer's approval of version 1.0 was committed by editor@example.org" in result.stdout
+    git(library, "commit", "-q", "--amend", "--no-edit", "--reset-author", email="reviewer@example.org")
+    assert run_cli("verify-approvals", cwd=library).returncode == 0

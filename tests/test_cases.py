@@ -23,6 +23,7 @@ TESTED_ELSEWHERE = {
     "approval-wrong-version": "test_approvals.py",
     "approval-stale": "test_approvals.py",
     "registry-invalid": "test_approvals.py",
+    "approval-unverified": "test_approvals.py",
 }
 
 

@@ -62,6 +62,7 @@ _ALL = [
     Code("approval-wrong-version", "error", "approval", "An approval of another version than the page's current one."),
     Code("approval-stale", "error", "approval", "The page changed after it was approved: its digest no longer matches."),
     Code("approval-missing", "error", "approval", "status: approved without enough valid approvals of the current version."),
+    Code("approval-unverified", "error", "approval", "guidepress verify-approvals: the commit adding an approval was not made with the reviewer's registered git identity."),
     Code("registry-invalid", "error", "approval", "The reviewer registry file is unreadable or does not match its schema."),
     # Library rules
     Code("duplicate-page-id", "error", "library", "Two guideline pages share an id."),

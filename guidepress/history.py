@@ -1,0 +1,103 @@
+"""What git knows about a page: earlier versions (for `diff`) and who added each approval
+(for `verify-approvals`)."""
+
+from __future__ import annotations
+
+import difflib
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+
+from schemas import Guideline, Registry
+from validators.approvals import content_digest
+from validators.diagnostics import Diagnostic
+from validators.source import Page, parse_page, read_page
+
+
+class HistoryError(Exception):
+    """git is missing, the page is not in a repository, or no earlier version fits."""
+
+
+def _git(folder: Path, *args: str) -> str:
+    try:
+        result = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise HistoryError("git is not installed") from None
+    if result.returncode != 0:
+        raise HistoryError(result.stderr.strip() or f"git {' '.join(args)} failed")
+    return result.stdout
+
+
+def _tracked(path: Path) -> tuple[Path, str]:
+    top = Path(_git(path.parent, "rev-parse", "--show-toplevel").strip())
+    return top, path.resolve().relative_to(top).as_posix()
+
+
+def earlier_versions(path: Path) -> Iterator[tuple[str, Page]]:
+    """(commit, page as it was) for each commit that changed the page, newest first."""
+    top, name = _tracked(path)
+    for commit in _git(top, "log", "--format=%H", "--", name).split():
+        text = _git(top, "show", f"{commit}:{name}")
+        page, _ = parse_page(text, f"{name}@{commit[:10]}", needs_front_matter=True)
+        if page is not None:
+            yield commit, page
+
+
+def _approved(page: Page) -> Guideline | None:
+    try:
+        model = Guideline.check(page.data)
+    except ValueError:
+        return None
+    digest = content_digest(page.data, page.body)
+    ok = any(a.version == model.version and a.digest == digest for a in model.approvals)
+    return model if ok else None
+
+
+def _comparable(page: Page) -> list[str]:
+    fields = {k: v for k, v in page.data.items() if k != "approvals"}
+    metadata = yaml.safe_dump(fields, sort_keys=True, allow_unicode=True, default_flow_style=False)
+    return metadata.splitlines(keepends=True) + ["---\n"] + [line + "\n" for line in page.body.split("\n")]
+
+
+def diff_since_approved(path: Path, from_version: str | None) -> str:
+    current, problems = read_page(path, str(path), needs_front_matter=True)
+    if current is None:
+        raise HistoryError("\n".join(p.format() for p in problems))
+    for commit, page in earlier_versions(path):
+        model = _approved(page)
+        if model is None or (from_version and model.version != from_version):
+            continue
+        label = f"version {model.version}, approved (commit {commit[:10]})"
+        lines = difflib.unified_diff(_comparable(page), _comparable(current), f"{path} ({label})", f"{path} (now)")
+        return "".join(lines) or f"No changes since {label}.\n"
+    wanted = f"version {from_version}" if from_version else "any version"
+    raise HistoryError(f"git history has no approved {wanted} of {path}")
+
+
+def verify_approvals(paths: list[Path], registry: Registry | None) -> list[Diagnostic]:
+    """Each approval must have been added by a commit authored with its reviewer's git identity."""
+    found = []
+    for path in paths:
+        page, _ = read_page(path, str(path), needs_front_matter=True)
+        if page is None or not isinstance(page.data, dict) or not page.data.get("approvals"):
+            continue
+        top, name = _tracked(path)
+        for index, approval in enumerate(page.data["approvals"]):
+            if not isinstance(approval, dict) or not approval.get("digest"):
+                continue
+            line, col = page.locate(("approvals", index, "reviewer"))
+            who = f"{approval.get('reviewer')}'s approval of version {approval.get('version')}"
+            log = _git(top, "log", "--reverse", "--format=%H %ae", "-S", str(approval["digest"]), "--", name).split("\n")
+            added = log[0].split() if log and log[0] else []
+            member = registry.find(str(approval.get("reviewer", ""))) if registry else None
+            if not added:
+                found.append(page.at(line, col, "approval-unverified", f"{who} is not in any commit yet; commit it as the reviewer"))
+            elif member is None:
+                found.append(page.at(line, col, "approval-unverified", f"{who} names someone not in the reviewer registry"))
+            elif added[1].casefold() != member.git_email.casefold():
+                found.append(page.at(line, col, "approval-unverified",
+                                     f"{who} was committed by {added[1]} in {added[0][:10]}, not by the reviewer's "
+                                     f"registered identity {member.git_email}"))
+    return found
