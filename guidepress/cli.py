@@ -96,16 +96,9 @@ def release_library(root: Path, settings: Settings, version: str, archive: Path)
     from guidepress.build import BuildError
     from guidepress.release import ReleaseRefused, release
 
-    checked = _check(root, settings, [], date.today())
-    if isinstance(checked, int):
-        return checked
-    pages, diagnostics = checked
-    for diagnostic in diagnostics:
-        print(diagnostic.format())
-    _summary(pages, diagnostics)
-    if has_errors(diagnostics):
-        print("guidepress: release refused: fix the errors above first", file=sys.stderr)
-        return EXIT_ERRORS
+    refused = _check_before("release", root, settings, strict=False)
+    if refused is not None:
+        return refused
     try:
         folder = release(root, settings, version, archive.resolve(), date.today())
     except ValueError as error:
@@ -171,9 +164,8 @@ def _summary(pages: int, diagnostics: list[Diagnostic]) -> None:
     print(f"guidepress: {pages} page(s) checked, {errors} error(s), {warnings} warning(s)", file=sys.stderr)
 
 
-def build(root: Path, settings: Settings, strict: bool) -> int:
-    from guidepress.build import BuildError, build_site
-
+def _check_before(action: str, root: Path, settings: Settings, strict: bool) -> int | None:
+    """Validate the whole library before building or releasing; an exit code if it must stop."""
     checked = _check(root, settings, [], date.today())
     if isinstance(checked, int):
         return checked
@@ -182,8 +174,17 @@ def build(root: Path, settings: Settings, strict: bool) -> int:
         print(diagnostic.format())
     _summary(pages, diagnostics)
     if _failed(diagnostics, strict):
-        print("guidepress: build refused: fix the errors above first", file=sys.stderr)
+        print(f"guidepress: {action} refused: fix the errors above first", file=sys.stderr)
         return EXIT_ERRORS
+    return None
+
+
+def build(root: Path, settings: Settings, strict: bool) -> int:
+    from guidepress.build import BuildError, build_site
+
+    refused = _check_before("build", root, settings, strict)
+    if refused is not None:
+        return refused
     try:
         output, compiled = build_site(root, settings)
     except BuildError as error:
