@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify-approvals", help="check each approval was committed by its reviewer (git)")
     verify.add_argument("paths", nargs="*", type=Path, help="pages or folders (default: the guidelines folder)")
 
+    linkcheck = commands.add_parser("linkcheck", help="check every external link, DOI and PubMed id")
+    linkcheck.add_argument("paths", nargs="*", type=Path, help="pages or folders (default: the whole library)")
+    linkcheck.add_argument("--cache", type=Path, default=None, help="file keeping successful results between runs")
+    linkcheck.add_argument("--format", choices=["text", "json"], default="text")
+
     build = commands.add_parser("build", help="validate, then build the HTML site and PDFs into the build folder")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     return parser
@@ -60,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command == "validate":
         return validate(root, settings, args.paths, args.format, args.strict, args.today or date.today())
+    if args.command == "linkcheck":
+        return check_links_command(root, settings, args.paths, args.cache, args.format)
     if args.command in ("diff", "verify-approvals"):
         return history_command(root, settings, args)
     if args.command == "release":
@@ -67,6 +74,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "approve":
         return approve_page(root, settings, args.page, args.reviewer)
     return build(root, settings, args.strict)
+
+
+def check_links_command(root: Path, settings: Settings, paths: list[Path], cache: Path | None, output: str) -> int:
+    from guidepress.linkcheck import json_report, run, text_report
+    from validators.links import collect_links
+
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        print(f"guidepress: error: no such file or folder: {missing[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    layout = Layout.of(root, settings)
+    results = run(collect_links(paths or [Path(layout.source)], layout), settings.linkcheck, cache)
+    print(json_report(results) if output == "json" else text_report(results, settings.linkcheck.fail_on))
+    return EXIT_ERRORS if any(r.status in settings.linkcheck.fail_on for r in results) else EXIT_OK
 
 
 def history_command(root: Path, settings: Settings, args: argparse.Namespace) -> int:

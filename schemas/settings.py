@@ -5,6 +5,37 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class IgnoredLink(BaseModel):
+    """A link not to check, and why (kept in the report)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pattern: str = Field(description="Regular expression matched against the whole URL, DOI or PMID.")
+    reason: str = Field(min_length=1, description="Why it is not checked.")
+
+
+class LinkcheckSettings(BaseModel):
+    """[tool.guidepress.linkcheck]: how `guidepress linkcheck` checks links."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    doi_api: str = Field(default="https://doi.org/api/handles/", description="DOI resolver's handle API (a DOI is appended).")
+    pubmed_api: str = Field(
+        default="https://eutils.ncbi.nlm.nih.gov/entrez/eutils/esummary.fcgi",
+        description="NCBI E-utilities summary service, used to check PubMed ids.",
+    )
+    timeout: float = Field(default=15.0, gt=0, description="Seconds to wait for one response.")
+    retries: int = Field(default=2, ge=0, le=10, description="Extra attempts for a transient failure (timeout, 429, 5xx).")
+    backoff: float = Field(default=1.0, ge=0, description="Seconds before the first retry; doubles each time.")
+    max_retry_after: float = Field(default=60.0, ge=0, description="Longest Retry-After honoured, in seconds.")
+    per_host: int = Field(default=8, ge=1, le=64, description="Requests in flight at once to one host.")
+    ncbi_per_second: float = Field(default=3.0, gt=0, description="Requests a second to NCBI (its limit without an API key).")
+    total_timeout: float = Field(default=600.0, gt=0, description="Bound on the whole run; links left are reported transient.")
+    cache_max_age_days: float = Field(default=7.0, ge=0, description="How long a successful result is trusted.")
+    fail_on: list[str] = Field(default_factory=lambda: ["broken"], description="Classes that fail the run (exit 1).")
+    ignore: list[IgnoredLink] = Field(default_factory=list, description="Links not to check, each with a reason.")
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -26,6 +57,7 @@ class Settings(BaseModel):
         default_factory=lambda: {"guideline": 1, "patient-info": 1},
         description="Valid approvals a page of each type needs before it may have status approved.",
     )
+    linkcheck: LinkcheckSettings = Field(default_factory=LinkcheckSettings, description="See [tool.guidepress.linkcheck].")
     review_interval_years: int = Field(
         default=3, ge=1, le=10, description="Longest allowed gap between review_date and next_review_date, in years."
     )

@@ -1,0 +1,101 @@
+"""A real HTTP server on 127.0.0.1 that answers the way the web does, for link-check tests and
+the benchmark: 200, redirect chains and loops, 404, 410, 403, 429 with Retry-After, 500, a slow
+answer, a DOI handle API and an NCBI summary service."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+GOOD_DOI = "10.1234/good"
+GOOD_PMID = "12345678"
+
+
+class LinkServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, host: str = "127.0.0.1", delay: float = 0.0, slow: float = 3.0) -> None:
+        super().__init__((host, 0), Handler)
+        self.delay = delay  # seconds before every answer (the benchmark's 100 ms)
+        self.slow = slow  # seconds /slow takes, past the checker's timeout in tests
+        self.hits: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.server_address[0]}:{self.server_address[1]}"
+
+    def __enter__(self) -> LinkServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: LinkServer
+
+    def log_message(self, *args: object) -> None:  # keep test output quiet
+        pass
+
+    def send(self, code: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        self.send_response(code)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's API)
+        parts = urlsplit(self.path)
+        with self.server.lock:
+            self.server.hits[parts.path] += 1
+            hits = self.server.hits[parts.path]
+        if self.server.delay:
+            time.sleep(self.server.delay)
+        path = parts.path
+        if path.startswith("/page/") or path == "/ok":
+            self.send(200, b"<html>fine</html>")
+        elif path == "/moved":
+            self.send(301, headers={"Location": "/ok"})
+        elif path == "/chain":
+            self.send(308, headers={"Location": "/moved"})
+        elif path == "/temporary":
+            self.send(302, headers={"Location": "/ok"})
+        elif path == "/loop":
+            self.send(302, headers={"Location": "/loop"})
+        elif path == "/missing":
+            self.send(404)
+        elif path == "/gone":
+            self.send(410)
+        elif path == "/forbidden":
+            self.send(403)
+        elif path == "/busy":  # 429 once, with Retry-After, then fine
+            if hits == 1:
+                self.send(429, headers={"Retry-After": "1"})
+            else:
+                self.send(200, b"ok now")
+        elif path == "/overloaded":
+            self.send(429, headers={"Retry-After": "3600"})
+        elif path == "/error":
+            self.send(500)
+        elif path == "/slow":
+            time.sleep(self.server.slow)
+            self.send(200, b"late")
+        elif path.startswith("/handles/"):
+            doi = path.removeprefix("/handles/")
+            found = doi == GOOD_DOI
+            self.send(200 if found else 404, json.dumps({"responseCode": 1 if found else 100, "handle": doi}).encode())
+        elif path == "/esummary":
+            pmid = parse_qs(parts.query).get("id", [""])[0]
+            record = {"uid": pmid} if pmid == GOOD_PMID else {"uid": pmid, "error": "cannot get document summary"}
+            self.send(200, json.dumps({"result": {"uids": [pmid], pmid: record}}).encode())
+        else:
+            self.send(404)

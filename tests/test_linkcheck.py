@@ -1,0 +1,132 @@
+"""guidepress linkcheck against a real HTTP server on 127.0.0.1; nothing touches the internet."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_project, run_cli, valid_page
+from tests.linkserver import GOOD_DOI, GOOD_PMID, LinkServer
+
+CASES = {  # path: (class, what the detail says)
+    "/ok": ("ok", ""),
+    "/temporary": ("ok", ""),
+    "/moved": ("redirected", "moved permanently to {url}/ok"),
+    "/chain": ("redirected", "moved permanently to {url}/ok"),
+    "/missing": ("broken", "HTTP 404"),
+    "/gone": ("broken", "HTTP 410"),
+    "/loop": ("broken", "redirect loop"),
+    "/forbidden": ("blocked", "HTTP 403"),
+    "/busy": ("ok", ""),
+    "/overloaded": ("transient", "HTTP 429"),
+    "/error": ("transient", "HTTP 500"),
+    "/slow": ("transient", "no answer within 1 s"),
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with LinkServer() as running:
+        yield running
+
+
+def library(root: Path, server: LinkServer, extra_settings: str = "") -> Path:
+    body = "\n".join(f"- [case]({server.url}{path})" for path in CASES)
+    page = valid_page().replace("url: https://example.org/page", f"url: {server.url}/missing")
+    page = page.replace("doi: 10.1234/example.5678", "doi: 10.1234/unknown").replace('pmid: "12345678"', 'pmid: "999"')
+    second = valid_page().replace("id: test-page", "id: second").replace("url: https://example.org/page", f"url: {server.url}/ok")
+    second = second.replace("doi: 10.1234/example.5678", f"doi: {GOOD_DOI}").replace('pmid: "12345678"', f'pmid: "{GOOD_PMID}"')
+    settings = (
+        "[tool.guidepress.linkcheck]\n"
+        f'doi_api = "{server.url}/handles/"\npubmed_api = "{server.url}/esummary"\n'
+        "timeout = 1\nretries = 1\nbackoff = 0.1\nmax_retry_after = 5\nncbi_per_second = 50\n" + extra_settings
+    )
+    make_project(root, {"guidelines/p.md": page + "\n" + body + "\n", "guidelines/second.md": second})
+    with (root / "pyproject.toml").open("a") as pyproject:
+        pyproject.write(settings)
+    return root
+
+
+def results_of(root: Path, *args: str) -> tuple[int, dict[tuple[str, str], dict]]:
+    result = run_cli("linkcheck", "--format", "json", *args, cwd=root)
+    return result.returncode, {(r["kind"], r["target"]): r for r in json.loads(result.stdout)}
+
+
+def test_every_case_is_classified_in_bounded_time(tmp_path: Path, server: LinkServer) -> None:
+    root = library(tmp_path, server)
+    start = time.monotonic()
+    status, results = results_of(root)
+    assert time.monotonic() - start < 30
+    assert status == 1  # broken links fail the run
+    for path, (expected, detail) in CASES.items():
+        result = results[("url", f"{server.url}{path}")]
+        assert result["status"] == expected, (path, result)
+        assert detail.format(url=server.url) in result["detail"], (path, result)
+    assert results[("url", f"{server.url}/moved")]["new_url"] == f"{server.url}/ok"
+    assert results[("url", f"{server.url}/missing")]["code"] == 404
+    assert server.hits["/busy"] >= 2  # waited for Retry-After, then succeeded
+
+
+def test_doi_and_pmid_are_checked_against_their_services(tmp_path: Path, server: LinkServer) -> None:
+    _, results = results_of(library(tmp_path, server))
+    assert results[("doi", GOOD_DOI)]["status"] == "ok"
+    assert results[("doi", "10.1234/unknown")]["status"] == "broken"
+    assert "DOI not found" in results[("doi", "10.1234/unknown")]["detail"]
+    assert results[("pmid", GOOD_PMID)]["status"] == "ok"
+    assert results[("pmid", "999")]["status"] == "broken"
+
+
+def test_report_names_page_line_and_reference_for_every_place(tmp_path: Path, server: LinkServer) -> None:
+    root = library(tmp_path, server)
+    page = root / "docs" / "guidelines" / "p.md"
+    page.write_text(page.read_text() + f"\nAgain: [missing]({server.url}/missing)\n")
+    result = run_cli("linkcheck", cwd=root)
+    lines = result.stdout.splitlines()
+    assert "docs/guidelines/p.md" in lines
+    assert (f"  docs/guidelines/p.md:22:5: error: broken [reference web, url] {server.url}/missing: HTTP 404") in lines
+    assert f"  docs/guidelines/p.md:29:5: error: broken [reference article, doi] 10.1234/unknown: DOI not found by the DOI resolver" in lines
+    body_hits = [line for line in lines if f"[url] {server.url}/missing" in line]
+    assert len(body_hits) == 2  # the body link is reported at both places it is written
+    assert f"warning: transient [url] {server.url}/error: HTTP 500" in result.stdout
+
+
+def test_cache_keeps_successes_and_rechecks_the_rest(tmp_path: Path, server: LinkServer) -> None:
+    root = library(tmp_path, server)
+    cache = tmp_path / "links.json"
+    results_of(root, "--cache", str(cache))
+    stored = json.loads(cache.read_text())
+    assert f"url:{server.url}/ok" in stored and f"doi:{GOOD_DOI}" in stored
+    assert f"url:{server.url}/missing" not in stored and f"url:{server.url}/error" not in stored
+    before = server.hits["/temporary"], server.hits["/missing"]
+    _, results = results_of(root, "--cache", str(cache))
+    assert results[("url", f"{server.url}/temporary")]["cached"] is True
+    assert server.hits["/temporary"] == before[0]  # not asked again
+    assert server.hits["/missing"] > before[1]  # failures are always re-checked
+    cache.write_text("{ damaged")
+    assert results_of(root, "--cache", str(cache))[1][("url", f"{server.url}/ok")]["status"] == "ok"
+
+
+def test_ignored_links_are_reported_with_their_reason(tmp_path: Path, server: LinkServer) -> None:
+    ignore = 'ignore = [{ pattern = ".*/(missing|gone|loop)", reason = "known dead, kept for the record" }]\n'
+    root = library(tmp_path, server, ignore)
+    _, results = results_of(root)
+    assert results[("url", f"{server.url}/missing")]["status"] == "ignored"
+    assert results[("url", f"{server.url}/missing")]["detail"] == "known dead, kept for the record"
+
+
+def test_transient_only_warns_unless_configured_to_fail(tmp_path: Path, server: LinkServer) -> None:
+    root = library(tmp_path, server, 'fail_on = ["broken", "transient"]\nignore = [{ pattern = ".*/(missing|gone|loop|unknown)|999|10.1234/unknown", reason = "x" }]\n')
+    assert results_of(root)[0] == 1
+    relaxed = library(tmp_path / "relaxed", server, 'ignore = [{ pattern = ".*/(missing|gone|loop)|999|10.1234/unknown", reason = "x" }]\n')
+    assert results_of(relaxed)[0] == 0
+
+
+def test_overall_time_bound(tmp_path: Path, server: LinkServer) -> None:
+    root = library(tmp_path, server, "total_timeout = 0.5\n")
+    start = time.monotonic()
+    _, results = results_of(root)
+    assert time.monotonic() - start < 15
+    assert "not checked within the 0.5 s bound" in results[("url", f"{server.url}/slow")]["detail"]
