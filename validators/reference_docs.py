@@ -11,10 +11,11 @@ from docutils import nodes
 from pydantic import BaseModel
 from sphinx.util.docutils import SphinxDirective
 
-from schemas import ChangeEntry, Guideline, Person, Reference, Reviewer, Settings
+from schemas import Approval, ChangeEntry, Guideline, Person, Reference, Registry, RegistryMember, Reviewer, Settings
+from schemas.settings import IgnoredLink, LinkcheckSettings
 from validators.codes import CODES
 
-DOCUMENTED_MODELS: list[type[BaseModel]] = [Guideline, Person, Reviewer, Reference, ChangeEntry]
+DOCUMENTED_MODELS: list[type[BaseModel]] = [Guideline, Person, Reviewer, Reference, ChangeEntry, Approval, Registry, RegistryMember]
 
 
 def describe(annotation: Any) -> str:
@@ -65,8 +66,9 @@ class FieldsDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         result: list[nodes.Node] = []
-        for model in [*DOCUMENTED_MODELS, Settings]:
-            title = model.__name__ if model is not Settings else "Library settings ([tool.guidepress])"
+        titles = {Settings: "Library settings ([tool.guidepress])", LinkcheckSettings: "Link checking ([tool.guidepress.linkcheck])"}
+        for model in [*DOCUMENTED_MODELS, Settings, LinkcheckSettings, IgnoredLink]:
+            title = titles.get(model, model.__name__)
             section = nodes.section(ids=[nodes.make_id(f"model-{model.__name__}")])
             section += nodes.title(title, title)
             doc = (model.__doc__ or "").strip().split("\n\n")[0]
