@@ -7,13 +7,12 @@ so the rest of the file (comments, quoting, order, line endings) is kept byte fo
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import date
 from pathlib import Path
 
 import yaml
 
+from guidepress.atomic import write_atomically
 from schemas import Registry, Settings
 from validators.approvals import content_digest
 from validators.rules import check_guideline
@@ -50,7 +49,7 @@ def approve(path: Path, reviewer: str, settings: Settings, registry: Registry | 
     newline = "\r\n" if "\r\n" in raw else "\n"
     lines = raw.removeprefix(bom).replace("\r\n", "\n").split("\n")
     _insert(lines, page.front_matter or "", member.name, record)
-    _write(path, bom + newline.join(lines))
+    write_atomically(path, bom + newline.join(lines))
     return f"{member.name} approved {model.id} version {model.version} on {today.isoformat()}"
 
 
@@ -87,14 +86,3 @@ def _end_line(node: yaml.Node) -> int:
 def _item(record: list[str], indent: int) -> list[str]:
     pad = " " * max(indent - 2, 0)
     return [f"{pad}- {record[0]}"] + [f"{pad}  {line}" for line in record[1:]]
-
-
-def _write(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -26,6 +24,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
+from guidepress.atomic import write_atomically
 from schemas.settings import LinkcheckSettings
 from validators.links import Link, Place
 
@@ -208,10 +207,7 @@ class Cache:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}-", dir=self.path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(self.entries, stream, indent=1, sort_keys=True)
-        os.replace(temporary, self.path)
+        write_atomically(self.path, json.dumps(self.entries, indent=1, sort_keys=True))
 
 
 async def check_links(links: list[Link], settings: LinkcheckSettings, cache: Cache) -> list[Result]:
@@ -220,7 +216,7 @@ async def check_links(links: list[Link], settings: LinkcheckSettings, cache: Cac
         grouped[(link.kind, link.target)].append(link.place)
     results: dict[tuple[str, str], Result] = {}
     todo = []
-    for (kind, target), places in grouped.items():
+    for kind, target in grouped:
         ignored = next((rule for rule in settings.ignore if re.fullmatch(rule.pattern, target)), None)
         known = None if ignored else cache.get(kind, target)
         if ignored:

@@ -13,12 +13,13 @@ import multiprocessing
 import os
 import re
 import shutil
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import typst
+
+from guidepress.atomic import write_atomically
 
 PDF_STANDARDS = ["ua-1"]  # tagged, accessible PDF (PDF/UA-1)
 INCLUDE = re.compile(r'(?:include|import) "([^"]+)"')
@@ -66,18 +67,6 @@ def _compile(typ_dir: str, job: Job) -> tuple[str, bytes | None, str | None]:
         detail = " ".join(filter(None, [error.message, *getattr(error, "hints", [])]))
         return job.pdf, None, f"{job.source}: the PDF {job.pdf} did not compile: {detail}"
     return job.pdf, pdf, None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside the target, then rename: never a truncated PDF."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def compile_all(typ_dir: Path, out_dir: Path, cache_dir: Path) -> list[str]:

@@ -26,6 +26,7 @@ from typing import Any
 
 from filelock import FileLock
 
+from guidepress.atomic import write_atomically
 from guidepress.build import build_site, replace_folder
 from guidepress.downloads import downloads_page, root_index
 from schemas import Guideline, Settings
@@ -85,13 +86,6 @@ def release_entry(version: str, today: date, folder: Path, published: list[Publi
     return {"version": version, "date": today.isoformat(), "aliases": ["latest"], "guidelines": guidelines}
 
 
-def write_text(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text)
-    os.replace(temporary, path)
-
-
 def release(root: Path, settings: Settings, version: str, archive: Path, today: date) -> Path:
     if not VERSION_NAME.match(version):
         raise ValueError(f"{version!r} is not a release name: use letters, digits, '.', '-' or '_', e.g. 2026.1")
@@ -116,10 +110,10 @@ def release(root: Path, settings: Settings, version: str, archive: Path, today: 
             shutil.copytree(folder, staging / "latest")
             # Commit: the release folder first (one rename), then the files that point at it.
             folder.rename(target)
-            write_text(versions_file, json.dumps(versions, indent=2) + "\n")
+            write_atomically(versions_file, json.dumps(versions, indent=2) + "\n")
             replace_folder(staging / "latest", archive / "latest")
-            write_text(archive / "downloads.html", downloads_page(versions))
-            write_text(archive / "index.html", root_index())
+            write_atomically(archive / "downloads.html", downloads_page(versions))
+            write_atomically(archive / "index.html", root_index())
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return target

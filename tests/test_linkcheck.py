@@ -87,7 +87,7 @@ def test_report_names_page_line_and_reference_for_every_place(tmp_path: Path, se
     lines = result.stdout.splitlines()
     assert "docs/guidelines/p.md" in lines
     assert (f"  docs/guidelines/p.md:22:5: error: broken [reference web, url] {server.url}/missing: HTTP 404") in lines
-    assert f"  docs/guidelines/p.md:29:5: error: broken [reference article, doi] 10.1234/unknown: DOI not found by the DOI resolver" in lines
+    assert "  docs/guidelines/p.md:29:5: error: broken [reference article, doi] 10.1234/unknown: DOI not found by the DOI resolver" in lines
     body_hits = [line for line in lines if f"[url] {server.url}/missing" in line]
     assert len(body_hits) == 2  # the body link is reported at both places it is written
     assert f"warning: transient [url] {server.url}/error: HTTP 500" in result.stdout
