@@ -46,7 +46,7 @@ def check_approvals(page: Page, model: Guideline, registry: Registry | None, set
     for index, approval in enumerate(model.approvals):
         who = f"{approval.reviewer}'s approval of version {approval.version} ({approval.date})"
 
-        def at(field: str, code: str, message: str) -> None:
+        def at(field: str, code: str, message: str, index: int = index) -> None:
             line, col = page.locate(("approvals", index, field))
             found.append(page.at(line, col, code, message))
 
