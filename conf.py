@@ -20,6 +20,4 @@ html_title = "NET liver-directed therapies (demonstration)"
 html_theme_options = {
     "announcement": "Demonstration content: not clinically reviewed and not medical advice.",
 }
-html_static_path = ["docs/_static"]  # relative to this file
-html_css_files = ["guidepress.css"]
 html_last_updated_fmt = None

@@ -18,11 +18,13 @@ from sphinx.environment import BuildEnvironment
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from sphinx.util.typing import ExtensionMetadata
+from sphinx.writers.html5 import HTML5Translator
 
 from schemas import Guideline, Settings
 from validators import reference_docs, render
 from validators.config import SettingsError, load_registry, load_settings
 from validators.diagnostics import Diagnostic
+from validators.html_translator import AccessibleHTMLTranslator
 from validators.rules import check_guideline, safety
 from validators.source import parse_page
 
@@ -90,9 +92,15 @@ def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context:
 
 
 def on_builder_inited(app: Sphinx) -> None:
-    if app.config.guidepress_release and app.builder.format == "html":
+    if app.builder.format == "html":
         app.config.html_static_path.append(str(Path(__file__).parent / "static"))
-        app.add_js_file("guidepress-versions.js")
+        app.add_css_file("guidepress.css")
+        app.add_js_file("guidepress-scrollable.js")
+        if app.config.guidepress_release:
+            app.add_js_file("guidepress-versions.js")
+        # Only where no other extension chose the writer: theirs wins, ours is a small fix.
+        if app.builder.name not in app.registry.translators and app.builder.default_translator_class is HTML5Translator:
+            app.set_translator(app.builder.name, AccessibleHTMLTranslator)
     # Defence in depth behind the safety rule: docutils itself refuses raw output and file reads.
     app.env.settings["raw_enabled"] = False
     app.env.settings["file_insertion_enabled"] = False

@@ -32,14 +32,8 @@
     };
   }
 
-  function switcherFor(versions, release, where) {
-    return versions.map((v) => ({
-      label: v.version + ((v.aliases || []).includes("latest") ? " (current)" : ""),
-      href: where.root + v.version + "/" + where.page,
-      selected: v.version === release,
-    }));
-  }
-
+  // A disclosure of plain links, not a <select> that navigates on change: choosing an option
+  // must not move the reader to another page by surprise (WCAG 3.2.2).
   function render(versions, release, where) {
     const article = document.querySelector("article") || document.body;
     const box = document.createElement("nav");
@@ -57,26 +51,25 @@
       note.append(link);
       box.append(note);
     }
-    const label = document.createElement("label");
-    label.textContent = "Version: ";
-    const select = document.createElement("select");
-    for (const entry of switcherFor(versions, release, where)) {
-      const option = document.createElement("option");
-      option.value = entry.href;
-      option.textContent = entry.label;
-      option.selected = entry.selected;
-      select.append(option);
+    const latest = latestOf(versions);
+    const switcher = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = "Version " + release + (release === latest ? " (current)" : "") + ": other versions";
+    const list = document.createElement("ul");
+    for (const entry of versions) {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = where.root + entry.version + "/" + where.page;
+      link.textContent = entry.version + (entry.version === latest ? " (current)" : "") + (entry.date ? ", released " + entry.date : "");
+      if (entry.version === release) link.setAttribute("aria-current", "page");
+      item.append(link);
+      list.append(item);
     }
-    select.addEventListener("change", () => { window.location.href = select.value; });
-    label.append(select);
-    box.append(label);
+    switcher.append(summary, list);
+    box.append(switcher);
     article.prepend(box);
   }
 
-  if (typeof module !== "undefined") {
-    module.exports = { locate, latestOf, bannerFor, switcherFor };
-    return;
-  }
   document.addEventListener("DOMContentLoaded", () => {
     const meta = document.querySelector('meta[name="guidepress-release"]');
     const where = meta && locate(window.location.pathname, meta.content);

@@ -1,0 +1,135 @@
+"""The built site in a real browser (Debian's chromium, see tests/install-chromium.sh): every page
+meets WCAG 2.2 A/AA as axe-core checks it, and a released archive's version switcher and
+old-release banner work when clicked."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest import serve
+from tests.test_release import approved, new_version, release  # noqa: F401 - `approved` is a fixture
+
+CHROMIUM = os.environ.get("GUIDEPRESS_CHROMIUM") or shutil.which("chromium")
+WCAG_22_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]},
+              "resultTypes": ["violations"]}
+VIEWS = {
+    "desktop-light": {"viewport": {"width": 1280, "height": 800}, "color_scheme": "light"},
+    "desktop-dark": {"viewport": {"width": 1280, "height": 800}, "color_scheme": "dark"},
+    "phone": {"viewport": {"width": 390, "height": 844}, "color_scheme": "light", "is_mobile": True},
+}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM, "no Chromium: run tests/install-chromium.sh (the README's test command does) or set GUIDEPRESS_CHROMIUM"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        browser.close()
+
+
+def violations(page: Page) -> list[str]:
+    found = Axe().run(page, options=WCAG_22_AA).response["violations"]
+    return [f"{rule['id']} ({rule['impact']}): {[node['target'] for node in rule['nodes']]}" for rule in found]
+
+
+def site_pages(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html") if not p.relative_to(site).parts[0].startswith("_"))
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_page_of_the_sample_library_meets_wcag_22_aa(browser: Browser, sample_build: Path, view: str) -> None:
+    site = sample_build / "html"
+    pages = site_pages(site)
+    assert "guidelines/hepatic-artery-embolisation.html" in pages and "index.html" in pages
+    context = browser.new_context(**VIEWS[view])
+    problems = []
+    with serve(site) as url:
+        page = context.new_page()
+        for name in pages:
+            page.goto(f"{url}/{name}")
+            problems += [f"{name}: {problem}" for problem in violations(page)]
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_toctree_captions_are_headings_with_a_level(sample_build: Path) -> None:
+    index = (sample_build / "html" / "index.html").read_text(encoding="utf-8")
+    captions = re.findall(r'<p [^>]*role="heading"[^>]*>', index)
+    assert len(captions) == 6, "the sample index groups its pages under three captions, in the body and the sidebar"
+    assert all('aria-level="2"' in caption for caption in captions), captions
+
+
+def test_a_table_wider_than_the_screen_can_be_scrolled_from_the_keyboard(browser: Browser, sample_build: Path) -> None:
+    context = browser.new_context(**VIEWS["phone"])
+    with serve(sample_build / "html") as url:
+        page = context.new_page()
+        page.goto(f"{url}/reference/fields.html")
+        wrapper = page.locator(".table-wrapper").first
+        assert wrapper.evaluate("e => e.scrollWidth > e.clientWidth"), "the field table overflows a phone screen"
+        assert wrapper.get_attribute("tabindex") == "0"
+        page.set_viewport_size({"width": 3000, "height": 800})  # wide enough: no longer a tab stop
+        page.wait_for_function("() => !document.querySelector('.table-wrapper').hasAttribute('tabindex')")
+    context.close()
+
+
+@pytest.fixture
+def archive(approved: Path, tmp_path: Path) -> Path:  # noqa: F811 - the imported fixture
+    archive = tmp_path / "archive"
+    assert release(approved, "2026.1", archive).returncode == 0
+    new_version(approved, "1.1")
+    assert release(approved, "2026.2", archive).returncode == 0
+    return archive
+
+
+def test_old_release_banner_and_switcher_work_in_the_browser(browser: Browser, archive: Path) -> None:
+    context = browser.new_context(**VIEWS["desktop-light"])
+    with serve(archive.parent) as host:
+        url = f"{host}/{archive.name}"  # published under a sub-path, as on GitHub Pages
+        page = context.new_page()
+        page.goto(f"{url}/2026.1/guidelines/p.html")
+        banner = page.locator(".guidepress-old-release")
+        banner.wait_for()
+        assert "release 2026.1, which is not the current one" in banner.inner_text()
+        assert violations(page) == []
+
+        banner.get_by_role("link").click()
+        page.wait_for_url(f"{url}/2026.2/guidelines/p.html")
+        assert "A revised statement" in page.content()
+        page.locator(".guidepress-versions").wait_for()
+        assert page.locator(".guidepress-old-release").count() == 0
+
+        switcher = page.locator(".guidepress-versions details")
+        assert switcher.locator("summary").inner_text().startswith("Version 2026.2 (current)")
+        switcher.locator("summary").click()
+        links = switcher.get_by_role("link")
+        assert links.all_inner_texts()[0].startswith("2026.2 (current)") and links.nth(0).get_attribute("aria-current") == "page"
+        assert violations(page) == []
+        links.nth(1).click()
+        page.wait_for_url(f"{url}/2026.1/guidelines/p.html")
+        assert "A revised statement" not in page.content()
+    context.close()
+
+
+def test_latest_alias_has_no_banner_and_archive_pages_are_accessible(browser: Browser, archive: Path) -> None:
+    context = browser.new_context(**VIEWS["desktop-dark"])
+    with serve(archive) as url:
+        page = context.new_page()
+        page.goto(f"{url}/latest/guidelines/p.html")
+        page.locator(".guidepress-versions").wait_for()
+        assert page.locator(".guidepress-old-release").count() == 0
+        assert page.locator(".guidepress-versions summary").inner_text().startswith("Version 2026.2 (current)")
+        page.goto(f"{url}/index.html")
+        page.wait_for_url(f"{url}/latest/index.html")  # the archive's front door sends readers on
+        page.goto(f"{url}/downloads.html")
+        assert page.locator('a[href="2026.2/pdf/test-page-v1.1.pdf"]').count() == 1
+        assert violations(page) == []
+    context.close()
