@@ -2,13 +2,16 @@
 
 archive/
   versions.json        every release, newest first, with the guideline versions inside
-  <VERSION>/           one release: its HTML site, pdf/, SHA256SUMS; never written again
+  <VERSION>/           one release: its HTML site, pdf/, release.json, SHA256SUMS; never written again
   latest/              a copy of the newest release (the `latest` alias)
   downloads.html       the current PDF of each guideline, with earlier versions
   index.html           sends readers to latest/
 
 A release is built in a staging folder inside the archive and moved into place only when
-complete; a lock serialises concurrent releases. Prior art: mike's versions.json and aliases.
+complete: that rename is the moment it is published. Everything outside the release folders is
+derived from them (each carries its own release.json), so a run killed after the rename is
+completed by the next run, which rebuilds the rest under the same lock. Prior art: mike's
+versions.json and aliases.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from validators.source import read_page
 
 VERSION_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 LOCK_TIMEOUT = 600  # seconds a second release waits for the first
+RELEASE_FILE = "release.json"  # in each release folder: its versions.json entry
 
 
 class ReleaseRefused(Exception):
@@ -83,7 +87,7 @@ def release_entry(version: str, today: date, folder: Path, published: list[Publi
             "pdf": f"{version}/pdf/{pdf.name}", "size": pdf.stat().st_size,
             "sha256": hashlib.sha256(pdf.read_bytes()).hexdigest(),
         })
-    return {"version": version, "date": today.isoformat(), "aliases": ["latest"], "guidelines": guidelines}
+    return {"version": version, "date": today.isoformat(), "aliases": [], "guidelines": guidelines}
 
 
 def release(root: Path, settings: Settings, version: str, archive: Path, today: date) -> Path:
@@ -94,6 +98,7 @@ def release(root: Path, settings: Settings, version: str, archive: Path, today: 
     published = approved_guidelines(root, settings)
     archive.mkdir(parents=True, exist_ok=True)
     with FileLock(str(archive / ".lock"), timeout=LOCK_TIMEOUT):
+        complete_archive(archive)  # finish whatever an interrupted run left
         target = archive / version
         if target.exists():
             raise ReleaseRefused(f"version {version} is already published in {archive}; releases are never "
@@ -101,19 +106,51 @@ def release(root: Path, settings: Settings, version: str, archive: Path, today: 
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=archive))
         try:
             folder, _ = build_site(root, settings, target=staging / version, release=version)
+            entry = release_entry(version, today, folder, published)
+            (folder / RELEASE_FILE).write_text(json.dumps(entry, indent=2) + "\n", encoding="utf-8")
             (folder / "SHA256SUMS").write_text(checksums(folder), encoding="utf-8")
-            versions_file = archive / "versions.json"
-            versions = json.loads(versions_file.read_text(encoding="utf-8")) if versions_file.exists() else []
-            for entry in versions:
-                entry["aliases"] = [a for a in entry.get("aliases", []) if a != "latest"]
-            versions.insert(0, release_entry(version, today, folder, published))
-            shutil.copytree(folder, staging / "latest")
-            # Commit: the release folder first (one rename), then the files that point at it.
-            folder.rename(target)
-            write_atomically(versions_file, json.dumps(versions, indent=2) + "\n")
-            replace_folder(staging / "latest", archive / "latest")
-            write_atomically(archive / "downloads.html", downloads_page(versions))
-            write_atomically(archive / "index.html", root_index())
+            folder.rename(target)  # published
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+        complete_archive(archive)
     return target
+
+
+def complete_archive(archive: Path) -> None:
+    """Bring versions.json, latest/, downloads.html and index.html in line with the release
+    folders, and clear what killed runs left behind. Safe to repeat; call under the lock."""
+    for leftover in [*archive.glob(".staging-*"), *archive.glob(".latest-old-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+    versions_file = archive / "versions.json"
+    versions = json.loads(versions_file.read_text(encoding="utf-8")) if versions_file.exists() else []
+    listed = {entry["version"] for entry in versions}
+    # A folder not yet listed can only be the newest: releases are serialised and each completes
+    # the archive before publishing.
+    for release_file in sorted(archive.glob(f"*/{RELEASE_FILE}")):
+        folder = release_file.parent
+        if folder.name != "latest" and folder.name not in listed:
+            versions.insert(0, json.loads(release_file.read_text(encoding="utf-8")))
+    if not versions:
+        return
+    for entry in versions:
+        entry["aliases"] = [a for a in entry.get("aliases", []) if a != "latest"]
+    versions[0]["aliases"].append("latest")
+    write_atomically(versions_file, json.dumps(versions, indent=2) + "\n")
+    newest = versions[0]["version"]
+    latest = archive / "latest"
+    if _release_in(latest) != newest:
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=archive))
+        try:
+            shutil.copytree(archive / newest, staging / "latest")
+            replace_folder(staging / "latest", latest)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    write_atomically(archive / "downloads.html", downloads_page(versions))
+    write_atomically(archive / "index.html", root_index())
+
+
+def _release_in(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / RELEASE_FILE).read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError):
+        return None

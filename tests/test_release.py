@@ -127,6 +127,32 @@ def test_a_release_killed_part_way_leaves_the_archive_as_it_was(approved: Path, 
     assert tree(archive) == before
     assert not (archive / "2026.2").exists()
     assert release(approved, "2026.2", archive).returncode == 0  # and the archive still works
+    assert list(archive.glob(".staging-*")) == [], "the killed run's staging folder is cleared"
+
+
+def test_a_release_killed_after_publishing_is_completed_by_the_next_run(approved: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    assert release(approved, "2026.1", archive).returncode == 0
+    pointers = {name: (archive / name).read_bytes() for name in ("versions.json", "downloads.html")}
+    old_latest = tmp_path / "latest-2026.1"
+    shutil.copytree(archive / "latest", old_latest)
+    new_version(approved, "1.1")
+    assert release(approved, "2026.2", archive).returncode == 0
+    published = tree(archive / "2026.2")
+    # The state a kill right after the release folder's rename leaves: the folder is there, the
+    # files that point at it are not yet updated.
+    for name, content in pointers.items():
+        (archive / name).write_bytes(content)
+    shutil.rmtree(archive / "latest")
+    shutil.copytree(old_latest, archive / "latest")
+
+    again = release(approved, "2026.2", archive)
+    assert again.returncode == 1
+    assert "version 2026.2 is already published" in again.stderr
+    versions = json.loads((archive / "versions.json").read_text())
+    assert [(v["version"], v["aliases"]) for v in versions] == [("2026.2", ["latest"]), ("2026.1", [])]
+    assert tree(archive / "latest") == tree(archive / "2026.2") == published
+    assert "2026.2/pdf/test-page-v1.1.pdf" in (archive / "downloads.html").read_text()
 
 
 def test_two_releases_at_once_cannot_corrupt_the_archive(approved: Path, tmp_path: Path) -> None:
