@@ -31,6 +31,7 @@ from validators.links import Link, Place
 REDIRECTS = (301, 302, 303, 307, 308)
 PERMANENT = (301, 308)
 MAX_HOPS = 10
+PMID_BATCH = 200  # ids per NCBI summary request: one request answers for many, within NCBI's pace
 DNS_FAILURE = re.compile(r"name or service not known|nodename nor servname|getaddrinfo|no address associated|name resolution", re.I)
 
 
@@ -107,17 +108,17 @@ class Checker:
                 await asyncio.sleep(delay)
         raise last
 
-    async def check(self, kind: str, target: str) -> Result:
+    async def check(self, kind: str, targets: list[str]) -> list[Result]:
+        """One URL or DOI, or a batch of PubMed ids (one NCBI request answers for many)."""
         try:
-            if kind == "doi":
-                return await self._doi(target)
             if kind == "pmid":
-                return await self._pmid(target)
-            return await self._url(target)
+                return await self._pmids(targets)
+            (target,) = targets
+            return [await (self._doi(target) if kind == "doi" else self._url(target))]
         except _Transient as error:
-            return Result(kind, target, "transient", error.detail, error.code)
+            return [Result(kind, target, "transient", error.detail, error.code) for target in targets]
         except httpx.ConnectError as error:
-            return Result(kind, target, "broken", f"host not found: {error}")
+            return [Result(kind, target, "broken", f"host not found: {error}") for target in targets]
 
     async def _url(self, url: str) -> Result:
         current, seen, permanent = url, {url}, False
@@ -147,15 +148,20 @@ class Checker:
             return Result("doi", doi, "broken", f"DOI not found (handle response code {body.get('responseCode')})", 200)
         return _by_status("doi", doi, response.status_code, None)
 
-    async def _pmid(self, pmid: str) -> Result:
-        url = f"{self.settings.pubmed_api}?db=pubmed&retmode=json&id={quote(pmid)}"
+    async def _pmids(self, pmids: list[str]) -> list[Result]:
+        url = f"{self.settings.pubmed_api}?db=pubmed&retmode=json&id={','.join(quote(p) for p in pmids)}"
         response = await self.fetch(url, read=True)
         if response.status_code != 200:
-            return _by_status("pmid", pmid, response.status_code, None)
-        record = _json(response).get("result", {}).get(pmid)
-        if not isinstance(record, dict) or "error" in record:
-            return Result("pmid", pmid, "broken", "PubMed id not found by NCBI", 200)
-        return Result("pmid", pmid, "ok", "", 200)
+            return [_by_status("pmid", pmid, response.status_code, None) for pmid in pmids]
+        records = _json(response).get("result", {})
+        results = []
+        for pmid in pmids:
+            record = records.get(pmid)
+            if not isinstance(record, dict) or "error" in record:
+                results.append(Result("pmid", pmid, "broken", "PubMed id not found by NCBI", 200))
+            else:
+                results.append(Result("pmid", pmid, "ok", "", 200))
+        return results
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
@@ -230,14 +236,19 @@ async def check_links(links: list[Link], settings: LinkcheckSettings, cache: Cac
     headers = {"User-Agent": "guidepress-linkcheck (+https://pypi.org/project/guidepress/)"}
     async with httpx.AsyncClient(timeout=timeout, limits=limits, headers=headers, follow_redirects=False) as client:
         checker = Checker(settings, client)
-        tasks = {asyncio.ensure_future(checker.check(kind, target)): (kind, target) for kind, target in todo}
+        pmids = [target for kind, target in todo if kind == "pmid"]
+        jobs = [("pmid", pmids[i:i + PMID_BATCH]) for i in range(0, len(pmids), PMID_BATCH)]
+        jobs += [(kind, [target]) for kind, target in todo if kind != "pmid"]
+        tasks = {asyncio.ensure_future(checker.check(kind, targets)): (kind, targets) for kind, targets in jobs}
         if tasks:
             done, pending = await asyncio.wait(tasks, timeout=settings.total_timeout)
             for task in pending:
                 task.cancel()
-            for task, key in tasks.items():
-                results[key] = task.result() if task in done else Result(
-                    *key, "transient", f"not checked within the {settings.total_timeout:g} s bound")
+            for task, (kind, targets) in tasks.items():
+                late = [Result(kind, target, "transient", f"not checked within the {settings.total_timeout:g} s bound")
+                        for target in targets]
+                for result in task.result() if task in done else late:
+                    results[(kind, result.target)] = result
     for key, result in results.items():
         result.places = sorted(grouped[key])
         cache.put(result)

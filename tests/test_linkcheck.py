@@ -130,3 +130,20 @@ def test_overall_time_bound(tmp_path: Path, server: LinkServer) -> None:
     _, results = results_of(root)
     assert time.monotonic() - start < 15
     assert "not checked within the 0.5 s bound" in results[("url", f"{server.url}/slow")]["detail"]
+
+
+def test_pubmed_ids_are_checked_in_one_request_per_batch(tmp_path: Path) -> None:
+    pmids = [GOOD_PMID, "111", "222", "333"]
+    pages = {
+        f"guidelines/p{n}.md": valid_page().replace("id: test-page", f"id: page-{n}").replace('pmid: "12345678"', f'pmid: "{pmid}"')
+        for n, pmid in enumerate(pmids)
+    }
+    with LinkServer() as fresh:
+        settings = (f'[tool.guidepress.linkcheck]\ndoi_api = "{fresh.url}/handles/"\npubmed_api = "{fresh.url}/esummary"\n'
+                    'ignore = [{pattern = "https://.*", reason = "not under test"}]\n')
+        root = make_project(tmp_path, pages)
+        with (root / "pyproject.toml").open("a") as pyproject:
+            pyproject.write(settings)
+        _, results = results_of(root)
+        assert fresh.hits["/esummary"] == 1  # NCBI's pace is 3 requests a second: one for all
+    assert [results[("pmid", pmid)]["status"] for pmid in pmids] == ["ok", "broken", "broken", "broken"]
