@@ -2,12 +2,15 @@
 
 Output: `<id>.body.typ` (the translated body), `<id>-v<version>.typ` (that body under the
 guideline's own document control), `compendium.typ` (every guideline, in table-of-contents
-order), the template, and `manifest.json`, which maps each PDF to its page for error messages.
+order), `images/` (the pages' images, named by their SHA-256 so that changing an image changes
+the source that uses it, and so the PDF cache), the template, and `manifest.json`, which maps
+each PDF to its page for error messages.
 Compiling to PDF is a separate step (guidepress/pdf.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections.abc import Iterator
@@ -53,6 +56,8 @@ def meta(model: Guideline, settings: Settings) -> dict[str, Any]:
 class TypstBuilder(Builder):
     name = "guidepress-typst"
     format = "typst"
+    # What Typst can embed; Sphinx picks the best of an image's candidates (flow.* -> flow.svg).
+    supported_image_types = ["image/svg+xml", "image/png", "image/jpeg", "image/gif", "image/webp"]
     epilog = "Typst sources are in %(outdir)s."
 
     def init(self) -> None:
@@ -80,9 +85,9 @@ class TypstBuilder(Builder):
             return
         source = str(self.env.doc2path(docname))
         try:
-            body = TypstTranslator(doctree, f"{model.id}:", source).translate()
+            body = TypstTranslator(doctree, f"{model.id}:", source, self.image_file).translate()
         except UnsupportedNode as error:
-            logger.warning(str(error), type="guidepress", subtype="pdf-unsupported", location=(docname, 1))
+            logger.warning(str(error), type="guidepress", subtype="pdf-unsupported", location=docname)
             return
         out = Path(self.outdir)
         (out / f"{model.id}.body.typ").write_text('#import "guidepress.typ": admonition\n' + body, encoding="utf-8")
@@ -94,6 +99,23 @@ class TypstBuilder(Builder):
             encoding="utf-8",
         )
         self.manifest[pdf_name(model)] = {"typ": main.name, "source": source, "id": model.id}
+
+    def image_file(self, node: nodes.image) -> str:
+        uri = node["uri"]
+        if "://" in uri or uri.startswith("data:"):
+            raise UnsupportedNode(f"{node.source or 'a page'}:{node.line or 1}: the image {uri!r} is not a file in the "
+                                  "library; the PDF build never uses the network, so save the image into the library")
+        try:
+            data = (Path(self.srcdir) / uri).read_bytes()
+        except OSError as error:
+            raise UnsupportedNode(f"{node.source or 'a page'}:{node.line or 1}: the image {uri!r} cannot be read "
+                                  f"({error.strerror})") from None
+        name = f"images/{hashlib.sha256(data).hexdigest()[:32]}{Path(uri).suffix.lower()}"
+        target = Path(self.outdir) / name
+        if not target.exists():
+            target.parent.mkdir(exist_ok=True)
+            target.write_bytes(data)
+        return name
 
     def finish(self) -> None:
         out = Path(self.outdir)

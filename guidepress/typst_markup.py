@@ -7,6 +7,7 @@ as Typst code. Any node without a handler stops the build with the file and line
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,10 @@ from docutils import nodes
 
 class UnsupportedNode(Exception):
     """The PDF writer met a doctree node it cannot render."""
+
+
+ImageFiles = Callable[[nodes.image], str]  # an image node -> its file's path in the Typst folder
+LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(%|px|pt|mm|cm|in|em)?\s*$")
 
 
 def literal(text: str) -> str:
@@ -52,10 +57,11 @@ LINK_SCHEMES = ("http://", "https://", "mailto:")
 class TypstTranslator:
     """Walks one document; `label_prefix` keeps anchors unique when documents share a PDF."""
 
-    def __init__(self, document: nodes.document, label_prefix: str, source: str) -> None:
+    def __init__(self, document: nodes.document, label_prefix: str, source: str, images: ImageFiles) -> None:
         self.document = document
         self.prefix = label_prefix
         self.source = source
+        self.images = images
         self.level = 0
         self.handlers: dict[type, Callable[[Any], str]] = {
             nodes.document: self.children, nodes.section: self.section, nodes.paragraph: self.paragraph,
@@ -77,6 +83,7 @@ class TypstTranslator:
             nodes.rubric: lambda n: f"#strong[{self.children(n)}]\n\n",
             nodes.container: self.container, nodes.transition: lambda n: "#line(length: 100%)\n\n",
             nodes.line_block: self.children, nodes.line: lambda n: f"{self.children(n)} \\\n",
+            nodes.image: self.image, nodes.figure: self.figure,
         }
 
     def translate(self) -> str:
@@ -89,11 +96,12 @@ class TypstTranslator:
             handler = self.handlers.get(kind)
             if handler is not None:
                 return handler(node)
-        line = getattr(node, "line", None) or _line_of(node)
-        raise UnsupportedNode(
-            f"{node.get('source', None) or self.source}:{line or 1}: the PDF writer cannot render "
-            f"a {node.tagname!r} element; remove it from the page or ask for PDF support for it"
-        )
+        raise UnsupportedNode(f"{self.where(node)}: the PDF writer cannot render a {node.tagname!r} element; "
+                              "remove it from the page or ask for PDF support for it")
+
+    def where(self, node: nodes.Node) -> str:
+        source = node.get("source", None) if isinstance(node, nodes.Element) else None
+        return f"{source or self.source}:{_line_of(node) or 1}"
 
     def children(self, node: nodes.Node) -> str:
         return "".join(self.visit(child) for child in node.children)
@@ -177,10 +185,47 @@ class TypstTranslator:
         text = "".join(self.visit(c) for c in footnote.children if not isinstance(c, nodes.label))
         return f"#footnote[{text.strip()}]"
 
+    def image_call(self, node: nodes.image) -> str:
+        alt = node.get("alt", "").strip()
+        if not alt:  # the image-without-alt rule stops such pages first; PDF/UA needs it too
+            raise UnsupportedNode(f"{self.where(node)}: the image {node.get('uri')!r} has no alternative text")
+        arguments = [literal(self.images(node)), f"alt: {literal(alt)}"]
+        width = _length(node.get("width", ""))
+        if width:
+            arguments.append(f"width: {width}")
+        return f"image({', '.join(arguments)})"
+
+    def image(self, node: nodes.image) -> str:
+        if isinstance(node.parent, nodes.TextElement):  # ![alt](file) inside a paragraph
+            return f"#box({self.image_call(node)})"
+        return f"#align(center, {self.image_call(node)})\n\n"
+
+    def figure(self, node: nodes.figure) -> str:
+        image = node.next_node(nodes.image)
+        if image is None:
+            return self.children(node)
+        arguments = [self.image_call(image)]
+        caption = node.next_node(nodes.caption)
+        if caption is not None:
+            arguments.append(f"caption: [{self.children(caption)}]")
+        legend = node.next_node(nodes.legend)
+        return f"#figure({', '.join(arguments)})\n\n" + (self.children(legend) if legend is not None else "")
+
     def container(self, node: nodes.container) -> str:
         if "guidepress-document-control" in node.get("classes", []):
             return ""  # the PDF builds its own document control from the front matter
         return self.children(node)
+
+
+def _length(text: str) -> str | None:
+    """A docutils length (50%, 300px, 4cm) as a Typst length; None for what Typst cannot take."""
+    match = LENGTH.match(text or "")
+    if not match:
+        return None
+    number, unit = float(match.group(1)), match.group(2) or "px"
+    if unit == "px":
+        number, unit = number * 0.75, "pt"  # CSS pixels: 96 to the inch
+    return f"{number:g}{unit}"
 
 
 def _line_of(node: nodes.Node) -> int | None:

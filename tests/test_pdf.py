@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import struct
+import zlib
 from pathlib import Path
 
 import pypdf
@@ -187,3 +189,70 @@ Mind the warning.
     for expected in ("footnote\N{RIGHT SINGLE QUOTATION MARK}s own words.", "outer item", "1. inner numbered item", "A quoted line.",
                      "literal <code> here", "cell one cell two", "Warning Mind the warning."):
         assert expected in content, expected
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A real PNG file of one colour."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def alt_texts(reader: pypdf.PdfReader) -> list[str]:
+    """Every /Alt in the PDF's structure tree: what a screen reader says for a figure."""
+    found, pending = [], [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, pypdf.generic.IndirectObject):
+            node = node.get_object()
+        if isinstance(node, pypdf.generic.DictionaryObject):
+            if "/Alt" in node:
+                found.append(str(node["/Alt"]))
+            pending.append(node.get("/K"))
+        elif isinstance(node, pypdf.generic.ArrayObject):
+            pending.extend(node)
+    return found
+
+
+IMAGES = """
+Inline: ![Bar chart of response rates](chart.png)
+
+```{figure} pathway.png
+:alt: Flow chart from referral to treatment
+:width: 50%
+
+The referral pathway.
+```
+"""
+
+
+def test_images_and_figures_go_into_the_pdf_with_their_alt_text(tmp_path: Path) -> None:
+    make_project(tmp_path, {"guidelines/p.md": valid_page() + IMAGES})
+    (tmp_path / "docs/guidelines/chart.png").write_bytes(png(400, 200, (200, 40, 40)))
+    (tmp_path / "docs/guidelines/pathway.png").write_bytes(png(800, 300, (40, 40, 200)))
+    result = run_cli("build", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    pdf = tmp_path / "_build/html/pdf/test-page-v1.0.pdf"
+    reader = pypdf.PdfReader(pdf)
+    images = [x.get_object() for page in reader.pages for x in page["/Resources"].get("/XObject", {}).values()]
+    assert sorted((i["/Width"], i["/Height"]) for i in images if i["/Subtype"] == "/Image") == [(400, 200), (800, 300)]
+    assert "Figure 1: The referral pathway." in flat(text(reader))
+    assert {"Bar chart of response rates", "Flow chart from referral to treatment"} <= set(alt_texts(reader))
+    html = (tmp_path / "_build/html/guidelines/p.html").read_text(encoding="utf-8")
+    assert 'alt="Bar chart of response rates"' in html
+
+    before = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    (tmp_path / "docs/guidelines/chart.png").write_bytes(png(400, 200, (40, 160, 40)))  # same name, new picture
+    assert run_cli("build", cwd=tmp_path).returncode == 0
+    assert hashlib.sha256(pdf.read_bytes()).hexdigest() != before, "a changed image is a changed PDF, not a cached one"
+
+
+def test_a_remote_image_fails_the_pdf_build_naming_the_page(tmp_path: Path) -> None:
+    page = valid_page() + "\n![A remote chart](https://example.org/chart.png)\n"
+    make_project(tmp_path, {"guidelines/p.md": page})
+    result = run_cli("build", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "p.md" in result.stderr and "'https://example.org/chart.png' is not a file in the library" in result.stderr
+    assert not (tmp_path / "_build" / "html").exists()

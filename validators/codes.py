@@ -56,6 +56,7 @@ _ALL = [
     Code("unknown-citation", "error", "citation", "{cite}`id` names an id that is not among the page's references."),
     Code("uncited-reference", "warning", "citation", "A reference that the body never cites."),
     Code("unsafe-content", "error", "safety", "Raw HTML, script, file inclusion or a path outside the library: pages are content, not code."),
+    Code("image-without-alt", "error", "safety", "An image or figure without alternative text, which screen readers and the accessible PDF need."),
     # Approvals
     Code("approval-unknown-reviewer", "error", "approval", "An approval by someone who is not in the reviewer registry."),
     Code("approval-by-author", "error", "approval", "An approval by an author of the page: authors cannot approve their own work."),
@@ -67,7 +68,7 @@ _ALL = [
     # Library rules
     Code("duplicate-page-id", "error", "library", "Two guideline pages share an id."),
     # Output
-    Code("pdf-unsupported", "error", "pdf", "The page uses an element the PDF writer cannot render yet (e.g. maths, images); the build names the page."),
+    Code("pdf-unsupported", "error", "pdf", "The page uses an element the PDF writer cannot render yet (e.g. maths, a remote image); the build names the page."),
 ]
 
 CODES: dict[str, Code] = {code.name: code for code in _ALL}

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from schemas import Guideline, Registry, Settings
 from validators.approvals import check_approvals
 from validators.diagnostics import Diagnostic
-from validators.safety import unsafe_content
+from validators.safety import body_problems
 from validators.schema_errors import schema_diagnostics
 from validators.source import Page
 
@@ -86,9 +86,10 @@ def citation(page: Page, model: Guideline) -> list[Diagnostic]:
 
 
 def safety(page: Page, depth: int) -> list[Diagnostic]:
+    """Problems in the page's body: unsafe content (the page is refused) and images without alt text."""
     return [
-        page.at(page.body_line + line, 1, "unsafe-content", message + "; the page is refused")
-        for line, message in unsafe_content(page.body, depth)
+        page.at(page.body_line + line, 1, code, message + ("; the page is refused" if code == "unsafe-content" else ""))
+        for line, code, message in body_problems(page.body, depth)
     ]
 
 

@@ -112,8 +112,9 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     path = str(app.env.doc2path(docname))
     page, diagnostics = parse_page(source[0], path, needs_front_matter=is_guideline)
     if page is not None:
-        unsafe = safety(page, depth=docname.count("/"))
-        diagnostics += unsafe
+        found_in_body = safety(page, depth=docname.count("/"))
+        diagnostics += found_in_body
+        unsafe = any(d.code == "unsafe-content" for d in found_in_body)
         if is_guideline:
             model, found = check_guideline(page, _settings(app), date.today(), app.guidepress_registry)  # type: ignore[attr-defined]
             diagnostics += found
