@@ -27,6 +27,52 @@ code {{ font-size: 0.8rem; word-break: break-all; }}
 """
 
 
+# Matches a PDF's SHA-256 against versions.json, so a clinic can tell what it holds and whether
+# it is current without installing anything.
+CHECK_SCRIPT = """
+(function () {
+  "use strict";
+  const input = document.getElementById("check-file");
+  const out = document.getElementById("check-result");
+  const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+  function say(text, link) {
+    out.textContent = text;
+    if (link) {
+      const a = document.createElement("a");
+      a.href = link.href;
+      a.textContent = link.text;
+      out.append(" ", a);
+    }
+  }
+  input.addEventListener("change", async () => {
+    const file = input.files[0];
+    if (!file) return;
+    say("Checking " + file.name + "\u2026");
+    try {
+      const versions = await (await fetch("versions.json")).json();
+      const digest = hex(await crypto.subtle.digest("SHA-256", await file.arrayBuffer()));
+      const current = versions[0];
+      for (const release of versions) {
+        const found = release.guidelines.find((g) => g.sha256 === digest);
+        if (!found) continue;
+        const now = current.guidelines.find((g) => g.id === found.id);
+        const what = file.name + " is \u201c" + found.title + "\u201d version " + found.version +
+          ", published in release " + release.version + " (SHA-256 " + digest + "). ";
+        if (now && now.sha256 === digest) return say(what + "It is the current approved version.");
+        if (now) return say(what + "It has been superseded: the current version is " + now.version +
+          " (release " + current.version + ").", { href: now.pdf, text: "Download the current version" });
+        return say(what + "It is not in the current release (" + current.version + "); do not rely on it.");
+      }
+      say(file.name + " does not match any PDF published in this library (SHA-256 " + digest +
+        "). It may have been altered, or come from somewhere else: do not rely on it.");
+    } catch (error) {
+      say("The file could not be checked here (" + error + "). Compare its SHA-256 with the table above instead.");
+    }
+  });
+})();
+"""
+
+
 def _size(size: int) -> str:
     return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
 
@@ -64,6 +110,12 @@ SHA-256 (<code>sha256sum FILE</code>) with the one listed here or in the release
 {chr(10).join(rows)}
 </tbody>
 </table>
+<h2 id="check">Check a PDF you hold</h2>
+<p>Choose a PDF to learn which guideline, version and release it is, and whether it is still the
+current version. The file is checked in your browser and is not uploaded anywhere.</p>
+<p><label for="check-file">PDF to check:</label> <input type="file" id="check-file" accept=".pdf,application/pdf"></p>
+<p id="check-result" role="status"></p>
+<script>{CHECK_SCRIPT}</script>
 <h2>All releases</h2>
 <ul>
 {chr(10).join(f'<li><a href="{escape(e["version"])}/index.html">{escape(e["version"])}</a> ({escape(e["date"])})</li>' for e in versions)}

@@ -133,3 +133,31 @@ def test_latest_alias_has_no_banner_and_archive_pages_are_accessible(browser: Br
         assert page.locator('a[href="2026.2/pdf/test-page-v1.1.pdf"]').count() == 1
         assert violations(page) == []
     context.close()
+
+
+def test_a_clinic_can_check_which_version_a_pdf_is_on_the_downloads_page(browser: Browser, archive: Path, tmp_path: Path) -> None:
+    altered = tmp_path / "altered.pdf"
+    altered.write_bytes((archive / "2026.2/pdf/test-page-v1.1.pdf").read_bytes() + b"\n% edited")
+    context = browser.new_context(**VIEWS["desktop-light"])
+    with serve(archive) as url:
+        page = context.new_page()
+        page.goto(f"{url}/downloads.html")
+        chooser = page.get_by_label("PDF to check:")
+        result = page.locator("#check-result")
+
+        chooser.set_input_files(str(archive / "2026.2/pdf/test-page-v1.1.pdf"))
+        page.wait_for_function("() => document.getElementById('check-result').textContent.includes('SHA-256')")
+        assert "version 1.1, published in release 2026.2" in result.inner_text()
+        assert "It is the current approved version." in result.inner_text()
+
+        chooser.set_input_files(str(archive / "2026.1/pdf/test-page-v1.0.pdf"))
+        page.wait_for_function("() => document.getElementById('check-result').textContent.includes('superseded')")
+        assert "version 1.0, published in release 2026.1" in result.inner_text()
+        result.get_by_role("link", name="Download the current version").click()
+        page.wait_for_url(f"{url}/2026.2/pdf/test-page-v1.1.pdf")
+
+        page.goto(f"{url}/downloads.html")
+        page.get_by_label("PDF to check:").set_input_files(str(altered))
+        page.wait_for_function("() => document.getElementById('check-result').textContent.includes('does not match')")
+        assert "do not rely on it" in page.locator("#check-result").inner_text()
+    context.close()
