@@ -31,7 +31,11 @@ def _git(folder: Path, *args: str) -> str:
 
 
 def _tracked(path: Path) -> tuple[Path, str]:
-    top = Path(_git(path.parent, "rev-parse", "--show-toplevel").strip())
+    try:
+        top = Path(_git(path.parent, "rev-parse", "--show-toplevel").strip())
+    except HistoryError:
+        raise HistoryError(f"{path} is not in a git repository: approvals and versions are read from "
+                           "git history, so keep the library in git") from None
     return top, path.resolve().relative_to(top).as_posix()
 
 

@@ -149,6 +149,13 @@ def test_diff_shows_what_changed_since_the_last_approved_version(library: Path) 
     assert missing.returncode == 1 and "no approved version 0.9" in missing.stderr
 
 
+def test_diff_outside_git_says_so(tmp_path: Path) -> None:
+    make_project(tmp_path, {"guidelines/p.md": valid_page()})  # not a git repository
+    result = run_cli("diff", PAGE, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "is not in a git repository" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_verify_approvals_checks_the_committer(library: Path) -> None:
     approve(library, "Example Reviewer")
     git(library, "commit", "-qam", "Approval committed by the editor", email="editor@example.org")
