@@ -57,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return run_command(args)
+    except OSError as error:  # a folder that is a file, a full disk, no permission: say which, briefly
+        where = f": {error.filename}" if error.filename else ""
+        print(f"guidepress: error: {error.strerror or error}{where}", file=sys.stderr)
+        return EXIT_ERRORS
+
+
+def run_command(args: argparse.Namespace) -> int:
     root = args.root.resolve()
     try:
         settings = load_settings(root)
@@ -117,6 +126,9 @@ def release_library(root: Path, settings: Settings, version: str, archive: Path)
     from guidepress.build import BuildError
     from guidepress.release import ReleaseRefused, release
 
+    if archive.exists() and not archive.is_dir():
+        print(f"guidepress: error: the archive {archive} is a file; give a folder with --archive", file=sys.stderr)
+        return EXIT_USAGE
     refused = _check_before("release", root, settings, strict=False)
     if refused is not None:
         return refused

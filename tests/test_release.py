@@ -111,6 +111,14 @@ def test_bad_release_names_are_bad_usage(approved: Path, tmp_path: Path) -> None
         assert release(approved, name, tmp_path / "archive").returncode == 2
 
 
+def test_an_archive_that_is_not_a_folder_is_a_clear_error(approved: Path, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    for archive, code, message in ((tmp_path / "file", 2, "is a file"), (tmp_path / "file" / "below", 1, "Not a directory")):
+        result = release(approved, "2026.1", archive)
+        assert result.returncode == code, result.stderr
+        assert message in result.stderr and "Traceback" not in result.stderr
+
+
 def test_a_release_killed_part_way_leaves_the_archive_as_it_was(approved: Path, tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     assert release(approved, "2026.1", archive).returncode == 0
