@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import traceback
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -35,11 +36,35 @@ def sphinx_build(root: Path, settings: Settings, builder: str, outdir: Path, *ov
         raise BuildError(f"Sphinx {builder} build reported problems (see the messages above)")
 
 
+def read_sphinx_config(root: Path) -> None:
+    """Read conf.py before Sphinx does, so a mistake in it is one clear line, not a crash report."""
+    from sphinx.config import Config
+    from sphinx.errors import ConfigError
+    from sphinx.util.tags import Tags
+
+    conf = root / "conf.py"
+    if not conf.is_file():
+        raise BuildError(f"{conf}: not found; the library's Sphinx configuration lives beside pyproject.toml")
+    try:
+        Config.read(root, overrides={}, tags=Tags())
+    except ConfigError as error:
+        cause = error.__cause__
+        if isinstance(cause, SyntaxError):
+            line, detail = cause.lineno, f"syntax error: {cause.msg}"
+        elif cause is not None:
+            frames = [f for f in traceback.extract_tb(cause.__traceback__) if Path(f.filename) == conf]
+            line, detail = (frames[-1].lineno if frames else None), f"{type(cause).__name__}: {cause}"
+        else:
+            line, detail = None, str(error)
+        raise BuildError(f"{conf}:{line or 1}: error in the Sphinx configuration: {detail}") from None
+
+
 def build_site(root: Path, settings: Settings, target: Path | None = None, release: str | None = None) -> tuple[Path, list[str]]:
     """HTML site with a PDF per guideline and a compendium in its pdf/ folder, swapped in whole.
     Returns the site folder and the PDFs that had to be compiled (the rest came from the cache)."""
     from guidepress.pdf import PdfError, compile_all
 
+    read_sphinx_config(root)
     build_dir = root / settings.build_dir
     build_dir.mkdir(parents=True, exist_ok=True)
     target = target or build_dir / "html"

@@ -168,6 +168,10 @@ def _check(root: Path, settings: Settings, paths: list[Path], today: date) -> tu
             print(f"guidepress: error: no such file or folder: {path}", file=sys.stderr)
         return EXIT_USAGE
     layout = Layout.of(root, settings)
+    if not paths and not Path(layout.source).is_dir():
+        print(f"guidepress: error: the library folder {layout.source} does not exist; run guidepress in the "
+              "library's root (--root) or set source_dir in [tool.guidepress]", file=sys.stderr)
+        return EXIT_USAGE
     registry, problems = load_registry(root, settings)
     report = check_library(paths or [layout.source], layout, settings, today, registry)
     return report.pages, problems + report.diagnostics

@@ -111,6 +111,26 @@ def test_build_refuses_an_invalid_library_and_writes_nothing(tmp_path: Path) -> 
     assert not (tmp_path / "_build" / "html").exists()
 
 
+def test_a_mistake_in_conf_py_is_one_located_line(tmp_path: Path) -> None:
+    make_project(tmp_path, {"guidelines/p.md": valid_page()})
+    conf = tmp_path / "conf.py"
+    lines = len(conf.read_text().splitlines())
+    for mistake, says in (("x = (", "syntax error: '(' was never closed"), ("import no_such_module", "ModuleNotFoundError")):
+        conf.write_text(conf.read_text().split("# mistake")[0] + f"# mistake\n{mistake}\n")
+        result = run_cli("build", cwd=tmp_path)
+        assert result.returncode == 1
+        assert f"conf.py:{lines + 2}: error in the Sphinx configuration: {says}" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert not (tmp_path / "_build" / "html").exists()
+
+
+def test_a_missing_library_folder_is_bad_usage(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.guidepress]\n")
+    result = run_cli("validate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "the library folder" in result.stderr and "does not exist" in result.stderr
+
+
 def test_schemas_import_without_sphinx() -> None:
     code = "import sys; sys.modules['sphinx'] = None; sys.modules['docutils'] = None; import schemas; print('ok')"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
