@@ -87,6 +87,14 @@ def test_bad_settings_are_reported_with_their_line(tmp_path: Path) -> None:
     assert "pyproject.toml:3:1: error: [tool.guidepress] review_interval_yeers: Extra inputs are not permitted" in result.stderr
 
 
+def test_bad_nested_settings_point_at_their_line_in_their_table(tmp_path: Path) -> None:
+    settings = 'source_dir = "docs"\n\n[tool.guidepress.linkcheck]\ntimeout = 5\nfail_on = ["brokn"]'
+    make_project(tmp_path, {}, settings=settings)
+    result = run_cli("validate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "pyproject.toml:6:1: error: [tool.guidepress] linkcheck.fail_on[0]: Input should be 'broken'" in result.stderr
+
+
 def test_review_interval_is_configurable(tmp_path: Path) -> None:
     make_project(tmp_path, {"guidelines/p.md": valid_page()}, settings="review_interval_years = 1")
     page = tmp_path / "docs/guidelines/p.md"

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
-
-import yaml
 from pathlib import Path
 
+import yaml
 from pydantic import ValidationError
 
 from schemas import Registry, Settings
 from validators.diagnostics import Diagnostic
-from validators.schema_errors import schema_diagnostics
+from validators.schema_errors import dotted, schema_diagnostics
 from validators.source import Page, _DuplicateKey, _Loader
-from validators.schema_errors import dotted
 
 
 class SettingsError(Exception):
@@ -35,10 +34,24 @@ def load_settings(root: Path) -> Settings:
         lines = text.splitlines()
         problems = []
         for item in error.errors(include_url=False):
-            key = str(item["loc"][0]) if item["loc"] else ""
-            line = next((n for n, t in enumerate(lines, 1) if key and t.strip().startswith(key)), 1)
+            line = _setting_line(lines, tuple(item["loc"]))
             problems.append(f"{path}:{line}:1: error: [tool.guidepress] {dotted(tuple(item['loc']))}: {item['msg']}")
         raise SettingsError("\n".join(problems)) from None
+
+
+def _setting_line(lines: list[str], loc: tuple[int | str, ...]) -> int:
+    """The line of a setting: under its own table header ([tool.guidepress.linkcheck]) if it has one.
+    tomllib keeps no positions, and settings files are short enough to search."""
+    table, start = "tool.guidepress", next((i for i, t in enumerate(lines) if t.strip() == "[tool.guidepress]"), 0)
+    for key in (str(k) for k in loc if isinstance(k, str)):
+        header = next((i for i, t in enumerate(lines) if t.strip() == f"[{table}.{key}]"), None)
+        if header is not None:
+            table, start = f"{table}.{key}", header
+            continue
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        found = next((i for i in range(start, len(lines)) if pattern.match(lines[i])), None)
+        return (found if found is not None else start) + 1
+    return start + 1
 
 
 def load_registry(root: Path, settings: Settings) -> tuple[Registry | None, list[Diagnostic]]:
