@@ -1,6 +1,6 @@
 """How fast is validation? Prints figures; asserts nothing (speed is measured, not tested).
 
-    python benchmarks/validate_speed.py [--pages 10000] [--build-pages 500]
+    python benchmarks/validate_speed.py [--pages 10000] [--build-pages 500 (0 to skip)]
 
 1. `guidepress validate` on N synthetic pages, as a whole process (start-up included), with its
    peak memory, beside a bare baseline: a process that only reads the files and parses their
@@ -136,7 +136,8 @@ def main() -> None:
     parser.add_argument("--build-pages", type=int, default=500)
     args = parser.parse_args()
     bench_validate(args.pages)
-    bench_build(args.build_pages)
+    if args.build_pages:
+        bench_build(args.build_pages)
 
 
 if __name__ == "__main__":
