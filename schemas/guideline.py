@@ -20,8 +20,8 @@ from pydantic_core import PydanticCustomError
 from schemas.fields import (
     Contact,
     Doi,
-    IsoDate,
     Isbn,
+    IsoDate,
     NumberText,
     PastDate,
     Pmcid,

@@ -9,11 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
+from guidepress.cli import main
 from schemas import Approval, ChangeEntry, Guideline, Person, Reference, Reviewer
 from tests.conftest import CASES, TODAY, make_project, valid_page
 from validators.codes import CODES
-
-from guidepress.cli import main
 
 AREAS = ["source", "schema", "references", "review", "citations", "safety", "approvals"]
 TESTED_ELSEWHERE = {

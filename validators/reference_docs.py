@@ -11,7 +11,17 @@ from docutils import nodes
 from pydantic import BaseModel
 from sphinx.util.docutils import SphinxDirective
 
-from schemas import Approval, ChangeEntry, Guideline, Person, Reference, Registry, RegistryMember, Reviewer, Settings
+from schemas import (
+    Approval,
+    ChangeEntry,
+    Guideline,
+    Person,
+    Reference,
+    Registry,
+    RegistryMember,
+    Reviewer,
+    Settings,
+)
 from schemas.settings import IgnoredLink, LinkcheckSettings
 from validators.codes import CODES
 
