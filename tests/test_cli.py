@@ -144,3 +144,12 @@ def test_schemas_import_without_sphinx() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
                             env={**os.environ, "PYTHONPATH": str(REPO)}, check=False)
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_the_editors_guide_example_page_is_valid(tmp_path: Path) -> None:
+    guide = (REPO / "docs" / "editors-guide.md").read_text(encoding="utf-8")
+    example = guide.split("````markdown\n", 1)[1].split("````", 1)[0]  # what editors copy
+    make_project(tmp_path, {"guidelines/example-procedure.md": example})
+    result = run_cli("validate", "--today", "2026-12-01", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
