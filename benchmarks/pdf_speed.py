@@ -38,7 +38,7 @@ def typst_pdfs(root: Path) -> float:
         "import sys; from pathlib import Path; from guidepress.build import sphinx_build; "
         "from guidepress.pdf import compile_all; from validators.config import load_settings; "
         "root = Path(sys.argv[1]); s = load_settings(root); "
-        "sphinx_build(root, s, 'guidepress-typst', root / '_build/typst'); "
+        "sphinx_build(root, s, 'guidepress-typst', root / '_build/typst', root / '_build/.doctrees'); "
         "print(len(compile_all(root / '_build/typst', root / '_build/pdf', root / '_build/.pdf-cache')))"
     )
     return seconds([sys.executable, "-c", code, str(root)], root)

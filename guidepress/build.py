@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import traceback
-from contextlib import redirect_stdout
 from pathlib import Path
+from typing import Any
 
 from schemas import Settings
 
@@ -16,24 +17,71 @@ class BuildError(Exception):
     """Sphinx reported errors; the previous output, if any, is left as it was."""
 
 
-def sphinx_build(root: Path, settings: Settings, builder: str, outdir: Path, *overrides: str) -> None:
-    """One Sphinx build, warnings as errors, with doctrees cached between runs."""
-    from sphinx.cmd.build import build_main
+def sphinx_build(root: Path, settings: Settings, builder: str, outdir: Path, doctrees: Path,
+                 overrides: dict[str, Any] | None = None) -> None:
+    """One Sphinx build, warnings as errors, with doctrees cached between successful runs.
 
-    build_dir = root / settings.build_dir
-    arguments = [
-        "-b", builder,
-        "-c", str(root),
-        "-d", str(build_dir / ".doctrees"),
-        "-W", "--keep-going", "-q",
-        *(f"-D{override}" for override in overrides),
-        str(root / settings.source_dir),
-        str(outdir),
-    ]
-    with redirect_stdout(None):  # Sphinx's progress goes to stdout; its warnings go to stderr
-        status = build_main(arguments)
-    if status != 0:
+    A failed build throws its doctrees away: Sphinx keeps a document it has read, and does not
+    read it again (nor repeat its warnings) until it changes, so the next build would pass a page
+    this one refused. A crash inside Sphinx becomes one line naming the page, its report a file.
+    """
+    from sphinx.application import Sphinx
+    from sphinx.util.console import color_terminal, nocolor
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+    if not color_terminal():  # as sphinx-build does: no escape codes in logs and pipes
+        nocolor()
+    app, succeeded = None, False
+    try:
+        with patch_docutils(root), docutils_namespace():
+            app = Sphinx(str(root / settings.source_dir), str(root), str(outdir), str(doctrees), builder,
+                         confoverrides=overrides or {}, status=None, warning=sys.stderr, warningiserror=True)
+            app.build()
+            succeeded = app.statuscode == 0
+    except Exception as error:  # Sphinx and its extensions may raise anything
+        raise BuildError(_crash_report(root, settings, app, builder, error)) from None
+    finally:
+        if not succeeded:  # failed, crashed or interrupted
+            shutil.rmtree(doctrees, ignore_errors=True)
+    if not succeeded:
         raise BuildError(f"Sphinx {builder} build reported problems (see the messages above)")
+
+
+def _crash_report(root: Path, settings: Settings, app: Any, builder: str, error: Exception) -> str:
+    """Save the traceback for whoever fixes the bug; tell the editor which page set it off."""
+    log = root / settings.build_dir / "sphinx-crash.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+    docname = _page_being_processed(error, set(app.env.found_docs)) if app is not None else None
+    where = f"{app.env.doc2path(docname)}: " if docname else ""
+    cause = _causes(error)[-1]  # the original error, not Sphinx's wrapper around it
+    reason = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+    what = "this page" if docname else "the library"
+    return (f"{where}Sphinx stopped with an internal error in the {builder} build ({reason}). Something in "
+            f"{what} trips a bug in Sphinx or an extension: simplify the markup near recent edits (a role "
+            f"inside a heading, say). The full report is in {log}.")
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error, then what caused it, and so on back to the original."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _page_being_processed(error: BaseException, docs: set[str]) -> str | None:
+    """The document Sphinx was reading or writing: the innermost frame with a `docname` of the
+    library (Sphinx's readers, writers and event handlers all name it so). Sphinx wraps an
+    extension's exception, so its cause holds the innermost frames."""
+    for exception in reversed(_causes(error)):
+        for frame, _ in reversed(list(traceback.walk_tb(exception.__traceback__))):
+            docname = frame.f_locals.get("docname")
+            if isinstance(docname, str) and docname in docs:
+                return docname
+    return None
 
 
 def read_sphinx_config(root: Path) -> None:
@@ -69,17 +117,19 @@ def build_site(root: Path, settings: Settings, target: Path | None = None, relea
     build_dir.mkdir(parents=True, exist_ok=True)
     target = target or build_dir / "html"
     staging = Path(tempfile.mkdtemp(prefix=".html-", dir=target.parent))
+    # A release reads every page afresh: what is published never rests on a local cache.
+    doctrees = staging / ".doctrees" if release else build_dir / ".doctrees"
     typst_sources = build_dir / "typst"
     try:
-        release_options = [f"guidepress_release={release}"] if release else []
-        sphinx_build(root, settings, "html", staging, "guidepress_pdf=1", *release_options)
+        site = staging / "site"
+        sphinx_build(root, settings, "html", site, doctrees, {"guidepress_pdf": True, "guidepress_release": release or ""})
         shutil.rmtree(typst_sources, ignore_errors=True)
-        sphinx_build(root, settings, "guidepress-typst", typst_sources)
+        sphinx_build(root, settings, "guidepress-typst", typst_sources, doctrees, {"guidepress_release": release or ""})
         try:
-            compiled = compile_all(typst_sources, staging / "pdf", build_dir / ".pdf-cache")
+            compiled = compile_all(typst_sources, site / "pdf", build_dir / ".pdf-cache")
         except PdfError as error:
             raise BuildError(str(error)) from None
-        replace_folder(staging, target)
+        replace_folder(site, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target, compiled

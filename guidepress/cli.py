@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         where = f": {error.filename}" if error.filename else ""
         print(f"guidepress: error: {error.strerror or error}{where}", file=sys.stderr)
         return EXIT_ERRORS
+    except KeyboardInterrupt:  # outputs are swapped in whole, so nothing is left half-written
+        print("guidepress: interrupted", file=sys.stderr)
+        return 130
 
 
 def run_command(args: argparse.Namespace) -> int:

@@ -62,6 +62,7 @@ class TypstBuilder(Builder):
 
     def init(self) -> None:
         self.manifest: dict[str, dict[str, str]] = {}
+        self.current_docname = ""
 
     def get_outdated_docs(self) -> Iterator[str]:
         yield from self.env.found_docs  # writing sources is cheap; PDFs are cached by content
@@ -80,6 +81,7 @@ class TypstBuilder(Builder):
         return self.env.domains["guidepress"].pages.get(docname)  # type: ignore[attr-defined, no-any-return]
 
     def write_doc(self, docname: str, doctree: nodes.document) -> None:
+        self.current_docname = docname  # named in the report if something here crashes
         model = self.guideline(docname)
         if model is None:
             return

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.conftest import REPO, TODAY, make_project, run_cli, valid_page
@@ -153,3 +155,55 @@ def test_the_editors_guide_example_page_is_valid(tmp_path: Path) -> None:
     result = run_cli("validate", "--today", "2026-12-01", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""
+
+
+def test_a_failed_build_fails_again_until_the_page_is_fixed(tmp_path: Path) -> None:
+    # Sphinx caches a page it has read and does not repeat its warnings: the second build must
+    # not pass a page the first refused.
+    page = valid_page() + "\n```{notadirective}\nhello\n```\n"
+    make_project(tmp_path, {"guidelines/p.md": page})
+    for _ in range(2):
+        result = run_cli("build", cwd=tmp_path)
+        assert result.returncode == 1
+        assert "Unknown directive type: 'notadirective'" in result.stderr
+        assert not (tmp_path / "_build" / "html").exists()
+    (tmp_path / "docs/guidelines/p.md").write_text(valid_page(), encoding="utf-8")
+    assert run_cli("build", cwd=tmp_path).returncode == 0
+
+
+def test_a_crash_inside_sphinx_is_one_line_naming_the_page(tmp_path: Path) -> None:
+    make_project(tmp_path, {"guidelines/p.md": valid_page()})
+    with (tmp_path / "conf.py").open("a") as conf:  # an extension with a bug, as real ones have
+        conf.write("def setup(app):\n    def crash(app, doctree, docname):\n"
+                   "        if docname == 'guidelines/p':\n            raise RuntimeError('extension bug')\n"
+                   "    app.connect('doctree-resolved', crash)\n")
+    result = run_cli("build", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert (f"guidepress: build failed: {tmp_path / 'docs/guidelines/p.md'}: Sphinx stopped with an internal "
+            "error in the html build (RuntimeError: extension bug)") in result.stderr
+    report = tmp_path / "_build" / "sphinx-crash.log"
+    assert f"The full report is in {report}." in result.stderr
+    assert "Traceback" in report.read_text() and "extension bug" in report.read_text()
+    assert not (tmp_path / "_build" / "html").exists()
+
+
+def test_an_interrupted_build_says_so_and_leaves_no_cache_behind(tmp_path: Path) -> None:
+    make_project(tmp_path, {"guidelines/p.md": valid_page()})
+    marker = tmp_path / "writing"
+    with (tmp_path / "conf.py").open("a") as conf:  # holds the build mid-write, so the signal lands there
+        conf.write(f"import time, pathlib\ndef setup(app):\n    def wait(app, doctree, docname):\n"
+                   f"        pathlib.Path({str(marker)!r}).touch(); time.sleep(60)\n"
+                   "    app.connect('doctree-resolved', wait)\n")
+    process = subprocess.Popen([sys.executable, "-m", "guidepress", "build"], cwd=tmp_path, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr.splitlines()[-1] == "guidepress: interrupted"
+    assert "Traceback" not in stderr
+    assert sorted(p.name for p in (tmp_path / "_build").iterdir()) == []  # no site, no half-read cache
