@@ -42,3 +42,14 @@ def test_parallel_check_reports_exactly_what_a_serial_one_does(tmp_path: Path, m
     parallel = library.check_library([tmp_path / "docs"], layout, Settings(), TODAY)
     assert parallel.diagnostics == serial.diagnostics
     assert len([d for d in serial.diagnostics if d.code == "duplicate-page-id"]) == 7
+
+
+def test_pages_outside_the_guidelines_may_not_reconfigure_the_parser(tmp_path: Path) -> None:
+    about = "---\norphan: true\nmyst:\n  enable_extensions: [html_image]\n---\n# About\n"
+    make_project(tmp_path, {"about.md": about, "news.md": "---\ntitle: News *today*\n---\nText.\n"})
+    result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("docs/about.md:3:1: error: [unsafe-content] `myst` is not allowed in front matter")
+    assert lines[1].startswith("docs/news.md:2:1: error: [title-markup] the title holds emphasis")
+    assert len(lines) == 2  # orphan, a key Sphinx reads, is fine

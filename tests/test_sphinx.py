@@ -77,3 +77,64 @@ def test_valid_page_renders_document_control_and_references(tmp_path: Path) -> N
     assert '<a class="guidepress-citation reference internal" href="#ref-web"' in html
     assert 'href="https://doi.org/10.1234/example.5678"' in html
     assert "[accessed 2026 Jan 5]" in html
+
+
+def test_unsafe_links_and_front_matter_are_refused_without_w(tmp_path: Path) -> None:
+    about = ('---\nmyst:\n  html_meta:\n    "http-equiv=refresh": "0; url=https://evil.example/"\n---\n# About\n\n'
+             "```{toctree}\nClick <javascript://%0aalert(1)>\n```\n")
+    image = "\n```{image} d.png\n:alt: A diagram\n:target: javascript:alert(2)\n```\n"
+    make_project(tmp_path, {"guidelines/p.md": valid_page() + image, "about.md": about})
+    result = sphinx_build(tmp_path)
+    assert "[guidepress.unsafe-content]" in result.stderr
+    for page in (tmp_path / "_build/html").rglob("*.html"):
+        html = page.read_text()
+        assert "javascript:" not in html and "evil.example" not in html, page
+    assert "This page was refused" in (tmp_path / "_build/html/about.html").read_text()
+
+
+def test_markup_in_a_title_refuses_the_page_instead_of_crashing_sphinx(tmp_path: Path) -> None:
+    titled = valid_page().replace("title: Test page", "title: \"Forms {download}`form.txt` <b>x</b>\"")
+    make_project(tmp_path, {"guidelines/p.md": titled})
+    (tmp_path / "docs/guidelines/form.txt").write_text("x")
+    result = sphinx_build(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"{tmp_path / 'docs/guidelines/p.md'}:3: WARNING: error: the title holds a role" in result.stderr
+    html = (tmp_path / "_build/html/guidelines/p.html").read_text()
+    assert "<h1>This page was refused" in html and "<b>x</b>" not in html
+
+
+def test_links_that_run_script_never_reach_the_site_whatever_made_them(tmp_path: Path) -> None:
+    # An extension outside guidepress's rules (here, in conf.py) makes the links the rules refuse.
+    make_project(tmp_path, {"guidelines/p.md": valid_page()})
+    with (tmp_path / "conf.py").open("a") as conf:
+        conf.write(
+            "from docutils import nodes\nfrom sphinx import addnodes\n"
+            "def inject(app, doctree):\n"
+            "    section = doctree.next_node(nodes.section)\n"
+            "    section += nodes.paragraph('', '', nodes.reference('evil', 'evil', refuri=' JavaScript:alert(1)'))\n"
+            "    for toctree in doctree.findall(addnodes.toctree):\n"
+            "        toctree['entries'].append(('bad', 'javascript://%0aalert(2)'))\n"
+            "def setup(app):\n    app.connect('doctree-read', inject, priority=300)\n"
+        )
+    result = sphinx_build(tmp_path)
+    assert result.stderr.count("[guidepress.unsafe-content]") == 3, result.stderr  # a link on each page, a toctree entry
+    assert "the link ' JavaScript:alert(1)' is not allowed and was removed" in result.stderr
+    for page in ("index.html", "guidelines/p.html"):
+        html = (tmp_path / "_build/html" / page).read_text()
+        assert "alert(" not in html, page
+    assert "evil" in (tmp_path / "_build/html/guidelines/p.html").read_text()  # the text stays, the link goes
+
+
+def test_references_and_change_history_are_in_the_pages_contents(tmp_path: Path) -> None:
+    make_project(tmp_path, {"guidelines/p.md": valid_page()})
+    assert sphinx_build(tmp_path, "-W").returncode == 0
+    html = (tmp_path / "_build/html/guidelines/p.html").read_text()
+    contents = html[html.index('class="toc-tree"') :]
+    assert 'href="#references"' in contents and 'href="#change-history"' in contents
+
+
+def test_a_missing_link_target_is_reported_once_and_not_blamed_on_guidepress(tmp_path: Path) -> None:
+    make_project(tmp_path, {"guidelines/p.md": valid_page() + "\nSee [the other page](other.md).\n"})
+    result = sphinx_build(tmp_path)
+    assert "cross-reference target not found: 'other.md'" in result.stderr
+    assert "guidepress" not in result.stderr, result.stderr

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from schemas import Guideline, Registry, Settings
 from validators.approvals import check_approvals
 from validators.diagnostics import Diagnostic
-from validators.safety import body_problems
+from validators.safety import body_problems, front_matter_problems, title_markup
 from validators.schema_errors import schema_diagnostics
 from validators.source import Page
 
@@ -86,8 +86,19 @@ def citation(page: Page, model: Guideline) -> list[Diagnostic]:
 
 
 def safety(page: Page, depth: int) -> list[Diagnostic]:
-    """Problems in the page's body: unsafe content (the page is refused) and images without alt text."""
-    return [
+    """What a page may not hold, in its front matter and its body: unsafe content and markup in the
+    title (the page is refused), and images without alternative text."""
+    found = []
+    for key, message in front_matter_problems(page.data):
+        line, col = page.locate((key,))
+        found.append(page.at(line, col, "unsafe-content", message + "; the page is refused"))
+    title = page.data.get("title") if isinstance(page.data, dict) else None
+    markup = title_markup(title) if isinstance(title, str) and title.strip() else None
+    if markup:
+        line, col = page.locate(("title",))
+        found.append(page.at(line, col, "title-markup", f"the title holds {markup}: write it as plain text, which "
+                             "the website and the PDF both show as written; the page is refused"))
+    return found + [
         page.at(page.body_line + line, 1, code, message + ("; the page is refused" if code == "unsafe-content" else ""))
         for line, code, message in body_problems(page.body, depth)
     ]

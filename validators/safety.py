@@ -16,14 +16,29 @@ from typing import Any
 
 SUSPICIOUS = re.compile(r"<[A-Za-z!?/]|\{(?!cite(?::[a-z]+)?\})[A-Za-z][\w:.-]*\}|!\[")
 # Directives that pass text straight into the output or read other files.
-FORBIDDEN_DIRECTIVES = {"raw", "include", "literalinclude", "eval-rst", "eval-md", "iframe", "script"}
+FORBIDDEN_DIRECTIVES = {"raw", "include", "literalinclude", "eval-rst", "eval-md", "iframe", "script", "meta"}
 FILE_OPTIONS = re.compile(r"^\s*:(file|url|source):", re.M)
 PATH_DIRECTIVES = {"image", "figure"}
 PATH_ROLES = {"download"}
 FORBIDDEN_ROLES = {"raw", "raw-html"}
 SAFE_REMOTE = ("http://", "https://")
 ALT_OPTION = re.compile(r"^\s*:alt:\s*\S", re.M)
+TARGET_OPTION = re.compile(r"^\s*:target:\s*(.*?)\s*$", re.M)
+DERIVED_ROLE = re.compile(r"^[\w.-]+\s*\(\s*([\w:.-]+)\s*\)")  # {role} name(base)
+TOCTREE_TARGET = re.compile(r"<([^<>]*)>\s*$")  # "Title <target>"
+SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+LINK_SCHEMES = {"http", "https", "mailto"}
+# Front-matter keys through which MyST would change the parser or write HTML <meta> tags.
+FORBIDDEN_KEYS = {"myst", "html_meta", "substitutions"}
 UNSAFE, NO_ALT = "unsafe-content", "image-without-alt"
+
+
+def allowed_link(uri: str) -> bool:
+    """A relative link, or one to the web or an email address: never javascript:, data: and the like.
+    Browsers drop control characters, tabs and newlines before reading the scheme, so we do too."""
+    cleaned = re.sub(r"[\x00-\x20\x7f]", "", uri)
+    scheme = SCHEME.match(cleaned)
+    return scheme is None or scheme.group(1).lower() in LINK_SCHEMES
 
 
 @cache
@@ -64,6 +79,14 @@ def _scan(text: str, offset: int, depth: int) -> Iterator[tuple[int, str, str]]:
                 continue
             if FILE_OPTIONS.search(token.content):
                 yield line, UNSAFE, f"the `{{{name}}}` directive may not read a file or URL (:file:, :url:); put the content in the page"
+            derived = DERIVED_ROLE.match(argument) if name == "role" else None
+            if derived and derived.group(1).split(":")[-1].lower() in FORBIDDEN_ROLES:
+                yield line, UNSAFE, f"the `{{role}}` directive may not make a role from `{derived.group(1)}`: it writes raw output"
+            for target in TARGET_OPTION.findall(token.content):
+                if not allowed_link(target):
+                    yield line, UNSAFE, f"the `{{{name}}}` link target {target!r} is not allowed; link to a page or an https:// address"
+            if name == "toctree":
+                yield from _check_toctree(line, token.content)
             if name in PATH_DIRECTIVES:
                 yield from _check_path(line, argument, depth, f"the `{{{name}}}` path")
                 if not ALT_OPTION.search(token.content):
@@ -87,6 +110,46 @@ def _scan(text: str, offset: int, depth: int) -> Iterator[tuple[int, str, str]]:
                 elif role in PATH_ROLES:
                     target = re.sub(r"^.*<(.*)>\s*$", r"\1", child.content.strip())
                     yield from _check_path(line, target, depth, "the download path")
+
+
+def _check_toctree(line: int, content: str) -> Iterator[tuple[int, str, str]]:
+    for entry in content.splitlines():
+        entry = entry.strip()
+        if not entry or entry.startswith(":"):
+            continue  # a blank line or an option
+        written = TOCTREE_TARGET.search(entry)
+        target = written.group(1) if written else entry
+        if not allowed_link(target):
+            yield line, UNSAFE, f"the toctree entry {target!r} is not allowed; list pages of the library or https:// addresses"
+
+
+MARKUP_NAMES = {
+    "em_open": "emphasis", "strong_open": "bold", "code_inline": "code", "link_open": "a link",
+    "image": "an image", "html_inline": "HTML", "myst_role": "a role", "softbreak": "a line break",
+}
+
+
+def title_markup(title: str) -> str | None:
+    """What markup a title holds, or None for plain text. MyST makes the front-matter title the
+    page's heading by parsing it as Markdown, while the PDF prints it as written: only plain text
+    reads the same in both, and cannot carry a role or HTML into the site."""
+    tokens = _parser().parseInline(title)
+    children = [child for token in tokens for child in token.children or []]
+    for child in children:
+        if child.type != "text":
+            return MARKUP_NAMES.get(child.type, child.type.replace("_", " "))
+    if "".join(child.content for child in children) != title.strip():
+        return "an escape or entity"
+    return None
+
+
+def front_matter_problems(data: object) -> list[tuple[str, str]]:
+    """(key, message) for each front-matter key that would let a page change the parser or the
+    HTML head. Guideline pages refuse every unknown key anyway; other pages are free-form."""
+    if not isinstance(data, dict):
+        return []
+    return [(key, f"`{key}` is not allowed in front matter: it would let the page change how the site is "
+             "parsed or write HTML <meta> tags") for key in data if key in FORBIDDEN_KEYS]
 
 
 def _check_path(line: int, target: str, depth: int, what: str) -> Iterator[tuple[int, str, str]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.domains import Domain
 from sphinx.environment import BuildEnvironment
@@ -26,16 +27,21 @@ from validators.config import SettingsError, load_registry, load_settings
 from validators.diagnostics import Diagnostic
 from validators.html_translator import AccessibleHTMLTranslator
 from validators.rules import check_guideline, safety
+from validators.safety import allowed_link
 from validators.source import parse_page
 
 logger = logging.getLogger(__name__)
 
-REFUSED_BODY = """
+# What a refused page becomes: its front matter goes too, since what was refused may be there.
+REFUSED_PAGE = """# This page was refused
+
 ```{error}
-This page was refused because it contains content that pages may not hold (raw HTML, script, or
-files from outside the library). The build log names the line.
+This page was refused because it contains content that pages may not hold (raw HTML, script, a
+link that is not to a page or the web, files from outside the library, or markup in its title).
+The build log names the line.
 ```
 """
+REFUSING_CODES = {"unsafe-content", "title-markup"}
 
 
 class GuidelineDomain(Domain):
@@ -56,6 +62,9 @@ class GuidelineDomain(Domain):
         for docname in docnames:
             if docname in otherdata["pages"]:
                 self.pages[docname] = otherdata["pages"][docname]
+
+    def resolve_any_xref(self, *args: Any) -> list[tuple[str, nodes.Element]]:
+        return []  # the domain holds no cross-reference targets; MyST asks every domain
 
 
 def _settings(app: Sphinx) -> Settings:
@@ -112,17 +121,16 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     path = str(app.env.doc2path(docname))
     page, diagnostics = parse_page(source[0], path, needs_front_matter=is_guideline)
     if page is not None:
-        found_in_body = safety(page, depth=docname.count("/"))
-        diagnostics += found_in_body
-        unsafe = any(d.code == "unsafe-content" for d in found_in_body)
+        found_unsafe = safety(page, depth=docname.count("/"))
+        diagnostics += found_unsafe
+        unsafe = any(d.code in REFUSING_CODES for d in found_unsafe)
         if is_guideline:
             model, found = check_guideline(page, _settings(app), date.today(), app.guidepress_registry)  # type: ignore[attr-defined]
             diagnostics += found
             if model is not None:
                 domain.pages[docname] = model
         if unsafe:
-            head = page.text[: len(page.text) - len(page.body)]
-            source[0] = head + REFUSED_BODY
+            source[0] = REFUSED_PAGE
     _report(app, docname, diagnostics)
 
 
@@ -132,9 +140,29 @@ def cite_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
     return [render.citation_ref(rawtext, keys=keys)], []
 
 
-def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
-    for raw in list(doctree.findall(nodes.raw)):  # never publish raw output, whatever produced it
+def remove_unsafe_output(doctree: nodes.document) -> None:
+    """Defence in depth behind the safety rule: whatever markup produced them, no raw output and
+    no script links reach the site. Runs before Sphinx's collectors copy toctrees and titles."""
+    for raw in list(doctree.findall(nodes.raw)):
         raw.parent.remove(raw)
+    for reference in list(doctree.findall(nodes.reference)):
+        if not allowed_link(reference.get("refuri", "")):
+            _refused_link(reference, reference["refuri"])
+            reference.replace_self(nodes.Text(reference.astext()))
+    for toctree in doctree.findall(addnodes.toctree):
+        for title, target in list(toctree["entries"]):
+            if not allowed_link(target):
+                _refused_link(toctree, target)
+                toctree["entries"].remove((title, target))
+
+
+def _refused_link(node: nodes.Element, target: str) -> None:
+    logger.warning(f"error: the link {target!r} is not allowed and was removed; link to a page or an https:// address",
+                   location=node, type="guidepress", subtype="unsafe-content")
+
+
+def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
+    remove_unsafe_output(doctree)
     docname = app.env.docname
     model = app.env.domains["guidepress"].pages.get(docname)  # type: ignore[attr-defined]
     citations = list(doctree.findall(render.citation_ref))
@@ -191,7 +219,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("config-inited", on_config_inited)
     app.connect("builder-inited", on_builder_inited)
     app.connect("source-read", on_source_read)
-    app.connect("doctree-read", on_doctree_read)
+    app.connect("doctree-read", on_doctree_read, priority=400)  # before the collectors (500) copy titles
     app.connect("doctree-resolved", on_doctree_resolved)
     app.connect("html-page-context", on_html_page_context)
     app.connect("env-check-consistency", on_check_consistency)
