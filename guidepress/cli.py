@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     linkcheck.add_argument("paths", nargs="*", type=Path, help="pages or folders (default: the whole library)")
     linkcheck.add_argument("--cache", type=Path, default=None, help="file keeping successful results between runs")
     linkcheck.add_argument("--format", choices=["text", "json"], default="text")
+    linkcheck.add_argument("--report", type=Path, default=None, metavar="FILE", help="also write the JSON report to FILE")
 
     build = commands.add_parser("build", help="validate, then build the HTML site and PDFs into the build folder")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -78,7 +79,7 @@ def run_command(args: argparse.Namespace) -> int:
     if args.command == "validate":
         return validate(root, settings, args.paths, args.format, args.strict, args.today or date.today())
     if args.command == "linkcheck":
-        return check_links_command(root, settings, args.paths, args.cache, args.format)
+        return check_links_command(root, settings, args.paths, args.cache, args.format, args.report)
     if args.command in ("diff", "verify-approvals"):
         return history_command(root, settings, args)
     if args.command == "release":
@@ -88,7 +89,9 @@ def run_command(args: argparse.Namespace) -> int:
     return build(root, settings, args.strict)
 
 
-def check_links_command(root: Path, settings: Settings, paths: list[Path], cache: Path | None, output: str) -> int:
+def check_links_command(root: Path, settings: Settings, paths: list[Path], cache: Path | None, output: str,
+                        report: Path | None) -> int:
+    from guidepress.atomic import write_atomically
     from guidepress.linkcheck import json_report, run, text_report
     from validators.links import collect_links
 
@@ -99,6 +102,8 @@ def check_links_command(root: Path, settings: Settings, paths: list[Path], cache
     layout = Layout.of(root, settings)
     results = run(collect_links(paths or [Path(layout.source)], layout), settings.linkcheck, cache)
     print(json_report(results) if output == "json" else text_report(results, settings.linkcheck.fail_on))
+    if report is not None:
+        write_atomically(report, json_report(results) + "\n")
     return EXIT_ERRORS if any(r.status in settings.linkcheck.fail_on for r in results) else EXIT_OK
 
 

@@ -17,6 +17,7 @@ import json
 import re
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ REDIRECTS = (301, 302, 303, 307, 308)
 PERMANENT = (301, 308)
 MAX_HOPS = 10
 PMID_BATCH = 200  # ids per NCBI summary request: one request answers for many, within NCBI's pace
+HOST_NOT_FOUND = "host not found"
 DNS_FAILURE = re.compile(r"name or service not known|nodename nor servname|getaddrinfo|no address associated|name resolution", re.I)
 
 
@@ -118,7 +120,7 @@ class Checker:
         except _Transient as error:
             return [Result(kind, target, "transient", error.detail, error.code) for target in targets]
         except httpx.ConnectError as error:
-            return [Result(kind, target, "broken", f"host not found: {error}") for target in targets]
+            return [Result(kind, target, "broken", f"{HOST_NOT_FOUND}: {error}") for target in targets]
 
     async def _url(self, url: str) -> Result:
         current, seen, permanent = url, {url}, False
@@ -162,6 +164,27 @@ class Checker:
             else:
                 results.append(Result("pmid", pmid, "ok", "", 200))
         return results
+
+
+async def _unless_offline(results: Iterable[Result], settings: LinkcheckSettings) -> None:
+    """A host not found is a broken link only while other names resolve: with no DNS at all (a
+    CI runner without network), every link would look broken. The DOI resolver's and NCBI's
+    hosts should always resolve, so they tell which case this is."""
+    unresolved = [r for r in results if r.status == "broken" and r.detail.startswith(HOST_NOT_FOUND)]
+    if not unresolved:
+        return
+    hosts = sorted({h for h in (urlsplit(settings.doi_api).hostname, urlsplit(settings.pubmed_api).hostname) if h})
+    loop = asyncio.get_running_loop()
+    for host in hosts:
+        try:
+            await asyncio.wait_for(loop.getaddrinfo(host, None), settings.timeout)
+            return  # names resolve: those hosts are really gone
+        except (OSError, TimeoutError):
+            continue
+    for result in unresolved:
+        result.status = "transient"
+        result.detail = (f"{HOST_NOT_FOUND}, but neither could {' nor '.join(hosts)} be looked up: the network or "
+                         "its DNS is down, which says nothing about this link")
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
@@ -249,6 +272,7 @@ async def check_links(links: list[Link], settings: LinkcheckSettings, cache: Cac
                         for target in targets]
                 for result in task.result() if task in done else late:
                     results[(kind, result.target)] = result
+        await _unless_offline(results.values(), settings)
     for key, result in results.items():
         result.places = sorted(grouped[key])
         cache.put(result)

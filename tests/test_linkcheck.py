@@ -105,6 +105,10 @@ def test_cache_keeps_successes_and_rechecks_the_rest(tmp_path: Path, server: Lin
     assert results[("url", f"{server.url}/temporary")]["cached"] is True
     assert server.hits["/temporary"] == before[0]  # not asked again
     assert server.hits["/missing"] > before[1]  # failures are always re-checked
+    report = tmp_path / "report.json"
+    text = run_cli("linkcheck", "--cache", str(cache), "--report", str(report), cwd=root)
+    assert "distinct link(s)" in text.stdout  # the text report, and beside it the JSON one
+    assert {(r["kind"], r["target"]) for r in json.loads(report.read_text())} == set(results)
     cache.write_text("{ damaged")
     assert results_of(root, "--cache", str(cache))[1][("url", f"{server.url}/ok")]["status"] == "ok"
 
@@ -147,3 +151,31 @@ def test_pubmed_ids_are_checked_in_one_request_per_batch(tmp_path: Path) -> None
         _, results = results_of(root)
         assert fresh.hits["/esummary"] == 1  # NCBI's pace is 3 requests a second: one for all
     assert [results[("pmid", pmid)]["status"] for pmid in pmids] == ["ok", "broken", "broken", "broken"]
+
+
+def test_a_host_that_does_not_exist_is_broken(tmp_path: Path, server: LinkServer) -> None:
+    root = library(tmp_path, server)
+    page = root / "docs" / "guidelines" / "second.md"
+    page.write_text(page.read_text() + "\n[gone](https://no-such-host.invalid/page)\n")
+    status, results = results_of(root)
+    result = results[("url", "https://no-such-host.invalid/page")]
+    assert (result["status"], result["detail"][:14]) == ("broken", "host not found")
+    assert status == 1
+
+
+def test_no_network_at_all_is_transient_not_broken(tmp_path: Path) -> None:
+    # Nothing resolves, not even the DOI resolver's and NCBI's hosts: the runner is offline, and
+    # reporting every link broken would cry wolf.
+    page = valid_page().replace("url: https://example.org/page", "url: https://publisher.invalid/page")
+    root = make_project(tmp_path, {"guidelines/p.md": page})
+    with (root / "pyproject.toml").open("a") as pyproject:
+        pyproject.write('[tool.guidepress.linkcheck]\ndoi_api = "https://doi.invalid/api/handles/"\n'
+                        'pubmed_api = "https://ncbi.invalid/esummary"\nretries = 0\n')
+    status, results = results_of(root)
+    assert status == 0
+    assert {key: r["status"] for key, r in results.items()} == {
+        ("url", "https://publisher.invalid/page"): "transient",
+        ("doi", "10.1234/example.5678"): "transient",
+        ("pmid", "12345678"): "transient",
+    }
+    assert "the network or its DNS is down" in results[("url", "https://publisher.invalid/page")]["detail"]
