@@ -53,6 +53,14 @@ CHECK_SCRIPT = """
       const digest = hex(await crypto.subtle.digest("SHA-256", await file.arrayBuffer()));
       const current = versions[0];
       for (const release of versions) {
+        const compendium = release.compendium;
+        if (compendium && compendium.sha256 === digest) {
+          const what = file.name + " is the compendium of the whole library, published in release " +
+            release.version + " (SHA-256 " + digest + "). ";
+          if (release === current) return say(what + "It is the current release.");
+          return say(what + "It has been superseded by release " + current.version + ".",
+            current.compendium && { href: current.compendium.pdf, text: "Download the current compendium" });
+        }
         const found = release.guidelines.find((g) => g.sha256 === digest);
         if (!found) continue;
         const now = current.guidelines.find((g) => g.id === found.id);
@@ -110,6 +118,7 @@ SHA-256 (<code>sha256sum FILE</code>) with the one listed here or in the release
 {chr(10).join(rows)}
 </tbody>
 </table>
+{_compendium(current)}
 <h2 id="check">Check a PDF you hold</h2>
 <p>Choose a PDF to learn which guideline, version and release it is, and whether it is still the
 current version. The file is checked in your browser and is not uploaded anywhere.</p>
@@ -118,9 +127,25 @@ current version. The file is checked in your browser and is not uploaded anywher
 <script>{CHECK_SCRIPT}</script>
 <h2>All releases</h2>
 <ul>
-{chr(10).join(f'<li><a href="{escape(e["version"])}/index.html">{escape(e["version"])}</a> ({escape(e["date"])})</li>' for e in versions)}
+{chr(10).join(_release_item(entry) for entry in versions)}
 </ul>"""
     return PAGE.format(title="Downloads", body=body)
+
+
+def _compendium(release: dict[str, Any]) -> str:
+    compendium = release.get("compendium")  # releases made before guidepress listed it have none
+    if not compendium:
+        return ""
+    return (f'<h2>The whole library in one PDF</h2>\n<p><a href="{escape(compendium["pdf"])}">Compendium of '
+            f'release {escape(release["version"])}</a> (PDF, {_size(compendium["size"])}), every guideline above '
+            f'in one document. SHA-256: <code>{escape(compendium["sha256"])}</code></p>')
+
+
+def _release_item(release: dict[str, Any]) -> str:
+    version = escape(release["version"])
+    compendium = release.get("compendium")
+    extra = f', <a href="{escape(compendium["pdf"])}">compendium of {version} (PDF)</a>' if compendium else ""
+    return f'<li><a href="{version}/index.html">{version}</a> ({escape(release["date"])}){extra}</li>'
 
 
 def root_index() -> str:

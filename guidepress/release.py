@@ -80,14 +80,17 @@ def release_entry(version: str, today: date, folder: Path, published: list[Publi
     guidelines = []
     for item in sorted(published, key=lambda p: p.model.id):
         model = item.model
-        pdf = folder / "pdf" / f"{model.id}-v{model.version}.pdf"
         guidelines.append({
             "id": model.id, "title": model.title, "version": model.version, "status": model.status,
             "review_date": model.review_date.isoformat(), "next_review_date": model.next_review_date.isoformat(),
-            "pdf": f"{version}/pdf/{pdf.name}", "size": pdf.stat().st_size,
-            "sha256": hashlib.sha256(pdf.read_bytes()).hexdigest(),
+            **_download(version, folder / "pdf" / f"{model.id}-v{model.version}.pdf"),
         })
-    return {"version": version, "date": today.isoformat(), "aliases": [], "guidelines": guidelines}
+    return {"version": version, "date": today.isoformat(), "aliases": [], "guidelines": guidelines,
+            "compendium": _download(version, folder / "pdf" / "compendium.pdf")}
+
+
+def _download(version: str, pdf: Path) -> dict[str, Any]:
+    return {"pdf": f"{version}/pdf/{pdf.name}", "size": pdf.stat().st_size, "sha256": hashlib.sha256(pdf.read_bytes()).hexdigest()}
 
 
 def release(root: Path, settings: Settings, version: str, archive: Path, today: date) -> Path:

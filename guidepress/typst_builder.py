@@ -129,12 +129,17 @@ class TypstBuilder(Builder):
         first = models[0] if models else None
         lang, _, region = (first.language if first else "en-GB").partition("-")
         parts = "".join(f"#guideline-part({value(meta(m, self.settings))}, include \"{m.id}.body.typ\")\n" for m in models)
+        release = self.config.guidepress_release
+        # Unlike a guideline's PDF, the compendium is the library at one moment: it names it.
+        summary = (f"All {len(models)} guidelines of the library in one document, as published in release {release}."
+                   if release else f"All {len(models)} guidelines of the library in one document. This copy was "
+                   "built from the library's sources and is not a published release.")
         note = ("Each guideline carries its own version and review dates. Check the library's current "
                 "approved versions before relying on any of them.")
         (out / "compendium.typ").write_text(
             '#import "guidepress.typ": compendium, guideline-part\n'
             f"#show: compendium.with(title: {literal(self.config.project)}, "
-            f"summary: {literal(f'All {len(models)} guidelines of the library in one document.')}, "
+            f"summary: {literal(summary)}, "
             f"authors: {value(authors)}, keywords: {value(keywords)}, lang: {literal(lang)}, "
             f"region: {value(region or None)}, note: {literal(note)})\n" + parts,
             encoding="utf-8",

@@ -157,6 +157,16 @@ def test_a_clinic_can_check_which_version_a_pdf_is_on_the_downloads_page(browser
         page.wait_for_url(f"{url}/2026.2/pdf/test-page-v1.1.pdf")
 
         page.goto(f"{url}/downloads.html")
+        chooser, result = page.get_by_label("PDF to check:"), page.locator("#check-result")
+        chooser.set_input_files(str(archive / "2026.2/pdf/compendium.pdf"))
+        page.wait_for_function("() => document.getElementById('check-result').textContent.includes('compendium')")
+        assert "the compendium of the whole library, published in release 2026.2" in result.inner_text()
+        assert "It is the current release." in result.inner_text()
+        chooser.set_input_files(str(archive / "2026.1/pdf/compendium.pdf"))
+        page.wait_for_function("() => document.getElementById('check-result').textContent.includes('superseded')")
+        assert "published in release 2026.1" in result.inner_text()
+        assert result.get_by_role("link", name="Download the current compendium").get_attribute("href") == "2026.2/pdf/compendium.pdf"
+
         page.get_by_label("PDF to check:").set_input_files(str(altered))
         page.wait_for_function("() => document.getElementById('check-result').textContent.includes('does not match')")
         assert "do not rely on it" in page.locator("#check-result").inner_text()

@@ -94,6 +94,7 @@ def test_compendium_holds_every_guideline(sample_build: Path) -> None:
     reader = pypdf.PdfReader(sample_build / "html" / "pdf" / "compendium.pdf")
     content = flat(text(reader))
     assert reader.metadata.title.startswith("NET liver-directed therapies")
+    assert "This copy was built from the library's sources and is not a published release." in content
     for model in MODELS:
         assert flat(model.title) in content
     outline_titles = [item.title for item in reader.outline if not isinstance(item, list)]

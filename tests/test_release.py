@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pypdf
 import pytest
 
 from tests.conftest import make_project, run_cli, valid_page
@@ -67,6 +68,13 @@ def test_release_publishes_site_pdfs_checksums_and_versions(approved: Path, tmp_
     assert tree(archive / "latest") == tree(folder)
     downloads = (archive / "downloads.html").read_text()
     assert entry["sha256"] in downloads and 'href="2026.1/pdf/test-page-v1.0.pdf"' in downloads
+    compendium = versions[0]["compendium"]
+    assert compendium["pdf"] == "2026.1/pdf/compendium.pdf"
+    assert compendium["sha256"] == hashlib.sha256((archive / compendium["pdf"]).read_bytes()).hexdigest()
+    assert '<a href="2026.1/pdf/compendium.pdf">Compendium of release 2026.1</a>' in downloads
+    assert compendium["sha256"] in downloads
+    title_page = pypdf.PdfReader(archive / compendium["pdf"]).pages[0].extract_text()
+    assert "as published in release 2026.1" in " ".join(title_page.split())
     page = (folder / "guidelines" / "p.html").read_text()
     assert '<meta name="guidepress-release" content="2026.1">' in page
     assert "guidepress-versions.js" in page and (folder / "_static" / "guidepress-versions.js").is_file()
