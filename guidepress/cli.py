@@ -6,6 +6,7 @@ Exit codes: 0 clean (warnings allowed), 1 the library has errors, 2 bad usage or
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -109,7 +110,7 @@ def check_links_command(root: Path, settings: Settings, paths: list[Path], cache
 
 def history_command(root: Path, settings: Settings, args: argparse.Namespace) -> int:
     from guidepress.history import HistoryError, diff_since_approved, verify_approvals
-    from validators.library import find_pages
+    from validators.library import display, find_pages
 
     try:
         if args.command == "diff":
@@ -119,7 +120,8 @@ def history_command(root: Path, settings: Settings, args: argparse.Namespace) ->
             sys.stdout.write(diff_since_approved(args.page, args.from_version))
             return EXIT_OK
         registry, problems = load_registry(root, settings)
-        pages = [Path(p) for p in find_pages(args.paths or [Path(Layout.of(root, settings).guidelines)])]
+        cwd = os.path.join(os.getcwd(), "")
+        pages = [Path(display(p, cwd)) for p in find_pages(args.paths or [Path(Layout.of(root, settings).guidelines)])]
         found = problems + verify_approvals(pages, registry)
     except HistoryError as error:
         print(f"guidepress: error: {error}", file=sys.stderr)

@@ -162,5 +162,6 @@ def test_verify_approvals_checks_the_committer(library: Path) -> None:
     result = run_cli("verify-approvals", cwd=library)
     assert result.returncode == 1
     assert "[approval-unverified] Example Reviewer's approval of version 1.0 was committed by editor@example.org" in result.stdout
+    assert result.stdout.startswith("docs/guidelines/p.md:")  # as validate names pages: from where it runs
     git(library, "commit", "-q", "--amend", "--no-edit", "--reset-author", email="reviewer@example.org")
     assert run_cli("verify-approvals", cwd=library).returncode == 0
