@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from schemas import Settings
-from validators.config import SettingsError, load_registry, load_settings
+from validators.config import SettingsError, find_root, load_registry, load_settings
 from validators.diagnostics import Diagnostic, has_errors, to_json
 from validators.library import Layout, check_library
 
@@ -21,7 +21,9 @@ EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="guidepress", description="Clinical guidelines as code.")
-    parser.add_argument("--root", type=Path, default=Path.cwd(), help="project folder holding pyproject.toml (default: here)")
+    parser.add_argument("--root", type=Path, default=None,
+                        help="project folder holding pyproject.toml (default: the nearest folder, here or above, "
+                             "whose pyproject.toml has [tool.guidepress])")
     commands = parser.add_subparsers(dest="command", required=True)
 
     validate = commands.add_parser("validate", help="check pages against the schema and rules")
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    root = args.root.resolve()
+    root = (args.root or find_root(Path.cwd())).resolve()
     try:
         settings = load_settings(root)
     except SettingsError as error:

@@ -207,3 +207,15 @@ def test_an_interrupted_build_says_so_and_leaves_no_cache_behind(tmp_path: Path)
     assert stderr.splitlines()[-1] == "guidepress: interrupted"
     assert "Traceback" not in stderr
     assert sorted(p.name for p in (tmp_path / "_build").iterdir()) == []  # no site, no half-read cache
+
+
+def test_guidepress_finds_its_library_from_any_folder_inside_it(tmp_path: Path) -> None:
+    make_project(tmp_path, {"pages/p.md": "no front matter"}, settings='guidelines_dir = "pages"')
+    (tmp_path / "docs" / "pyproject.toml").write_text("[project]\nname = 'unrelated'\n")  # not a library's
+    inside = tmp_path / "docs" / "pages"
+    one = run_cli("validate", "p.md", cwd=inside)  # the settings still say pages/ holds guidelines
+    assert one.returncode == 1
+    assert one.stdout.startswith("p.md:1:1: error: [no-front-matter]")
+    everything = run_cli("validate", cwd=inside)  # and the default is still the whole library
+    assert everything.returncode == 1
+    assert "2 page(s) checked" in everything.stderr

@@ -19,6 +19,20 @@ class SettingsError(Exception):
     """pyproject.toml is unreadable or its [tool.guidepress] table is invalid."""
 
 
+def find_root(start: Path) -> Path:
+    """The library's project folder: the nearest folder at or above `start` whose pyproject.toml
+    has a [tool.guidepress] table, so guidepress works from any folder inside the library, as
+    pytest and ruff do. Without one, `start` itself (with the default settings)."""
+    for folder in (start, *start.parents):
+        try:
+            table = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8")).get("tool", {})
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue  # no file here, or one that load_settings will report if it is the library's
+        if "guidepress" in table:
+            return folder
+    return start
+
+
 def load_settings(root: Path) -> Settings:
     path = root / "pyproject.toml"
     if not path.is_file():
