@@ -123,6 +123,8 @@ def _check_toctree(line: int, content: str) -> Iterator[tuple[int, str, str]]:
             yield line, UNSAFE, f"the toctree entry {target!r} is not allowed; list pages of the library or https:// addresses"
 
 
+# Characters that can start inline markup (or, a line break, end MyST's `# {title}` heading).
+TITLE_MARKUP = re.compile(r"[*_`\[!<&\\{$~\n\r]")
 MARKUP_NAMES = {
     "em_open": "emphasis", "strong_open": "bold", "code_inline": "code", "link_open": "a link",
     "image": "an image", "html_inline": "HTML", "myst_role": "a role", "softbreak": "a line break",
@@ -133,6 +135,8 @@ def title_markup(title: str) -> str | None:
     """What markup a title holds, or None for plain text. MyST makes the front-matter title the
     page's heading by parsing it as Markdown, while the PDF prints it as written: only plain text
     reads the same in both, and cannot carry a role or HTML into the site."""
+    if not TITLE_MARKUP.search(title):
+        return None  # most titles: nothing that could start markup, so no need to parse
     tokens = _parser().parseInline(title)
     children = [child for token in tokens for child in token.children or []]
     for child in children:
