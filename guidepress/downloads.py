@@ -66,6 +66,8 @@ CHECK_SCRIPT = """
         const now = current.guidelines.find((g) => g.id === found.id);
         const what = file.name + " is \u201c" + found.title + "\u201d version " + found.version +
           ", published in release " + release.version + " (SHA-256 " + digest + "). ";
+        if (now && now.status === "retired") return say(what + "The guideline has been retired (release " +
+          current.version + "): it is withdrawn, do not use it.");
         if (now && now.sha256 === digest) return say(what + "It is the current approved version.");
         if (now) return say(what + "It has been superseded: the current version is " + now.version +
           " (release " + current.version + ").", { href: now.pdf, text: "Download the current version" });
@@ -88,7 +90,7 @@ def _size(size: int) -> str:
 def downloads_page(versions: list[dict[str, Any]]) -> str:
     current = versions[0]
     rows = []
-    for guideline in current["guidelines"]:
+    for guideline in [g for g in current["guidelines"] if g["status"] != "retired"]:
         earlier = [
             f'<a href="{escape(g["pdf"])}">v{escape(g["version"])} (release {escape(entry["version"])})</a>'
             for entry in versions[1:] for g in entry["guidelines"]
@@ -118,6 +120,7 @@ SHA-256 (<code>sha256sum FILE</code>) with the one listed here or in the release
 {chr(10).join(rows)}
 </tbody>
 </table>
+{_retired(current)}
 {_compendium(current)}
 <h2 id="check">Check a PDF you hold</h2>
 <p>Choose a PDF to learn which guideline, version and release it is, and whether it is still the
@@ -130,6 +133,18 @@ current version. The file is checked in your browser and is not uploaded anywher
 {chr(10).join(_release_item(entry) for entry in versions)}
 </ul>"""
     return PAGE.format(title="Downloads", body=body)
+
+
+def _retired(release: dict[str, Any]) -> str:
+    retired = [g for g in release["guidelines"] if g["status"] == "retired"]
+    if not retired:
+        return ""
+    items = "\n".join(
+        f'<li><a href="{escape(g["pdf"])}">{escape(g["title"])}</a>, version {escape(g["version"])}. '
+        f'SHA-256: <code>{escape(g["sha256"])}</code></li>' for g in retired
+    )
+    return ("<h2>Retired guidelines</h2>\n<p>These guidelines have been withdrawn: <strong>do not use them</strong>. "
+            f"Their last PDFs stay here for the record.</p>\n<ul>\n{items}\n</ul>")
 
 
 def _compendium(release: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import serve
-from tests.test_release import approved, new_version, release  # noqa: F401 - `approved` is a fixture
+from tests.test_release import add_retired_page, approved, new_version, release  # noqa: F401 - `approved` is a fixture
 
 CHROMIUM = os.environ.get("GUIDEPRESS_CHROMIUM") or shutil.which("chromium")
 WCAG_22_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]},
@@ -170,4 +170,19 @@ def test_a_clinic_can_check_which_version_a_pdf_is_on_the_downloads_page(browser
         page.get_by_label("PDF to check:").set_input_files(str(altered))
         page.wait_for_function("() => document.getElementById('check-result').textContent.includes('does not match')")
         assert "do not rely on it" in page.locator("#check-result").inner_text()
+    context.close()
+
+
+def test_checking_a_retired_guidelines_pdf_says_not_to_use_it(browser: Browser, approved: Path, tmp_path: Path) -> None:  # noqa: F811
+    add_retired_page(approved)
+    archive = tmp_path / "archive"
+    assert release(approved, "2026.1", archive).returncode == 0
+    context = browser.new_context(**VIEWS["desktop-light"])
+    with serve(archive) as url:
+        page = context.new_page()
+        page.goto(f"{url}/downloads.html")
+        page.get_by_label("PDF to check:").set_input_files(str(archive / "2026.1/pdf/old-advice-v1.0.pdf"))
+        page.wait_for_function("() => document.getElementById('check-result').textContent.includes('retired')")
+        assert "it is withdrawn, do not use it" in page.locator("#check-result").inner_text()
+        assert violations(page) == []
     context.close()

@@ -186,3 +186,21 @@ def test_two_releases_at_once_cannot_corrupt_the_archive(approved: Path, tmp_pat
         digest, name = line.split("  ", 1)
         assert hashlib.sha256((archive / "2026.1" / name).read_bytes()).hexdigest() == digest
 
+
+
+def add_retired_page(root: Path) -> None:
+    retired = valid_page().replace("id: test-page", "id: old-advice").replace("title: Test page", "title: Old advice")
+    (root / "docs" / "guidelines" / "old.md").write_text(retired.replace("status: draft", "status: retired"))
+    index = root / "docs" / "index.md"
+    index.write_text(index.read_text().replace("guidelines/p\n", "guidelines/p\nguidelines/old\n"))
+
+
+def test_retired_guidelines_are_listed_apart_never_as_current(approved: Path, tmp_path: Path) -> None:
+    add_retired_page(approved)
+    archive = tmp_path / "archive"
+    assert release(approved, "2026.1", archive).returncode == 0
+    downloads = (archive / "downloads.html").read_text()
+    current, retired = downloads.split("<h2>Retired guidelines</h2>")
+    assert "test-page-v1.0.pdf" in current and "old-advice-v1.0.pdf" not in current.split("<h2")[0]
+    assert '<a href="2026.1/pdf/old-advice-v1.0.pdf">Old advice</a>' in retired
+    assert "do not use them" in retired
