@@ -54,7 +54,7 @@ def body_problems(body: str, depth: int) -> list[tuple[int, str, str]]:
     """(body line, 0-based; code; message) for each problem. depth: folders below the source root."""
     if not SUSPICIOUS.search(body):
         return []
-    return sorted(set(_scan(body, 0, depth)))  # one report per line and problem
+    return sorted(set(_scan(body, depth)))  # one report per line and problem
 
 
 def _directive(info: str) -> tuple[str, str] | None:
@@ -64,52 +64,82 @@ def _directive(info: str) -> tuple[str, str] | None:
     return match.group(1).split(":")[-1].lower(), match.group(2).strip()
 
 
-def _scan(text: str, offset: int, depth: int) -> Iterator[tuple[int, str, str]]:
+def _elements(text: str, offset: int) -> Iterator[tuple[int, Any]]:
+    """Every block token and inline element, with its body line (0-based). Directive bodies may
+    hold markup of their own, so they are walked too, unless the directive is refused whole."""
     for token in _parser().parse(text):
         line = offset + (token.map[0] if token.map else 0)
-        if token.type in ("html_block", "html_inline"):
-            yield line, UNSAFE, "raw HTML is not allowed in a page; use MyST markup (admonitions, tables, links) instead"
-        elif token.type in ("fence", "colon_fence"):
-            directive = _directive(token.info)
-            if directive is None:
-                continue  # a code block: shown as text, never run
-            name, argument = directive
-            if name in FORBIDDEN_DIRECTIVES:
-                yield line, UNSAFE, f"the `{{{name}}}` directive is not allowed in a page: it can insert raw output or read other files"
-                continue
-            if FILE_OPTIONS.search(token.content):
-                yield line, UNSAFE, f"the `{{{name}}}` directive may not read a file or URL (:file:, :url:); put the content in the page"
-            derived = DERIVED_ROLE.match(argument) if name == "role" else None
-            if derived and derived.group(1).split(":")[-1].lower() in FORBIDDEN_ROLES:
-                yield line, UNSAFE, f"the `{{role}}` directive may not make a role from `{derived.group(1)}`: it writes raw output"
-            for target in TARGET_OPTION.findall(token.content):
-                if not allowed_link(target):
-                    yield line, UNSAFE, f"the `{{{name}}}` link target {target!r} is not allowed; link to a page or an https:// address"
-            if name == "toctree":
-                yield from _check_toctree(line, token.content)
-            if name in PATH_DIRECTIVES:
-                yield from _check_path(line, argument, depth, f"the `{{{name}}}` path")
-                if not ALT_OPTION.search(token.content):
-                    yield line, NO_ALT, (f"the `{{{name}}}` {argument!r} has no alternative text; add an option line "
-                                         "`:alt: what the image shows`, for readers who cannot see it")
-            if SUSPICIOUS.search(token.content):  # directive bodies may hold markup of their own
-                yield from _scan(token.content, line + 1, depth)
+        yield line, token
+        directive = _directive(token.info) if token.type in ("fence", "colon_fence") else None
+        if directive and directive[0] not in FORBIDDEN_DIRECTIVES and SUSPICIOUS.search(token.content):
+            yield from _elements(token.content, line + 1)
         for child in token.children or []:
-            if child.type == "html_inline":
-                yield line, UNSAFE, "raw HTML is not allowed in a page; use MyST markup (admonitions, tables, links) instead"
-            elif child.type == "image":
-                source = str(child.attrs.get("src", ""))
-                yield from _check_path(line, source, depth, "the image path")
-                if not child.content.strip():
-                    yield line, NO_ALT, (f"the image {source!r} has no alternative text; say what it shows between "
-                                         f"the brackets, ![what the image shows]({source}), for readers who cannot see it")
-            elif child.type == "myst_role":
-                role = str(child.meta.get("name", "")).split(":")[-1].lower()
-                if role in FORBIDDEN_ROLES:
-                    yield line, UNSAFE, f"the `{{{role}}}` role is not allowed in a page"
-                elif role in PATH_ROLES:
-                    target = re.sub(r"^.*<(.*)>\s*$", r"\1", child.content.strip())
-                    yield from _check_path(line, target, depth, "the download path")
+            yield line, child
+
+
+def _role(element: Any) -> str:
+    return str(element.meta.get("name", "")).split(":")[-1].lower()
+
+
+def _file_target(element: Any) -> tuple[str, str] | None:
+    """(what it is, the path as written) for an element that shows or offers a file."""
+    if element.type in ("fence", "colon_fence"):
+        directive = _directive(element.info)
+        if directive and directive[0] in PATH_DIRECTIVES:
+            return f"the `{{{directive[0]}}}` path", directive[1]
+    elif element.type == "image":
+        return "the image path", str(element.attrs.get("src", ""))
+    elif element.type == "myst_role" and _role(element) in PATH_ROLES:
+        return "the download path", re.sub(r"^.*<(.*)>\s*$", r"\1", element.content.strip())
+    return None
+
+
+def local_files(body: str) -> list[str]:
+    """The library's files a page shows or offers (images, figures, downloads), as written: part
+    of what its reviewers approve."""
+    if not SUSPICIOUS.search(body):
+        return []
+    targets = (_file_target(element) for _, element in _elements(body, 0))
+    return sorted({t[1].strip() for t in targets if t and t[1].strip() and not SCHEME.match(t[1].strip())})
+
+
+def _scan(text: str, depth: int) -> Iterator[tuple[int, str, str]]:
+    raw_html = "raw HTML is not allowed in a page; use MyST markup (admonitions, tables, links) instead"
+    for line, element in _elements(text, 0):
+        target = _file_target(element)
+        if target:
+            yield from _check_path(line, target[1], depth, target[0])
+        if element.type in ("html_block", "html_inline"):
+            yield line, UNSAFE, raw_html
+        elif element.type in ("fence", "colon_fence"):
+            directive = _directive(element.info)
+            if directive is not None:  # not a code block, which is shown as text, never run
+                yield from _check_directive(line, *directive, element.content)
+        elif element.type == "image" and not element.content.strip():
+            source = str(element.attrs.get("src", ""))
+            yield line, NO_ALT, (f"the image {source!r} has no alternative text; say what it shows between "
+                                 f"the brackets, ![what the image shows]({source}), for readers who cannot see it")
+        elif element.type == "myst_role" and _role(element) in FORBIDDEN_ROLES:
+            yield line, UNSAFE, f"the `{{{_role(element)}}}` role is not allowed in a page"
+
+
+def _check_directive(line: int, name: str, argument: str, content: str) -> Iterator[tuple[int, str, str]]:
+    if name in FORBIDDEN_DIRECTIVES:
+        yield line, UNSAFE, f"the `{{{name}}}` directive is not allowed in a page: it can insert raw output or read other files"
+        return
+    if FILE_OPTIONS.search(content):
+        yield line, UNSAFE, f"the `{{{name}}}` directive may not read a file or URL (:file:, :url:); put the content in the page"
+    derived = DERIVED_ROLE.match(argument) if name == "role" else None
+    if derived and derived.group(1).split(":")[-1].lower() in FORBIDDEN_ROLES:
+        yield line, UNSAFE, f"the `{{role}}` directive may not make a role from `{derived.group(1)}`: it writes raw output"
+    for target in TARGET_OPTION.findall(content):
+        if not allowed_link(target):
+            yield line, UNSAFE, f"the `{{{name}}}` link target {target!r} is not allowed; link to a page or an https:// address"
+    if name == "toctree":
+        yield from _check_toctree(line, content)
+    if name in PATH_DIRECTIVES and not ALT_OPTION.search(content):
+        yield line, NO_ALT, (f"the `{{{name}}}` {argument!r} has no alternative text; add an option line "
+                             "`:alt: what the image shows`, for readers who cannot see it")
 
 
 def _check_toctree(line: int, content: str) -> Iterator[tuple[int, str, str]]:
