@@ -119,7 +119,7 @@ def history_command(root: Path, settings: Settings, args: argparse.Namespace) ->
             if not args.page.is_file():
                 print(f"guidepress: error: no such page: {args.page}", file=sys.stderr)
                 return EXIT_USAGE
-            sys.stdout.write(diff_since_approved(args.page, args.from_version))
+            sys.stdout.write(diff_since_approved(args.page, args.from_version, Path(Layout.of(root, settings).source)))
             return EXIT_OK
         registry, problems = load_registry(root, settings)
         cwd = os.path.join(os.getcwd(), "")
@@ -166,7 +166,7 @@ def approve_page(root: Path, settings: Settings, page: Path, reviewer: str) -> i
     for problem in problems:
         print(problem.format(), file=sys.stderr)
     try:
-        print(approve(page, reviewer, settings, registry, date.today()))
+        print(approve(page, reviewer, settings, registry, date.today(), Path(Layout.of(root, settings).source)))
     except ApprovalRefused as refusal:
         print(f"guidepress: approval refused: {refusal}", file=sys.stderr)
         return EXIT_ERRORS

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+import posixpath
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import yaml
 from schemas import Guideline, Registry
 from validators.approvals import content_digest
 from validators.diagnostics import Diagnostic
+from validators.page_files import attach_files, fingerprints
 from validators.source import Page, parse_page, read_page
 
 
@@ -20,14 +22,42 @@ class HistoryError(Exception):
     """git is missing, the page is not in a repository, or no earlier version fits."""
 
 
-def _git(folder: Path, *args: str) -> str:
+def _git_bytes(folder: Path, *args: str) -> bytes:
     try:
-        result = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, check=False)
+        result = subprocess.run(["git", *args], cwd=folder, capture_output=True, check=False)
     except FileNotFoundError:
         raise HistoryError("git is not installed") from None
     if result.returncode != 0:
-        raise HistoryError(result.stderr.strip() or f"git {' '.join(args)} failed")
+        raise HistoryError(result.stderr.decode(errors="replace").strip() or f"git {' '.join(args)} failed")
     return result.stdout
+
+
+def _git(folder: Path, *args: str) -> str:
+    return _git_bytes(folder, *args).decode()
+
+
+class GitFiles:
+    """The library's source folder as it was at a commit (see validators.page_files)."""
+
+    def __init__(self, top: Path, commit: str, source: str) -> None:
+        self.top, self.commit, self.source = top, commit, source
+
+    def _path(self, name: str) -> str:
+        joined = posixpath.normpath(posixpath.join(self.source, name))
+        return "" if joined == "." else joined  # "commit:" names the top folder
+
+    def read(self, name: str) -> bytes | None:
+        try:
+            return _git_bytes(self.top, "cat-file", "blob", f"{self.commit}:{self._path(name)}")
+        except HistoryError:  # not in that commit
+            return None
+
+    def names_in(self, folder: str) -> list[str]:
+        try:
+            listing = _git(self.top, "ls-tree", "--name-only", f"{self.commit}:{self._path(folder)}")
+        except HistoryError:  # no such folder in that commit
+            return []
+        return [posixpath.join(folder, entry) for entry in listing.splitlines()]
 
 
 def _tracked(path: Path) -> tuple[Path, str]:
@@ -39,13 +69,28 @@ def _tracked(path: Path) -> tuple[Path, str]:
     return top, path.resolve().relative_to(top).as_posix()
 
 
-def earlier_versions(path: Path) -> Iterator[tuple[str, Page]]:
-    """(commit, page as it was) for each commit that changed the page, newest first."""
+def _below_source(top: Path, name: str, source: Path) -> tuple[str, str]:
+    """(the source folder, the page's path below it), the folder relative to the repository top."""
+    try:
+        folder = source.resolve().relative_to(top).as_posix()
+        below = posixpath.relpath(name, folder)
+        if not below.startswith("../"):
+            return folder, below
+    except ValueError:  # the library's source folder is not in this repository
+        pass
+    return posixpath.dirname(name), posixpath.basename(name)  # a page from outside reads its own folder
+
+
+def earlier_versions(path: Path, source: Path) -> Iterator[tuple[str, Page]]:
+    """(commit, page as it was, with the files it showed then) for each commit that changed the
+    page, newest first. An approval is written into the page, so every approved state is one of them."""
     top, name = _tracked(path)
+    source_name, in_source = _below_source(top, name, source)
     for commit in _git(top, "log", "--format=%H", "--", name).split():
         text = _git(top, "show", f"{commit}:{name}")
         page, _ = parse_page(text, f"{name}@{commit[:10]}", needs_front_matter=True)
         if page is not None:
+            page.files = fingerprints(page.body, in_source, GitFiles(top, commit, source_name))
             yield commit, page
 
 
@@ -54,7 +99,7 @@ def _approved(page: Page) -> Guideline | None:
         model = Guideline.check(page.data)
     except ValueError:
         return None
-    digest = content_digest(page.data, page.body)
+    digest = content_digest(page.data, page.body, page.files)
     ok = any(a.version == model.version and a.digest == digest for a in model.approvals)
     return model if ok else None
 
@@ -62,14 +107,16 @@ def _approved(page: Page) -> Guideline | None:
 def _comparable(page: Page) -> list[str]:
     fields = {k: v for k, v in page.data.items() if k != "approvals"}
     metadata = yaml.safe_dump(fields, sort_keys=True, allow_unicode=True, default_flow_style=False)
-    return metadata.splitlines(keepends=True) + ["---\n"] + [line + "\n" for line in page.body.split("\n")]
+    files = [f"file {name}: {fingerprint}\n" for name, fingerprint in sorted(page.files.items())]
+    return metadata.splitlines(keepends=True) + files + ["---\n"] + [line + "\n" for line in page.body.split("\n")]
 
 
-def diff_since_approved(path: Path, from_version: str | None) -> str:
+def diff_since_approved(path: Path, from_version: str | None, source: Path) -> str:
     current, problems = read_page(path, str(path), needs_front_matter=True)
     if current is None:
         raise HistoryError("\n".join(p.format() for p in problems))
-    for commit, page in earlier_versions(path):
+    attach_files(current, path, source)
+    for commit, page in earlier_versions(path, source):
         model = _approved(page)
         if model is None or (from_version and model.version != from_version):
             continue

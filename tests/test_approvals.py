@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_project, run_cli, valid_page
+from tests.test_sphinx import sphinx_build
 
 REGISTRY = """reviewers:
   - name: Example Reviewer
@@ -165,3 +166,51 @@ def test_verify_approvals_checks_the_committer(library: Path) -> None:
     assert result.stdout.startswith("docs/guidelines/p.md:")  # as validate names pages: from where it runs
     git(library, "commit", "-q", "--amend", "--no-edit", "--reset-author", email="reviewer@example.org")
     assert run_cli("verify-approvals", cwd=library).returncode == 0
+
+
+def add_figure(root: Path, picture: bytes) -> None:
+    """Give the page a figure, shown from the page's folder, and a download, named from the root."""
+    (root / "docs/guidelines/pathway.png").write_bytes(picture)
+    (root / "docs/leaflet.txt").write_text("Leaflet, first edition\n")
+    page = root / PAGE
+    page.write_text(page.read_text() + "\n![The care pathway](pathway.png)\n\n{download}`Leaflet </leaflet.txt>`\n")
+
+
+def test_replacing_a_file_the_page_shows_lapses_the_approval(library: Path) -> None:
+    add_figure(library, b"first picture")
+    assert approve(library, "Example Reviewer").returncode == 0
+    set_status(library, "approved")
+    assert validate(library).returncode == 0, validate(library).stdout
+    git(library, "add", "-A")
+    git(library, "commit", "-qm", "Approve p with its figure", email="reviewer@example.org")
+    (library / "docs/guidelines/pathway.png").write_bytes(b"another picture")  # the page's text is unchanged
+    result = validate(library)
+    assert result.returncode == 1 and "[approval-stale]" in result.stdout and "has lapsed" in result.stdout
+    diff = run_cli("diff", PAGE, cwd=library)
+    assert diff.returncode == 0, diff.stderr
+    assert "-file guidelines/pathway.png: sha256:" in diff.stdout and "+file guidelines/pathway.png: sha256:" in diff.stdout
+    assert "-file leaflet.txt" not in diff.stdout and "+file leaflet.txt" not in diff.stdout  # unchanged
+    (library / "docs/guidelines/pathway.png").write_bytes(b"first picture")  # put back: approved again
+    assert validate(library).returncode == 0
+    (library / "docs/leaflet.txt").write_text("Leaflet, second edition\n")  # a download is signed as well
+    assert "[approval-stale]" in validate(library).stdout
+
+
+def test_approving_a_page_whose_file_is_missing_is_refused(library: Path) -> None:
+    add_figure(library, b"picture")
+    (library / "docs/guidelines/pathway.png").unlink()
+    result = approve(library, "Example Reviewer")
+    assert result.returncode == 1
+    assert "the page shows guidelines/pathway.png, which is not in the library's source folder" in result.stderr
+    assert "approvals:" not in (library / PAGE).read_text()
+
+
+def test_sphinx_rereads_a_page_whose_figure_changed_and_finds_the_approval_lapsed(library: Path) -> None:
+    add_figure(library, b"first picture")
+    approve(library, "Example Reviewer")
+    set_status(library, "approved")
+    first = sphinx_build(library)
+    assert first.returncode == 0 and "approval" not in first.stderr, first.stderr
+    (library / "docs/guidelines/pathway.png").write_bytes(b"another picture")
+    again = sphinx_build(library)  # incremental: only the figure changed, not the page
+    assert "[guidepress.approval-stale]" in again.stderr and "p.md:" in again.stderr

@@ -4,7 +4,9 @@ The digest covers the body and every front-matter field except `approvals` (an a
 sign itself) and `status` (moving a page to `approved` after its approvals is the point of them;
 `status: approved` is itself checked against the approvals). It is computed from the parsed
 values, so re-indenting the YAML or editing a comment does not lapse an approval; changing any
-value or any word of the body does.
+value or any word of the body does. The files the page shows or offers (images, figures,
+downloads) are signed by their SHA-256, so replacing a figure lapses an approval too; a page that
+shows no files is digested from its text alone.
 """
 
 from __future__ import annotations
@@ -27,11 +29,14 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot digest {type(value).__name__}")
 
 
-def content_digest(data: dict[str, Any], body: str) -> str:
+def content_digest(data: dict[str, Any], body: str, files: dict[str, str] | None = None) -> str:
     fields = {key: value for key, value in data.items() if key not in UNSIGNED_FIELDS}
     canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain)
     text = "\n".join(line.rstrip() for line in body.replace("\r\n", "\n").split("\n")).strip("\n")
-    return "sha256:" + hashlib.sha256(f"{canonical}\n---\n{text}\n".encode()).hexdigest()
+    signed = f"{canonical}\n---\n{text}\n"
+    if files:
+        signed += "---\n" + json.dumps(files, sort_keys=True, ensure_ascii=False) + "\n"
+    return "sha256:" + hashlib.sha256(signed.encode()).hexdigest()
 
 
 def _key(name: str) -> str:
@@ -40,7 +45,7 @@ def _key(name: str) -> str:
 
 def check_approvals(page: Page, model: Guideline, registry: Registry | None, settings: Settings) -> list[Diagnostic]:
     found = []
-    digest = content_digest(page.data, page.body)
+    digest = content_digest(page.data, page.body, page.files)
     authors = {_key(person.name) for person in model.authors}
     valid = 0
     for index, approval in enumerate(model.approvals):

@@ -62,7 +62,7 @@ _ALL = [
     Code("approval-unknown-reviewer", "error", "approval", "An approval by someone who is not in the reviewer registry."),
     Code("approval-by-author", "error", "approval", "An approval by an author of the page: authors cannot approve their own work."),
     Code("approval-wrong-version", "error", "approval", "An approval of another version than the page's current one."),
-    Code("approval-stale", "error", "approval", "The page changed after it was approved: its digest no longer matches."),
+    Code("approval-stale", "error", "approval", "The page, or a file it shows, changed after it was approved: its digest no longer matches."),
     Code("approval-missing", "error", "approval", "status: approved without enough valid approvals of the current version."),
     Code("approval-unverified", "error", "approval", "guidepress verify-approvals: the commit adding an approval was not made with the reviewer's registered git identity."),
     Code("registry-invalid", "error", "approval", "The reviewer registry file is unreadable or does not match its schema."),

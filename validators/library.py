@@ -15,6 +15,7 @@ from pathlib import Path
 
 from schemas import Registry, Settings
 from validators.diagnostics import Diagnostic
+from validators.page_files import attach_files
 from validators.rules import check_guideline, safety
 from validators.source import read_page
 
@@ -77,6 +78,7 @@ def _check_pages(files: list[str], layout: Layout, settings: Settings, today: da
         if page is not None:
             diagnostics = safety(page, layout.depth(path))
             if is_guideline:
+                attach_files(page, Path(path), Path(layout.source))
                 model, found = check_guideline(page, settings, today, registry)
                 diagnostics += found
                 page_id = model.id if model else None

@@ -53,6 +53,7 @@ class Page:
     body: str = ""
     body_line: int = 1  # file line on which the body starts
     offset: int = 2  # file line of the front matter's first line (after the opening fence)
+    files: dict[str, str] = field(default_factory=dict)  # fingerprints of files it shows (page_files)
     _nodes: Any = field(default=None, repr=False)
 
     def at(self, line: int, col: int, code: str, message: str) -> Diagnostic:

@@ -26,6 +26,7 @@ from validators import reference_docs, render
 from validators.config import SettingsError, load_registry, load_settings
 from validators.diagnostics import Diagnostic
 from validators.html_translator import AccessibleHTMLTranslator
+from validators.page_files import attach_files
 from validators.rules import check_guideline, safety
 from validators.safety import allowed_link
 from validators.source import parse_page
@@ -125,6 +126,7 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
         diagnostics += found_unsafe
         unsafe = any(d.code in REFUSING_CODES for d in found_unsafe)
         if is_guideline:
+            attach_files(page, Path(path), Path(app.srcdir))
             model, found = check_guideline(page, _settings(app), date.today(), app.guidepress_registry)  # type: ignore[attr-defined]
             diagnostics += found
             if model is not None:

@@ -1,0 +1,69 @@
+"""The library's files a page shows or offers (images, figures, downloads), fingerprinted.
+
+A reviewer approves what readers will see, and a figure is part of that: replacing the picture
+must lapse the approval just as editing a sentence does. Files are named by their path below the
+source folder, so the same fingerprints come from the working tree and from any git commit.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import posixpath
+from pathlib import Path
+from typing import Protocol
+
+from validators.safety import local_files
+from validators.source import Page
+
+MISSING = "missing"
+
+
+class SourceFiles(Protocol):
+    """Files below a library's source folder, by posix path relative to it."""
+
+    def read(self, name: str) -> bytes | None: ...
+
+    def names_in(self, folder: str) -> list[str]: ...
+
+
+class DiskFiles:
+    def __init__(self, source: Path) -> None:
+        self.source = source
+
+    def read(self, name: str) -> bytes | None:
+        try:
+            return (self.source / name).read_bytes()
+        except OSError:  # missing, a folder, unreadable: a reviewer cannot have seen it
+            return None
+
+    def names_in(self, folder: str) -> list[str]:
+        base = self.source / folder
+        return [posixpath.join(folder, p.name) for p in base.iterdir() if p.is_file()] if base.is_dir() else []
+
+
+def fingerprints(body: str, page_name: str, files: SourceFiles) -> dict[str, str]:
+    """{file below the source folder: "sha256:…" or "missing"} for each file the page uses.
+    page_name: the page's own path below the source folder, whose folder relative paths start from."""
+    found: dict[str, str] = {}
+    for written in local_files(body):
+        # As Sphinx reads them: "/x" from the source folder, "x" from the page's folder.
+        start = "" if written.startswith("/") else posixpath.dirname(page_name)
+        name = posixpath.normpath(posixpath.join(start, written.lstrip("/")))
+        if name == ".." or name.startswith("../"):
+            continue  # outside the library: the page is refused for it anyway
+        # `flow.*` lets Sphinx pick a format per output, so every candidate is part of the page.
+        names = fnmatch.filter(files.names_in(posixpath.dirname(name)), name) if "*" in name else [name]
+        for each in names or [name]:
+            data = files.read(each) if "*" not in each else None
+            found[each] = "sha256:" + hashlib.sha256(data).hexdigest() if data is not None else MISSING
+    return found
+
+
+def attach_files(page: Page, path: Path, source: Path) -> None:
+    """Fill page.files from disk. A page named from outside the source folder reads from its own."""
+    try:
+        name = path.resolve().relative_to(source.resolve()).as_posix()
+    except ValueError:
+        source, name = path.parent, path.name
+    page.files = fingerprints(page.body, name, DiskFiles(source))
