@@ -15,7 +15,7 @@ import yaml
 from guidepress.atomic import write_atomically
 from schemas import Registry, Settings
 from validators.approvals import content_digest
-from validators.page_files import MISSING, attach_files
+from validators.page_files import attach_files
 from validators.rules import check_guideline
 from validators.source import _BaseLoader, read_page
 
@@ -33,15 +33,11 @@ def approve(path: Path, reviewer: str, settings: Settings, registry: Registry | 
     page, problems = read_page(path, str(path), needs_front_matter=True)
     if page is None:
         raise ApprovalRefused("\n".join(p.format() for p in problems))
-    attach_files(page, path, source)
+    missing = attach_files(page, path, source)
     model, problems = check_guideline(page, settings, today, registry)
-    blocking = [p for p in problems if p.severity == "error" and not p.code.startswith("approval-")]
+    blocking = missing + [p for p in problems if p.severity == "error" and not p.code.startswith("approval-")]
     if model is None or blocking:
         raise ApprovalRefused("the page has errors; fix them before approving:\n" + "\n".join(p.format() for p in blocking))
-    missing = [name for name, fingerprint in page.files.items() if fingerprint == MISSING]
-    if missing:
-        raise ApprovalRefused(f"the page shows {', '.join(missing)}, which is not in the library's source folder "
-                              f"({source}); add the file, or remove it from the page, before approving")
     if any(" ".join(a.name.casefold().split()) == " ".join(member.name.casefold().split()) for a in model.authors):
         raise ApprovalRefused(f"{member.name} is an author of this page and cannot approve it")
     record = [

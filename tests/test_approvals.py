@@ -201,7 +201,8 @@ def test_approving_a_page_whose_file_is_missing_is_refused(library: Path) -> Non
     (library / "docs/guidelines/pathway.png").unlink()
     result = approve(library, "Example Reviewer")
     assert result.returncode == 1
-    assert "the page shows guidelines/pathway.png, which is not in the library's source folder" in result.stderr
+    assert "the page has errors" in result.stderr
+    assert "[missing-file] the image path 'pathway.png' names guidelines/pathway.png, which does not exist" in result.stderr
     assert "approvals:" not in (library / PAGE).read_text()
 
 

@@ -17,9 +17,18 @@ def test_duplicate_page_id(tmp_path: Path) -> None:
     ]
 
 
+def test_a_missing_image_is_reported_on_any_page(tmp_path: Path) -> None:
+    make_project(tmp_path, {"top.md": "# Top\n\n![diagram](figures/d.png)\n"})
+    result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "docs/top.md:3:1: error: [missing-file] the image path 'figures/d.png' names figures/d.png" in result.stdout
+
+
 def test_image_path_is_judged_from_the_page_folder(tmp_path: Path) -> None:
     body = "\n![diagram](../_static/d.png)\n"
     make_project(tmp_path, {"guidelines/a.md": valid_page() + body, "top.md": "# Top\n" + body})
+    (tmp_path / "docs/_static").mkdir()
+    (tmp_path / "docs/_static/d.png").write_bytes(b"image data")
     result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
     # From guidelines/ the path stays inside docs/; from the top-level page it escapes.
     assert result.stdout.splitlines() == [

@@ -58,6 +58,7 @@ _ALL = [
     Code("unsafe-content", "error", "safety", "Raw HTML, script, a link that is not to a page or the web, file inclusion, a path outside the library, or front matter that reconfigures the parser: pages are content, not code."),
     Code("title-markup", "error", "safety", "Markup in a title (emphasis, code, a link, a role, HTML, an entity): titles are plain text, shown as written on the website and in the PDF."),
     Code("image-without-alt", "error", "safety", "An image or figure without alternative text, which screen readers and the accessible PDF need."),
+    Code("missing-file", "error", "safety", "An image, figure or download names a file that is not in the library: add the file or correct the path."),
     # Approvals
     Code("approval-unknown-reviewer", "error", "approval", "An approval by someone who is not in the reviewer registry."),
     Code("approval-by-author", "error", "approval", "An approval by an author of the page: authors cannot approve their own work."),

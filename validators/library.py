@@ -76,9 +76,8 @@ def _check_pages(files: list[str], layout: Layout, settings: Settings, today: da
         page, diagnostics = read_page(Path(path), display(path, cwd), needs_front_matter=is_guideline)
         page_id = None
         if page is not None:
-            diagnostics = safety(page, layout.depth(path))
+            diagnostics = safety(page, layout.depth(path)) + attach_files(page, Path(path), Path(layout.source))
             if is_guideline:
-                attach_files(page, Path(path), Path(layout.source))
                 model, found = check_guideline(page, settings, today, registry)
                 diagnostics += found
                 page_id = model.id if model else None

@@ -10,9 +10,11 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import posixpath
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+from validators.diagnostics import Diagnostic
 from validators.safety import local_files
 from validators.source import Page
 
@@ -46,12 +48,7 @@ def fingerprints(body: str, page_name: str, files: SourceFiles) -> dict[str, str
     """{file below the source folder: "sha256:…" or "missing"} for each file the page uses.
     page_name: the page's own path below the source folder, whose folder relative paths start from."""
     found: dict[str, str] = {}
-    for written in local_files(body):
-        # As Sphinx reads them: "/x" from the source folder, "x" from the page's folder.
-        start = "" if written.startswith("/") else posixpath.dirname(page_name)
-        name = posixpath.normpath(posixpath.join(start, written.lstrip("/")))
-        if name == ".." or name.startswith("../"):
-            continue  # outside the library: the page is refused for it anyway
+    for _, _, name in _uses(body, page_name):
         # `flow.*` lets Sphinx pick a format per output, so every candidate is part of the page.
         names = fnmatch.filter(files.names_in(posixpath.dirname(name)), name) if "*" in name else [name]
         for each in names or [name]:
@@ -60,10 +57,26 @@ def fingerprints(body: str, page_name: str, files: SourceFiles) -> dict[str, str
     return found
 
 
-def attach_files(page: Page, path: Path, source: Path) -> None:
-    """Fill page.files from disk. A page named from outside the source folder reads from its own."""
+def _uses(body: str, page_name: str) -> Iterator[tuple[int, str, str]]:
+    """(body line, what it is, file below the source folder) for each library file the page uses."""
+    for line, what, written in local_files(body):
+        # As Sphinx reads them: "/x" from the source folder, "x" from the page's folder.
+        start = "" if written.startswith("/") else posixpath.dirname(page_name)
+        name = posixpath.normpath(posixpath.join(start, written.lstrip("/")))
+        if name != ".." and not name.startswith("../"):  # outside: refused as unsafe-content
+            yield line, f"{what} {written!r}", name
+
+
+def attach_files(page: Page, path: Path, source: Path) -> list[Diagnostic]:
+    """Fill page.files from disk and report each file the page names that is not there. A page
+    named from outside the source folder reads from its own folder."""
     try:
         name = path.resolve().relative_to(source.resolve()).as_posix()
     except ValueError:
         source, name = path.parent, path.name
     page.files = fingerprints(page.body, name, DiskFiles(source))
+    if MISSING not in page.files.values():
+        return []
+    return [page.at(page.body_line + line, 1, "missing-file",
+                    f"{what} names {file}, which does not exist in the library; add the file or correct the path")
+            for line, what, file in _uses(page.body, name) if page.files.get(file) == MISSING]

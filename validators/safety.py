@@ -94,13 +94,17 @@ def _file_target(element: Any) -> tuple[str, str] | None:
     return None
 
 
-def local_files(body: str) -> list[str]:
-    """The library's files a page shows or offers (images, figures, downloads), as written: part
-    of what its reviewers approve."""
+def local_files(body: str) -> list[tuple[int, str, str]]:
+    """(body line, 0-based; what it is; path as written) for each of the library's files the page
+    shows or offers: images, figures, downloads."""
     if not SUSPICIOUS.search(body):
         return []
-    targets = (_file_target(element) for _, element in _elements(body, 0))
-    return sorted({t[1].strip() for t in targets if t and t[1].strip() and not SCHEME.match(t[1].strip())})
+    found = []
+    for line, element in _elements(body, 0):
+        target = _file_target(element)
+        if target and target[1].strip() and not SCHEME.match(target[1].strip()):
+            found.append((line, target[0], target[1].strip()))
+    return found
 
 
 def _scan(text: str, depth: int) -> Iterator[tuple[int, str, str]]:

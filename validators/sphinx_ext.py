@@ -126,7 +126,7 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
         diagnostics += found_unsafe
         unsafe = any(d.code in REFUSING_CODES for d in found_unsafe)
         if is_guideline:
-            attach_files(page, Path(path), Path(app.srcdir))
+            attach_files(page, Path(path), Path(app.srcdir))  # Sphinx reports missing files itself
             model, found = check_guideline(page, _settings(app), date.today(), app.guidepress_registry)  # type: ignore[attr-defined]
             diagnostics += found
             if model is not None:
