@@ -20,7 +20,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from tests.linkserver import LinkServer  # noqa: E402
+from tests.linkserver import LinkServer
 
 HOSTS = [f"127.0.0.{n}" for n in range(1, 9)]
 

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from validate_speed import make_library  # noqa: E402
+from validate_speed import make_library
 
 CONF = 'project = "Benchmark"\nextensions = ["myst_parser", "validators.sphinx_ext"]\nmyst_title_to_header = True\n'
 

@@ -62,7 +62,7 @@ def _insert(lines: list[str], front_matter: str, name: str, record: list[str]) -
     closing = 1 + front_matter.count("\n")  # index of the closing fence
     pair = next(((k, v) for k, v in root.value if k.value == "approvals"), None)
     if pair is None or not isinstance(pair[1], yaml.SequenceNode) or not pair[1].value:
-        block = ["approvals:"] + _item(record, 4)  # "  - reviewer: …", like the page's other lists
+        block = ["approvals:", *_item(record, 4)]  # "  - reviewer: …", like the page's other lists
         if pair is None:
             lines[closing:closing] = block
         else:  # `approvals: []` or an empty key: replace that line
@@ -83,7 +83,7 @@ def _insert(lines: list[str], front_matter: str, name: str, record: list[str]) -
 
 def _end_line(node: yaml.Node) -> int:
     # A block node ends where the next token starts: at column 0 of the next line, or later on it.
-    return node.end_mark.line + (1 if node.end_mark.column > 0 else 0)
+    return int(node.end_mark.line) + (1 if node.end_mark.column > 0 else 0)
 
 
 def _item(record: list[str], indent: int) -> list[str]:

@@ -38,7 +38,7 @@ def sphinx_build(root: Path, settings: Settings, builder: str, outdir: Path, doc
                          confoverrides=overrides or {}, status=None, warning=sys.stderr, warningiserror=True)
             app.build()
             succeeded = app.statuscode == 0
-    except Exception as error:  # Sphinx and its extensions may raise anything
+    except Exception as error:  # noqa: BLE001  Sphinx and its extensions may raise anything
         raise BuildError(_crash_report(root, settings, app, builder, error)) from None
     finally:
         if not succeeded:  # failed, crashed or interrupted

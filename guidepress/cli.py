@@ -185,7 +185,7 @@ def _check(root: Path, settings: Settings, paths: list[Path], today: date) -> tu
               "library's root (--root) or set source_dir in [tool.guidepress]", file=sys.stderr)
         return EXIT_USAGE
     registry, problems = load_registry(root, settings)
-    report = check_library(paths or [layout.source], layout, settings, today, registry)
+    report = check_library(paths or [Path(layout.source)], layout, settings, today, registry)
     return report.pages, problems + report.diagnostics
 
 

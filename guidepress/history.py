@@ -106,7 +106,7 @@ def _approved(page: Page) -> Guideline | None:
 
 def _comparable(page: Page) -> list[str]:
     fields = {k: v for k, v in page.data.items() if k != "approvals"}
-    metadata = yaml.safe_dump(fields, sort_keys=True, allow_unicode=True, default_flow_style=False)
+    metadata: str = yaml.safe_dump(fields, sort_keys=True, allow_unicode=True, default_flow_style=False)
     files = [f"file {name}: {fingerprint}\n" for name, fingerprint in sorted(page.files.items())]
     return metadata.splitlines(keepends=True) + files + ["---\n"] + [line + "\n" for line in page.body.split("\n")]
 

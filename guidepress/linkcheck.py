@@ -17,7 +17,7 @@ import json
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ PERMANENT = (301, 308)
 MAX_HOPS = 10
 PMID_BATCH = 200  # ids per NCBI summary request: one request answers for many, within NCBI's pace
 HOST_NOT_FOUND = "host not found"
-DNS_FAILURE = re.compile(r"name or service not known|nodename nor servname|getaddrinfo|no address associated|name resolution", re.I)
+DNS_FAILURE = re.compile(r"name or service not known|nodename nor servname|getaddrinfo|no address associated|name resolution", re.IGNORECASE)
 
 
 @dataclass
@@ -283,7 +283,7 @@ async def check_links(links: list[Link], settings: LinkcheckSettings, cache: Cac
 PROBLEMS = ("broken", "transient", "blocked", "redirected", "ignored")
 
 
-def text_report(results: list[Result], fail_on: list[str]) -> str:
+def text_report(results: list[Result], fail_on: Sequence[str]) -> str:
     """Problems grouped by page, each with its line, reference id and HTTP status."""
     by_page: dict[str, list[tuple[Place, Result]]] = defaultdict(list)
     for result in results:
@@ -297,7 +297,7 @@ def text_report(results: list[Result], fail_on: list[str]) -> str:
             where = f"reference {place.reference}, {result.kind}" if place.reference else result.kind
             level = "error" if result.status in fail_on else "warning"
             lines.append(f"  {place.path}:{place.line}:{place.col}: {level}: {result.status} [{where}] {result.target}: {result.detail}")
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     for result in results:
         counts[result.status] += 1
     summary = ", ".join(f"{counts[s]} {s}" for s in ("ok", *PROBLEMS) if counts[s])

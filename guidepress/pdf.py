@@ -8,6 +8,7 @@ compendium only.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import multiprocessing
 import os
@@ -16,12 +17,13 @@ import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import typst
 
 from guidepress.atomic import write_atomically
 
-PDF_STANDARDS = ["ua-1"]  # tagged, accessible PDF (PDF/UA-1)
+PDF_STANDARDS: Literal["ua-1"] = "ua-1"  # tagged, accessible PDF (PDF/UA-1)
 INCLUDE = re.compile(r'(?:include|import) "([^"]+)"')
 
 
@@ -44,7 +46,7 @@ def source_date_epoch() -> int:
 
 def cache_key(typ_dir: Path, main: str) -> str:
     """SHA-256 over the main file, every file it includes, the compiler version and settings."""
-    digest = hashlib.sha256(f"{typst.__version__} {PDF_STANDARDS} {source_date_epoch()}".encode())
+    digest = hashlib.sha256(f"{importlib.metadata.version('typst')} {PDF_STANDARDS} {source_date_epoch()}".encode())
     seen: set[str] = set()
     pending = [main]
     while pending:
@@ -66,6 +68,8 @@ def _compile(typ_dir: str, job: Job) -> tuple[str, bytes | None, str | None]:
     except typst.TypstError as error:
         detail = " ".join(filter(None, [error.message, *getattr(error, "hints", [])]))
         return job.pdf, None, f"{job.source}: the PDF {job.pdf} did not compile: {detail}"
+    if not isinstance(pdf, bytes):  # a list of pages: only for image formats
+        return job.pdf, None, f"{job.source}: the PDF {job.pdf} came back as {type(pdf).__name__}, not a PDF"
     return job.pdf, pdf, None
 
 

@@ -154,6 +154,6 @@ def complete_archive(archive: Path) -> None:
 
 def _release_in(folder: Path) -> str | None:
     try:
-        return json.loads((folder / RELEASE_FILE).read_text(encoding="utf-8"))["version"]
+        return str(json.loads((folder / RELEASE_FILE).read_text(encoding="utf-8"))["version"])
     except (OSError, ValueError, KeyError):
         return None

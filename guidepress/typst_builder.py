@@ -14,6 +14,7 @@ import hashlib
 import json
 import shutil
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ class TypstBuilder(Builder):
     name = "guidepress-typst"
     format = "typst"
     # What Typst can embed; Sphinx picks the best of an image's candidates (flow.* -> flow.svg).
-    supported_image_types = ["image/svg+xml", "image/png", "image/jpeg", "image/gif", "image/webp"]
+    supported_image_types = ["image/svg+xml", "image/png", "image/jpeg", "image/gif", "image/webp"]  # noqa: RUF012  Sphinx API
     epilog = "Typst sources are in %(outdir)s."
 
     def init(self) -> None:
@@ -70,7 +71,7 @@ class TypstBuilder(Builder):
     def get_target_uri(self, docname: str, typ: str | None = None) -> str:
         return docname
 
-    def prepare_writing(self, docnames: set[str]) -> None:
+    def prepare_writing(self, docnames: AbstractSet[str]) -> None:
         pass
 
     @property

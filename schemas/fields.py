@@ -66,7 +66,7 @@ def _not_future(value: date, info: ValidationInfo) -> date:
 
 
 def _version(value: Any) -> str:
-    if isinstance(value, bool) or isinstance(value, int | float):
+    if isinstance(value, int | float):  # bool is an int too
         raise PydanticCustomError(
             "version-not-string",
             "version must be quoted, e.g. version: \"{value}\": unquoted, YAML reads it as the "
@@ -107,8 +107,9 @@ def _doi(value: str) -> str:
                 "give the bare DOI without '{prefix}', e.g. doi: \"{bare}\"",
                 {"prefix": value[: len(prefix)], "bare": value[len(prefix) :]},
             )
-    return _pattern("invalid-doi", DOI_PATTERN, "a DOI starts with 10. and a registrant code, "
-                    "then a slash, e.g. 10.12890/2020_001530")(value)
+    checked: str = _pattern("invalid-doi", DOI_PATTERN, "a DOI starts with 10. and a registrant code, "
+                            "then a slash, e.g. 10.12890/2020_001530")(value)
+    return checked
 
 
 def _isbn(value: str) -> str:

@@ -37,7 +37,7 @@ class LinkcheckSettings(BaseModel):
     ncbi_per_second: float = Field(default=3.0, gt=0, description="Requests a second to NCBI (its limit without an API key).")
     total_timeout: float = Field(default=600.0, gt=0, description="Bound on the whole run; links left are reported transient.")
     cache_max_age_days: float = Field(default=7.0, ge=0, description="How long a successful result is trusted.")
-    fail_on: list[LinkClass] = Field(default_factory=lambda: ["broken"], description="Classes that fail the run (exit 1).")
+    fail_on: list[LinkClass] = Field(default=["broken"], description="Classes that fail the run (exit 1).")
     ignore: list[IgnoredLink] = Field(default_factory=list, description="Links not to check, each with a reason.")
 
 

@@ -27,6 +27,17 @@ html_theme = "furo"
 """
 
 
+REGISTRY = """reviewers:
+  - name: Example Reviewer
+    role: Consultant (placeholder)
+    git_email: reviewer@example.org
+  - name: Example Author
+    role: Registrar (placeholder)
+    git_email: author@example.org
+"""
+PAGE = "docs/guidelines/p.md"  # where tests put their one guideline
+
+
 def valid_page() -> str:
     return (CASES / "valid_page.md").read_text(encoding="utf-8")
 
@@ -53,8 +64,18 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600, check=False)
 
 
+@pytest.fixture
+def approved(tmp_path: Path) -> Path:
+    """A library of one guideline, approved by the registry's reviewer."""
+    root = tmp_path / "library"
+    make_project(root, {"guidelines/p.md": valid_page().replace("status: draft", "status: approved")})
+    (root / "reviewers.yaml").write_text(REGISTRY, encoding="utf-8")
+    assert run_cli("approve", PAGE, "--reviewer", "Example Reviewer", cwd=root).returncode == 0
+    return root
+
+
 class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -10,6 +10,7 @@ import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 from urllib.parse import parse_qs, urlsplit
 
 GOOD_DOI = "10.1234/good"
@@ -29,9 +30,10 @@ class LinkServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        return f"http://{self.server_address[0]}:{self.server_address[1]}"
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
 
-    def __enter__(self) -> LinkServer:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
@@ -60,7 +62,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's API)
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         with self.server.lock:
             self.server.hits[parts.path] += 1

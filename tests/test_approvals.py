@@ -7,18 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_project, run_cli, valid_page
+from tests.conftest import PAGE, REGISTRY, make_project, run_cli, valid_page
 from tests.test_sphinx import sphinx_build
-
-REGISTRY = """reviewers:
-  - name: Example Reviewer
-    role: Consultant (placeholder)
-    git_email: reviewer@example.org
-  - name: Example Author
-    role: Registrar (placeholder)
-    git_email: author@example.org
-"""
-PAGE = "docs/guidelines/p.md"
 
 
 def git(root: Path, *args: str, email: str = "editor@example.org") -> str:
@@ -73,7 +63,8 @@ def test_edit_after_approval_is_detected(library: Path) -> None:
     result = validate(library)
     assert result.returncode == 1
     assert "[approval-stale] approvals[0].digest" not in result.stdout  # the message is the reviewer's, not a path
-    assert "Example Reviewer's approval of version 1.0" in result.stdout and "has lapsed" in result.stdout
+    assert "Example Reviewer's approval of version 1.0" in result.stdout
+    assert "has lapsed" in result.stdout
     assert "[approval-missing] status is approved but the page has 0 valid approval(s)" in result.stdout
 
 
@@ -118,7 +109,8 @@ def test_approving_a_page_with_errors_is_refused(library: Path) -> None:
     page.write_text(page.read_text().replace("funding: No external funding.\n", ""))
     result = approve(library, "Example Reviewer")
     assert result.returncode == 1
-    assert "fix them before approving" in result.stderr and "[missing-field]" in result.stderr
+    assert "fix them before approving" in result.stderr
+    assert "[missing-field]" in result.stderr
     assert "approvals:" not in page.read_text()
 
 
@@ -145,16 +137,19 @@ def test_diff_shows_what_changed_since_the_last_approved_version(library: Path) 
     result = run_cli("diff", PAGE, cwd=library)
     assert result.returncode == 0, result.stderr
     assert "(version 1.0, approved (commit" in result.stdout
-    assert "-A statement {cite}`web`" in result.stdout and "+A changed statement {cite}`web`" in result.stdout
+    assert "-A statement {cite}`web`" in result.stdout
+    assert "+A changed statement {cite}`web`" in result.stdout
     missing = run_cli("diff", PAGE, "--from", "0.9", cwd=library)
-    assert missing.returncode == 1 and "no approved version 0.9" in missing.stderr
+    assert missing.returncode == 1
+    assert "no approved version 0.9" in missing.stderr
 
 
 def test_diff_outside_git_says_so(tmp_path: Path) -> None:
     make_project(tmp_path, {"guidelines/p.md": valid_page()})  # not a git repository
     result = run_cli("diff", PAGE, cwd=tmp_path)
     assert result.returncode == 1
-    assert "is not in a git repository" in result.stderr and "Traceback" not in result.stderr
+    assert "is not in a git repository" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_verify_approvals_checks_the_committer(library: Path) -> None:
@@ -185,11 +180,15 @@ def test_replacing_a_file_the_page_shows_lapses_the_approval(library: Path) -> N
     git(library, "commit", "-qm", "Approve p with its figure", email="reviewer@example.org")
     (library / "docs/guidelines/pathway.png").write_bytes(b"another picture")  # the page's text is unchanged
     result = validate(library)
-    assert result.returncode == 1 and "[approval-stale]" in result.stdout and "has lapsed" in result.stdout
+    assert result.returncode == 1
+    assert "[approval-stale]" in result.stdout
+    assert "has lapsed" in result.stdout
     diff = run_cli("diff", PAGE, cwd=library)
     assert diff.returncode == 0, diff.stderr
-    assert "-file guidelines/pathway.png: sha256:" in diff.stdout and "+file guidelines/pathway.png: sha256:" in diff.stdout
-    assert "-file leaflet.txt" not in diff.stdout and "+file leaflet.txt" not in diff.stdout  # unchanged
+    assert "-file guidelines/pathway.png: sha256:" in diff.stdout
+    assert "+file guidelines/pathway.png: sha256:" in diff.stdout
+    assert "-file leaflet.txt" not in diff.stdout
+    assert "+file leaflet.txt" not in diff.stdout
     (library / "docs/guidelines/pathway.png").write_bytes(b"first picture")  # put back: approved again
     assert validate(library).returncode == 0
     (library / "docs/leaflet.txt").write_text("Leaflet, second edition\n")  # a download is signed as well
@@ -211,7 +210,9 @@ def test_sphinx_rereads_a_page_whose_figure_changed_and_finds_the_approval_lapse
     approve(library, "Example Reviewer")
     set_status(library, "approved")
     first = sphinx_build(library)
-    assert first.returncode == 0 and "approval" not in first.stderr, first.stderr
+    assert first.returncode == 0, first.stderr
+    assert "approval" not in first.stderr
     (library / "docs/guidelines/pathway.png").write_bytes(b"another picture")
     again = sphinx_build(library)  # incremental: only the figure changed, not the page
-    assert "[guidepress.approval-stale]" in again.stderr and "p.md:" in again.stderr
+    assert "[guidepress.approval-stale]" in again.stderr
+    assert "p.md:" in again.stderr

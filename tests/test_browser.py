@@ -9,18 +9,19 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import serve
-from tests.test_release import add_retired_page, approved, new_version, release  # noqa: F401 - `approved` is a fixture
+from tests.test_release import add_retired_page, new_version, release
 
 CHROMIUM = os.environ.get("GUIDEPRESS_CHROMIUM") or shutil.which("chromium")
 WCAG_22_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]},
               "resultTypes": ["violations"]}
-VIEWS = {
+VIEWS: dict[str, dict[str, Any]] = {
     "desktop-light": {"viewport": {"width": 1280, "height": 800}, "color_scheme": "light"},
     "desktop-dark": {"viewport": {"width": 1280, "height": 800}, "color_scheme": "dark"},
     "phone": {"viewport": {"width": 390, "height": 844}, "color_scheme": "light", "is_mobile": True},
@@ -49,7 +50,8 @@ def site_pages(site: Path) -> list[str]:
 def test_every_page_of_the_sample_library_meets_wcag_22_aa(browser: Browser, sample_build: Path, view: str) -> None:
     site = sample_build / "html"
     pages = site_pages(site)
-    assert "guidelines/hepatic-artery-embolisation.html" in pages and "index.html" in pages
+    assert "guidelines/hepatic-artery-embolisation.html" in pages
+    assert "index.html" in pages
     context = browser.new_context(**VIEWS[view])
     problems = []
     with serve(site) as url:
@@ -82,7 +84,7 @@ def test_a_table_wider_than_the_screen_can_be_scrolled_from_the_keyboard(browser
 
 
 @pytest.fixture
-def archive(approved: Path, tmp_path: Path) -> Path:  # noqa: F811 - the imported fixture
+def archive(approved: Path, tmp_path: Path) -> Path:
     archive = tmp_path / "archive"
     assert release(approved, "2026.1", archive).returncode == 0
     new_version(approved, "1.1")
@@ -111,7 +113,8 @@ def test_old_release_banner_and_switcher_work_in_the_browser(browser: Browser, a
         assert switcher.locator("summary").inner_text().startswith("Version 2026.2 (current)")
         switcher.locator("summary").click()
         links = switcher.get_by_role("link")
-        assert links.all_inner_texts()[0].startswith("2026.2 (current)") and links.nth(0).get_attribute("aria-current") == "page"
+        assert links.all_inner_texts()[0].startswith("2026.2 (current)")
+        assert links.nth(0).get_attribute("aria-current") == "page"
         assert violations(page) == []
         links.nth(1).click()
         page.wait_for_url(f"{url}/2026.1/guidelines/p.html")
@@ -173,7 +176,7 @@ def test_a_clinic_can_check_which_version_a_pdf_is_on_the_downloads_page(browser
     context.close()
 
 
-def test_checking_a_retired_guidelines_pdf_says_not_to_use_it(browser: Browser, approved: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_checking_a_retired_guidelines_pdf_says_not_to_use_it(browser: Browser, approved: Path, tmp_path: Path) -> None:
     add_retired_page(approved)
     archive = tmp_path / "archive"
     assert release(approved, "2026.1", archive).returncode == 0

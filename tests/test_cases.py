@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import BaseModel
 
 from guidepress.cli import main
 from schemas import Approval, ChangeEntry, Guideline, Person, Reference, Reviewer
@@ -89,7 +90,7 @@ def test_case(area: str, case: dict[str, Any], tmp_path: Path, capsys: pytest.Ca
 
 def test_every_schema_field_has_a_bad_input_case() -> None:
     covered = {name for _, case in ALL_CASES for name in case.get("covers", [])}
-    models = [Guideline, Person, Reviewer, Reference, ChangeEntry, Approval]
+    models: list[type[BaseModel]] = [Guideline, Person, Reviewer, Reference, ChangeEntry, Approval]
     fields = {f"{m.__name__}.{f}" for m in models for f in m.model_fields if m is not Reviewer}
     fields |= {m.__name__ for m in models}
     assert sorted(fields - covered) == []

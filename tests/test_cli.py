@@ -138,7 +138,8 @@ def test_a_missing_library_folder_is_bad_usage(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.guidepress]\n")
     result = run_cli("validate", cwd=tmp_path)
     assert result.returncode == 2
-    assert "the library folder" in result.stderr and "does not exist" in result.stderr
+    assert "the library folder" in result.stderr
+    assert "does not exist" in result.stderr
 
 
 def test_schemas_import_without_sphinx() -> None:
@@ -184,7 +185,8 @@ def test_a_crash_inside_sphinx_is_one_line_naming_the_page(tmp_path: Path) -> No
             "error in the html build (RuntimeError: extension bug)") in result.stderr
     report = tmp_path / "_build" / "sphinx-crash.log"
     assert f"The full report is in {report}." in result.stderr
-    assert "Traceback" in report.read_text() and "extension bug" in report.read_text()
+    assert "Traceback" in report.read_text()
+    assert "extension bug" in report.read_text()
     assert not (tmp_path / "_build" / "html").exists()
 
 
@@ -199,7 +201,8 @@ def test_an_interrupted_build_says_so_and_leaves_no_cache_behind(tmp_path: Path)
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not marker.exists():
-        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the build never reached the page that waits"
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import TODAY, make_project, run_cli, valid_page
 
 
@@ -12,8 +14,8 @@ def test_duplicate_page_id(tmp_path: Path) -> None:
     result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        "docs/guidelines/b.md:2:1: error: [duplicate-page-id] id 'test-page' is already used by "
-        "docs/guidelines/a.md; give this page its own id"
+        ("docs/guidelines/b.md:2:1: error: [duplicate-page-id] id 'test-page' is already used by "
+         "docs/guidelines/a.md; give this page its own id")
     ]
 
 
@@ -32,12 +34,12 @@ def test_image_path_is_judged_from_the_page_folder(tmp_path: Path) -> None:
     result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
     # From guidelines/ the path stays inside docs/; from the top-level page it escapes.
     assert result.stdout.splitlines() == [
-        "docs/top.md:3:1: error: [unsafe-content] the image path '../_static/d.png' points outside "
-        "the library folder; keep files the page uses inside it; the page is refused"
+        ("docs/top.md:3:1: error: [unsafe-content] the image path '../_static/d.png' points outside "
+         "the library folder; keep files the page uses inside it; the page is refused")
     ]
 
 
-def test_parallel_check_reports_exactly_what_a_serial_one_does(tmp_path: Path, monkeypatch) -> None:
+def test_parallel_check_reports_exactly_what_a_serial_one_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from schemas import Settings
     from validators import library
 

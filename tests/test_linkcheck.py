@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +30,7 @@ CASES = {  # path: (class, what the detail says)
 
 
 @pytest.fixture(scope="module")
-def server():
+def server() -> Iterator[LinkServer]:
     with LinkServer() as running:
         yield running
 
@@ -50,7 +52,7 @@ def library(root: Path, server: LinkServer, extra_settings: str = "") -> Path:
     return root
 
 
-def results_of(root: Path, *args: str) -> tuple[int, dict[tuple[str, str], dict]]:
+def results_of(root: Path, *args: str) -> tuple[int, dict[tuple[str, str], dict[str, Any]]]:
     result = run_cli("linkcheck", "--format", "json", *args, cwd=root)
     return result.returncode, {(r["kind"], r["target"]): r for r in json.loads(result.stdout)}
 
@@ -98,8 +100,10 @@ def test_cache_keeps_successes_and_rechecks_the_rest(tmp_path: Path, server: Lin
     cache = tmp_path / "links.json"
     results_of(root, "--cache", str(cache))
     stored = json.loads(cache.read_text())
-    assert f"url:{server.url}/ok" in stored and f"doi:{GOOD_DOI}" in stored
-    assert f"url:{server.url}/missing" not in stored and f"url:{server.url}/error" not in stored
+    assert f"url:{server.url}/ok" in stored
+    assert f"doi:{GOOD_DOI}" in stored
+    assert f"url:{server.url}/missing" not in stored
+    assert f"url:{server.url}/error" not in stored
     before = server.hits["/temporary"], server.hits["/missing"]
     _, results = results_of(root, "--cache", str(cache))
     assert results[("url", f"{server.url}/temporary")]["cached"] is True

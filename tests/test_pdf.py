@@ -87,7 +87,8 @@ def test_pdf_is_tagged_pdf_ua_with_embedded_fonts(sample_build: Path, name: str)
             for descendant in font.get("/DescendantFonts", [font]):
                 descriptor = descendant.get_object()["/FontDescriptor"].get_object()
                 fonts[descriptor["/FontName"]] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
-    assert fonts and all(fonts.values()), fonts
+    assert fonts, "the PDF names no fonts"
+    assert all(fonts.values()), fonts
 
 
 def test_compendium_holds_every_guideline(sample_build: Path) -> None:
@@ -141,7 +142,8 @@ def test_unsupported_content_fails_the_build_naming_the_page(tmp_path: Path) -> 
     make_project(tmp_path, {"guidelines/p.md": page.replace("{cite}`web`", "{cite}`web` {math}`x`")})
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 1
-    assert "p.md" in result.stderr and "the PDF writer cannot render a 'math'" in result.stderr
+    assert "p.md" in result.stderr
+    assert "the PDF writer cannot render a 'math'" in result.stderr
     assert not (tmp_path / "_build" / "html").exists()
 
 
@@ -255,5 +257,6 @@ def test_a_remote_image_fails_the_pdf_build_naming_the_page(tmp_path: Path) -> N
     make_project(tmp_path, {"guidelines/p.md": page})
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 1
-    assert "p.md" in result.stderr and "'https://example.org/chart.png' is not a file in the library" in result.stderr
+    assert "p.md" in result.stderr
+    assert "'https://example.org/chart.png' is not a file in the library" in result.stderr
     assert not (tmp_path / "_build" / "html").exists()

@@ -13,12 +13,8 @@ import time
 from pathlib import Path
 
 import pypdf
-import pytest
 
-from tests.conftest import make_project, run_cli, valid_page
-from tests.test_approvals import REGISTRY
-
-PAGE = "docs/guidelines/p.md"
+from tests.conftest import PAGE, run_cli, valid_page
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -28,15 +24,6 @@ def tree(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and not any(part.startswith((".staging-", ".lock")) for part in p.relative_to(folder).parts)
     }
-
-
-@pytest.fixture
-def approved(tmp_path: Path) -> Path:
-    root = tmp_path / "library"
-    make_project(root, {"guidelines/p.md": valid_page().replace("status: draft", "status: approved")})
-    (root / "reviewers.yaml").write_text(REGISTRY, encoding="utf-8")
-    assert run_cli("approve", PAGE, "--reviewer", "Example Reviewer", cwd=root).returncode == 0
-    return root
 
 
 def release(root: Path, version: str, archive: Path) -> subprocess.CompletedProcess[str]:
@@ -56,18 +43,21 @@ def test_release_publishes_site_pdfs_checksums_and_versions(approved: Path, tmp_
     result = release(approved, "2026.1", archive)
     assert result.returncode == 0, result.stdout + result.stderr
     folder = archive / "2026.1"
-    assert (folder / "index.html").is_file() and (folder / "pdf" / "test-page-v1.0.pdf").is_file()
+    assert (folder / "index.html").is_file()
+    assert (folder / "pdf" / "test-page-v1.0.pdf").is_file()
     for line in (folder / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ", 1)
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
     versions = json.loads((archive / "versions.json").read_text())
-    assert [v["version"] for v in versions] == ["2026.1"] and versions[0]["aliases"] == ["latest"]
+    assert [v["version"] for v in versions] == ["2026.1"]
+    assert versions[0]["aliases"] == ["latest"]
     entry = versions[0]["guidelines"][0]
     assert (entry["id"], entry["version"], entry["pdf"]) == ("test-page", "1.0", "2026.1/pdf/test-page-v1.0.pdf")
     assert entry["sha256"] == hashlib.sha256((archive / entry["pdf"]).read_bytes()).hexdigest()
     assert tree(archive / "latest") == tree(folder)
     downloads = (archive / "downloads.html").read_text()
-    assert entry["sha256"] in downloads and 'href="2026.1/pdf/test-page-v1.0.pdf"' in downloads
+    assert entry["sha256"] in downloads
+    assert 'href="2026.1/pdf/test-page-v1.0.pdf"' in downloads
     compendium = versions[0]["compendium"]
     assert compendium["pdf"] == "2026.1/pdf/compendium.pdf"
     assert compendium["sha256"] == hashlib.sha256((archive / compendium["pdf"]).read_bytes()).hexdigest()
@@ -77,7 +67,8 @@ def test_release_publishes_site_pdfs_checksums_and_versions(approved: Path, tmp_
     assert "as published in release 2026.1" in " ".join(title_page.split())
     page = (folder / "guidelines" / "p.html").read_text()
     assert '<meta name="guidepress-release" content="2026.1">' in page
-    assert "guidepress-versions.js" in page and (folder / "_static" / "guidepress-versions.js").is_file()
+    assert "guidepress-versions.js" in page
+    assert (folder / "_static" / "guidepress-versions.js").is_file()
 
 
 def test_second_release_of_a_version_is_refused_and_changes_nothing(approved: Path, tmp_path: Path) -> None:
@@ -124,7 +115,8 @@ def test_an_archive_that_is_not_a_folder_is_a_clear_error(approved: Path, tmp_pa
     for archive, code, message in ((tmp_path / "file", 2, "is a file"), (tmp_path / "file" / "below", 1, "Not a directory")):
         result = release(approved, "2026.1", archive)
         assert result.returncode == code, result.stderr
-        assert message in result.stderr and "Traceback" not in result.stderr
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr
 
 
 def test_a_release_killed_part_way_leaves_the_archive_as_it_was(approved: Path, tmp_path: Path) -> None:
@@ -136,7 +128,8 @@ def test_a_release_killed_part_way_leaves_the_archive_as_it_was(approved: Path, 
                                cwd=approved, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not any(archive.glob(".staging-*/2026.2*")) and not any(archive.glob(".staging-*/.html-*")):
-        assert process.poll() is None and time.monotonic() < deadline, "release ended before it could be interrupted"
+        assert process.poll() is None, "release ended before it could be interrupted"
+        assert time.monotonic() < deadline, "release never reached the point to interrupt"
         time.sleep(0.01)
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -201,6 +194,7 @@ def test_retired_guidelines_are_listed_apart_never_as_current(approved: Path, tm
     assert release(approved, "2026.1", archive).returncode == 0
     downloads = (archive / "downloads.html").read_text()
     current, retired = downloads.split("<h2>Retired guidelines</h2>")
-    assert "test-page-v1.0.pdf" in current and "old-advice-v1.0.pdf" not in current.split("<h2")[0]
+    assert "test-page-v1.0.pdf" in current
+    assert "old-advice-v1.0.pdf" not in current.split("<h2")[0]
     assert '<a href="2026.1/pdf/old-advice-v1.0.pdf">Old advice</a>' in retired
     assert "do not use them" in retired

@@ -76,7 +76,7 @@ def load_registry(root: Path, settings: Settings) -> tuple[Registry | None, list
     shown = str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (the safe loader, refusing duplicate keys)
+        data = yaml.load(text, Loader=_Loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, _DuplicateKey) as error:
         return None, [Diagnostic.of("registry-invalid", shown, 1, 1, f"cannot read the reviewer registry: {error}")]
     page = Page(path=shown, text=text, front_matter=text, data=data, offset=1)

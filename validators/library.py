@@ -64,7 +64,7 @@ def find_pages(paths: list[Path]) -> list[str]:
 
 
 def display(path: str, cwd: str) -> str:
-    return path[len(cwd) :] if path.startswith(cwd) else path
+    return path.removeprefix(cwd)
 
 
 def _check_pages(files: list[str], layout: Layout, settings: Settings, today: date, registry: Registry | None) -> list[tuple[str, str | None, list[Diagnostic]]]:

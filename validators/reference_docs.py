@@ -76,8 +76,10 @@ class FieldsDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         result: list[nodes.Node] = []
-        titles = {Settings: "Library settings ([tool.guidepress])", LinkcheckSettings: "Link checking ([tool.guidepress.linkcheck])"}
-        for model in [*DOCUMENTED_MODELS, Settings, LinkcheckSettings, IgnoredLink]:
+        titles: dict[type[BaseModel], str] = {Settings: "Library settings ([tool.guidepress])",
+                                              LinkcheckSettings: "Link checking ([tool.guidepress.linkcheck])"}
+        models: list[type[BaseModel]] = [*DOCUMENTED_MODELS, Settings, LinkcheckSettings, IgnoredLink]
+        for model in models:
             title = titles.get(model, model.__name__)
             section = nodes.section(ids=[nodes.make_id(f"model-{model.__name__}")])
             section += nodes.title(title, title)

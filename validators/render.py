@@ -14,12 +14,12 @@ STATUS_LABELS = {"draft": "Draft", "in-review": "In review", "approved": "Approv
 TYPE_LABELS = {"guideline": "Guideline (for clinicians)", "patient-info": "Patient information"}
 
 
-class citation_ref(nodes.Inline, nodes.Element):  # noqa: N801 (docutils names nodes in lower case)
+class citation_ref(nodes.Inline, nodes.Element):  # type: ignore[misc]
     """A {cite}`a,b` role, replaced by numbered links once the page's references are known."""
 
 
 def reference_anchor(ref_id: str) -> str:
-    return nodes.make_id(f"ref-{ref_id}")
+    return str(nodes.make_id(f"ref-{ref_id}"))
 
 
 def _person(person: Person) -> str:

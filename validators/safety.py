@@ -17,13 +17,13 @@ from typing import Any
 SUSPICIOUS = re.compile(r"<[A-Za-z!?/]|\{(?!cite(?::[a-z]+)?\})[A-Za-z][\w:.-]*\}|!\[")
 # Directives that pass text straight into the output or read other files.
 FORBIDDEN_DIRECTIVES = {"raw", "include", "literalinclude", "eval-rst", "eval-md", "iframe", "script", "meta"}
-FILE_OPTIONS = re.compile(r"^\s*:(file|url|source):", re.M)
+FILE_OPTIONS = re.compile(r"^\s*:(file|url|source):", re.MULTILINE)
 PATH_DIRECTIVES = {"image", "figure"}
 PATH_ROLES = {"download"}
 FORBIDDEN_ROLES = {"raw", "raw-html"}
 SAFE_REMOTE = ("http://", "https://")
-ALT_OPTION = re.compile(r"^\s*:alt:\s*\S", re.M)
-TARGET_OPTION = re.compile(r"^\s*:target:\s*(.*?)\s*$", re.M)
+ALT_OPTION = re.compile(r"^\s*:alt:\s*\S", re.MULTILINE)
+TARGET_OPTION = re.compile(r"^\s*:target:\s*(.*?)\s*$", re.MULTILINE)
 DERIVED_ROLE = re.compile(r"^[\w.-]+\s*\(\s*([\w:.-]+)\s*\)")  # {role} name(base)
 TOCTREE_TARGET = re.compile(r"<([^<>]*)>\s*$")  # "Title <target>"
 SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
@@ -175,7 +175,7 @@ def title_markup(title: str) -> str | None:
     children = [child for token in tokens for child in token.children or []]
     for child in children:
         if child.type != "text":
-            return MARKUP_NAMES.get(child.type, child.type.replace("_", " "))
+            return MARKUP_NAMES.get(child.type, str(child.type).replace("_", " "))
     if "".join(child.content for child in children) != title.strip():
         return "an escape or entity"
     return None
@@ -186,8 +186,8 @@ def front_matter_problems(data: object) -> list[tuple[str, str]]:
     HTML head. Guideline pages refuse every unknown key anyway; other pages are free-form."""
     if not isinstance(data, dict):
         return []
-    return [(key, f"`{key}` is not allowed in front matter: it would let the page change how the site is "
-             "parsed or write HTML <meta> tags") for key in data if key in FORBIDDEN_KEYS]
+    return [(key, (f"`{key}` is not allowed in front matter: it would let the page change how the site is "
+                   "parsed or write HTML <meta> tags")) for key in data if key in FORBIDDEN_KEYS]
 
 
 def _check_path(line: int, target: str, depth: int, what: str) -> Iterator[tuple[int, str, str]]:

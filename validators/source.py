@@ -27,7 +27,7 @@ class _DuplicateKey(Exception):
         self.mark = mark
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):  # type: ignore[misc]
     """The safe C loader, refusing duplicate keys instead of keeping the last silently."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -39,7 +39,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
                 if key_node.value in seen:
                     raise _DuplicateKey(key_node.value, key_node.start_mark)
                 seen.add(key_node.value)
-        return SafeConstructor.construct_mapping(self, node, deep=deep)
+        mapping: dict[Any, Any] = SafeConstructor.construct_mapping(self, node, deep=deep)
+        return mapping
 
 
 @dataclass
@@ -150,7 +151,7 @@ def _load(page: Page) -> Diagnostic | None:
         except yaml.YAMLError:
             pass  # the loader below reports the syntax error with its position
     try:
-        page.data = yaml.load(source, Loader=_Loader)  # noqa: S506 (a subclass of the safe loader)
+        page.data = yaml.load(source, Loader=_Loader)
     except _DuplicateKey as duplicate:
         mark = duplicate.mark
         return page.at(mark.line + 2, mark.column + 1, "duplicate-key",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from docutils import nodes
 from sphinx import addnodes
@@ -50,7 +50,7 @@ class GuidelineDomain(Domain):
 
     name = "guidepress"
     label = "guidepress"
-    initial_data: dict[str, Any] = {"pages": {}}  # noqa: RUF012 (Sphinx's API)
+    initial_data: ClassVar[dict[str, Any]] = {"pages": {}}  # Sphinx copies it into each environment
 
     @property
     def pages(self) -> dict[str, Guideline]:
