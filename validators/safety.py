@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 SUSPICIOUS = re.compile(r"<[A-Za-z!?/]|\{(?!cite(?::[a-z]+)?\})[A-Za-z][\w:.-]*\}|!\[")
@@ -57,6 +57,12 @@ def body_problems(body: str, depth: int) -> list[tuple[int, str, str]]:
     return sorted(set(_scan(body, depth)))  # one report per line and problem
 
 
+@lru_cache(maxsize=8)
+def _tokens(text: str) -> tuple[Any, ...]:
+    # The safety check and the list of files a page uses walk the same body one after the other.
+    return tuple(_parser().parse(text))
+
+
 def _directive(info: str) -> tuple[str, str] | None:
     match = re.match(r"^\{([\w:.-]+)\}\s*(.*)$", info.strip())
     if not match:
@@ -67,7 +73,7 @@ def _directive(info: str) -> tuple[str, str] | None:
 def _elements(text: str, offset: int) -> Iterator[tuple[int, Any]]:
     """Every block token and inline element, with its body line (0-based). Directive bodies may
     hold markup of their own, so they are walked too, unless the directive is refused whole."""
-    for token in _parser().parse(text):
+    for token in _tokens(text):
         line = offset + (token.map[0] if token.map else 0)
         yield line, token
         directive = _directive(token.info) if token.type in ("fence", "colon_fence") else None
