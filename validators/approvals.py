@@ -45,7 +45,7 @@ def _key(name: str) -> str:
 
 def check_approvals(page: Page, model: Guideline, registry: Registry | None, settings: Settings) -> list[Diagnostic]:
     found = []
-    digest = content_digest(page.data, page.body, page.files)
+    digest = content_digest(page.data, page.body, page.files) if model.approvals else ""  # drafts have none
     authors = {_key(person.name) for person in model.authors}
     valid = 0
     for index, approval in enumerate(model.approvals):

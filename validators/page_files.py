@@ -70,6 +70,9 @@ def _uses(body: str, page_name: str) -> Iterator[tuple[int, str, str]]:
 def attach_files(page: Page, path: Path, source: Path) -> list[Diagnostic]:
     """Fill page.files from disk and report each file the page names that is not there. A page
     named from outside the source folder reads from its own folder."""
+    if not local_files(page.body):  # most pages: no files, and no need to resolve paths
+        page.files = {}
+        return []
     try:
         name = path.resolve().relative_to(source.resolve()).as_posix()
     except ValueError:
