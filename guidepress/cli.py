@@ -102,6 +102,10 @@ def check_links_command(root: Path, settings: Settings, paths: list[Path], cache
     if missing:
         print(f"guidepress: error: no such file or folder: {missing[0]}", file=sys.stderr)
         return EXIT_USAGE
+    for option, path in (("--cache", cache), ("--report", report)):
+        if path is not None and path.is_dir():  # found now, not after minutes of checking
+            print(f"guidepress: error: {option} {path} is a folder; give a file name", file=sys.stderr)
+            return EXIT_USAGE
     layout = Layout.of(root, settings)
     results = run(collect_links(paths or [Path(layout.source)], layout), settings.linkcheck, cache)
     print(json_report(results) if output == "json" else text_report(results, settings.linkcheck.fail_on))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -235,8 +236,12 @@ class Cache:
     def save(self) -> None:
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(self.path, json.dumps(self.entries, indent=1, sort_keys=True))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(self.path, json.dumps(self.entries, indent=1, sort_keys=True))
+        except OSError as error:  # the results still count: report them, and say the cache was not kept
+            print(f"guidepress: warning: could not write the link cache {self.path}: {error.strerror or error}; "
+                  "the next run checks every link again", file=sys.stderr)
 
 
 async def check_links(links: list[Link], settings: LinkcheckSettings, cache: Cache) -> list[Result]:

@@ -117,6 +117,20 @@ def test_cache_keeps_successes_and_rechecks_the_rest(tmp_path: Path, server: Lin
     assert results_of(root, "--cache", str(cache))[1][("url", f"{server.url}/ok")]["status"] == "ok"
 
 
+def test_a_cache_that_cannot_be_written_never_costs_the_report(tmp_path: Path, server: LinkServer) -> None:
+    root = library(tmp_path / "library", server)
+    folder = run_cli("linkcheck", "--cache", str(tmp_path), cwd=root)  # a folder: refused before checking
+    assert folder.returncode == 2
+    assert f"--cache {tmp_path} is a folder" in folder.stderr
+    (tmp_path / "blocker").write_text("a file where the cache's folder should be")
+    status, results = results_of(root, "--cache", str(tmp_path / "blocker" / "links.json"))
+    assert status == 1  # the run's own verdict: its broken links, not the cache
+    assert results[("url", f"{server.url}/ok")]["status"] == "ok"
+    warned = run_cli("linkcheck", "--cache", str(tmp_path / "blocker" / "links.json"), cwd=root)
+    assert "warning: could not write the link cache" in warned.stderr
+    assert "Traceback" not in warned.stderr
+
+
 def test_ignored_links_are_reported_with_their_reason(tmp_path: Path, server: LinkServer) -> None:
     ignore = 'ignore = [{ pattern = ".*/(missing|gone|loop)", reason = "known dead, kept for the record" }]\n'
     root = library(tmp_path, server, ignore)
