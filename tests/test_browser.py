@@ -138,6 +138,13 @@ def test_latest_alias_has_no_banner_and_archive_pages_are_accessible(browser: Br
     context.close()
 
 
+def check_pdf(page: Page, pdf: Path, shows: str) -> str:
+    """Give the downloads page's checker a PDF; its verdict, once it says `shows`."""
+    page.get_by_label("PDF to check:").set_input_files(str(pdf))
+    page.wait_for_function(f"() => document.getElementById('check-result').textContent.includes({shows!r})")
+    return page.locator("#check-result").inner_text()
+
+
 def test_a_clinic_can_check_which_version_a_pdf_is_on_the_downloads_page(browser: Browser, archive: Path, tmp_path: Path) -> None:
     altered = tmp_path / "altered.pdf"
     altered.write_bytes((archive / "2026.2/pdf/test-page-v1.1.pdf").read_bytes() + b"\n% edited")
@@ -145,34 +152,25 @@ def test_a_clinic_can_check_which_version_a_pdf_is_on_the_downloads_page(browser
     with serve(archive) as url:
         page = context.new_page()
         page.goto(f"{url}/downloads.html")
-        chooser = page.get_by_label("PDF to check:")
-        result = page.locator("#check-result")
+        verdict = check_pdf(page, archive / "2026.2/pdf/test-page-v1.1.pdf", "SHA-256")
+        assert "version 1.1, published in release 2026.2" in verdict
+        assert "It is the current approved version." in verdict
 
-        chooser.set_input_files(str(archive / "2026.2/pdf/test-page-v1.1.pdf"))
-        page.wait_for_function("() => document.getElementById('check-result').textContent.includes('SHA-256')")
-        assert "version 1.1, published in release 2026.2" in result.inner_text()
-        assert "It is the current approved version." in result.inner_text()
-
-        chooser.set_input_files(str(archive / "2026.1/pdf/test-page-v1.0.pdf"))
-        page.wait_for_function("() => document.getElementById('check-result').textContent.includes('superseded')")
-        assert "version 1.0, published in release 2026.1" in result.inner_text()
-        result.get_by_role("link", name="Download the current version").click()
+        verdict = check_pdf(page, archive / "2026.1/pdf/test-page-v1.0.pdf", "superseded")
+        assert "version 1.0, published in release 2026.1" in verdict
+        page.locator("#check-result").get_by_role("link", name="Download the current version").click()
         page.wait_for_url(f"{url}/2026.2/pdf/test-page-v1.1.pdf")
 
         page.goto(f"{url}/downloads.html")
-        chooser, result = page.get_by_label("PDF to check:"), page.locator("#check-result")
-        chooser.set_input_files(str(archive / "2026.2/pdf/compendium.pdf"))
-        page.wait_for_function("() => document.getElementById('check-result').textContent.includes('compendium')")
-        assert "the compendium of the whole library, published in release 2026.2" in result.inner_text()
-        assert "It is the current release." in result.inner_text()
-        chooser.set_input_files(str(archive / "2026.1/pdf/compendium.pdf"))
-        page.wait_for_function("() => document.getElementById('check-result').textContent.includes('superseded')")
-        assert "published in release 2026.1" in result.inner_text()
-        assert result.get_by_role("link", name="Download the current compendium").get_attribute("href") == "2026.2/pdf/compendium.pdf"
+        verdict = check_pdf(page, archive / "2026.2/pdf/compendium.pdf", "compendium")
+        assert "the compendium of the whole library, published in release 2026.2" in verdict
+        assert "It is the current release." in verdict
+        verdict = check_pdf(page, archive / "2026.1/pdf/compendium.pdf", "superseded")
+        assert "published in release 2026.1" in verdict
+        current = page.locator("#check-result").get_by_role("link", name="Download the current compendium")
+        assert current.get_attribute("href") == "2026.2/pdf/compendium.pdf"
 
-        page.get_by_label("PDF to check:").set_input_files(str(altered))
-        page.wait_for_function("() => document.getElementById('check-result').textContent.includes('does not match')")
-        assert "do not rely on it" in page.locator("#check-result").inner_text()
+        assert "do not rely on it" in check_pdf(page, altered, "does not match")
     context.close()
 
 
@@ -184,8 +182,6 @@ def test_checking_a_retired_guidelines_pdf_says_not_to_use_it(browser: Browser, 
     with serve(archive) as url:
         page = context.new_page()
         page.goto(f"{url}/downloads.html")
-        page.get_by_label("PDF to check:").set_input_files(str(archive / "2026.1/pdf/old-advice-v1.0.pdf"))
-        page.wait_for_function("() => document.getElementById('check-result').textContent.includes('retired')")
-        assert "it is withdrawn, do not use it" in page.locator("#check-result").inner_text()
+        assert "it is withdrawn, do not use it" in check_pdf(page, archive / "2026.1/pdf/old-advice-v1.0.pdf", "retired")
         assert violations(page) == []
     context.close()
