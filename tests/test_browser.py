@@ -139,9 +139,11 @@ def test_latest_alias_has_no_banner_and_archive_pages_are_accessible(browser: Br
 
 
 def check_pdf(page: Page, pdf: Path, shows: str) -> str:
-    """Give the downloads page's checker a PDF; its verdict, once it says `shows`."""
+    """Give the downloads page's checker a PDF; its verdict, once it says `shows`. While it works it
+    says "Checking compendium.pdf…", which may hold the very word awaited: wait past that."""
     page.get_by_label("PDF to check:").set_input_files(str(pdf))
-    page.wait_for_function(f"() => document.getElementById('check-result').textContent.includes({shows!r})")
+    page.wait_for_function("(shows) => { const text = document.getElementById('check-result').textContent;"
+                           " return !text.startsWith('Checking') && text.includes(shows); }", arg=shows)
     return page.locator("#check-result").inner_text()
 
 
