@@ -64,7 +64,8 @@ def check_approvals(page: Page, model: Guideline, registry: Registry | None, set
             at("version", "approval-wrong-version", f"{who} is for another version: the page is now version "
                f"{model.version}; ask for a new approval with guidepress approve")
         elif approval.digest != digest:
-            at("digest", "approval-stale", f"{who} has lapsed: the page has changed since it was approved "
+            changed = "the page or a file it shows has" if page.files else "the page has"
+            at("digest", "approval-stale", f"{who} has lapsed: {changed} changed since it was approved "
                f"(run `guidepress diff {page.path}` to see what changed, then ask for a new approval)")
         else:
             valid += 1
