@@ -182,7 +182,7 @@ def test_replacing_a_file_the_page_shows_lapses_the_approval(library: Path) -> N
     result = validate(library)
     assert result.returncode == 1
     assert "[approval-stale]" in result.stdout
-    assert "has lapsed" in result.stdout
+    assert "has lapsed: the page or a file it shows has changed since it was approved" in result.stdout
     diff = run_cli("diff", PAGE, cwd=library)
     assert diff.returncode == 0, diff.stderr
     assert "-file guidelines/pathway.png: sha256:" in diff.stdout
