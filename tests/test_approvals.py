@@ -64,7 +64,7 @@ def test_edit_after_approval_is_detected(library: Path) -> None:
     assert result.returncode == 1
     assert "[approval-stale] approvals[0].digest" not in result.stdout  # the message is the reviewer's, not a path
     assert "Example Reviewer's approval of version 1.0" in result.stdout
-    assert "has lapsed" in result.stdout
+    assert "has lapsed: the page has changed since it was approved" in result.stdout
     assert "[approval-missing] status is approved but the page has 0 valid approval(s)" in result.stdout
 
 
