@@ -48,9 +48,9 @@ def value(data: Any) -> str:
 
 ADMONITION_TITLES = {
     "attention": "Attention", "caution": "Caution", "danger": "Danger", "error": "Error", "hint": "Hint",
-    "important": "Important", "note": "Note", "tip": "Tip", "warning": "Warning",
+    "important": "Important", "note": "Note", "tip": "Tip", "warning": "Warning", "seealso": "See also",
 }
-SKIPPED = (nodes.comment, nodes.target, nodes.substitution_definition, nodes.footnote, nodes.raw, nodes.meta)
+SKIPPED = (nodes.comment, nodes.target, nodes.substitution_definition, nodes.footnote, nodes.meta)
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 
@@ -83,7 +83,7 @@ class TypstTranslator:
             nodes.rubric: lambda n: f"#strong[{self.children(n)}]\n\n",
             nodes.container: self.container, nodes.transition: lambda n: "#line(length: 100%)\n\n",
             nodes.line_block: self.children, nodes.line: lambda n: f"{self.children(n)} \\\n",
-            nodes.image: self.image, nodes.figure: self.figure,
+            nodes.image: self.image, nodes.figure: self.figure, nodes.raw: self.raw,
         }
 
     def translate(self) -> str:
@@ -131,6 +131,11 @@ class TypstTranslator:
         if uri.startswith(LINK_SCHEMES):
             return f"#link({literal(uri)})[{self.children(node)}]"
         return self.children(node)  # a link to another page of the website: keep its text
+
+    def raw(self, node: nodes.raw) -> str:
+        # Pages may not hold raw markup (the safety rules refuse it), so the only raw nodes here are
+        # MyST's own hard line break, written once for HTML and once for LaTeX.
+        return "#linebreak()" if node.get("format") == "html" and node.astext().strip() == "<br />" else ""
 
     def bullet_list(self, node: nodes.bullet_list) -> str:
         return "#list(" + "".join(f"[{self.visit(item)}], " for item in node.children) + ")\n\n"

@@ -184,14 +184,24 @@ literal <code> here
 ```{warning}
 Mind the warning.
 ```
+
+```{seealso}
+The other page.
+```
+
+A line ending in two spaces  
+breaks before this one.
 """
     make_project(tmp_path, {"guidelines/p.md": valid_page().replace("status: draft", "status: draft") + body})
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     content = flat(text(pypdf.PdfReader(tmp_path / "_build/html/pdf/test-page-v1.0.pdf")))
     for expected in ("footnote\N{RIGHT SINGLE QUOTATION MARK}s own words.", "outer item", "1. inner numbered item", "A quoted line.",
-                     "literal <code> here", "cell one cell two", "Warning Mind the warning."):
+                     "literal <code> here", "cell one cell two", "Warning Mind the warning.",
+                     "See also The other page."):
         assert expected in content, expected
+    lines = text(pypdf.PdfReader(tmp_path / "_build/html/pdf/test-page-v1.0.pdf")).splitlines()
+    assert "A line ending in two spaces" in lines and "breaks before this one." in lines
 
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:

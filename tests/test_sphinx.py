@@ -114,6 +114,7 @@ def test_links_that_run_script_never_reach_the_site_whatever_made_them(tmp_path:
             "def inject(app, doctree):\n"
             "    section = doctree.next_node(nodes.section)\n"
             "    section += nodes.paragraph('', '', nodes.reference('evil', 'evil', refuri=' JavaScript:alert(1)'))\n"
+            "    section += nodes.raw('', '<br /><script>alert(3)</script>', format='html')\n"
             "    for toctree in doctree.findall(addnodes.toctree):\n"
             "        toctree['entries'].append(('bad', 'javascript://%0aalert(2)'))\n"
             "def setup(app):\n    app.connect('doctree-read', inject, priority=300)\n"
@@ -125,6 +126,14 @@ def test_links_that_run_script_never_reach_the_site_whatever_made_them(tmp_path:
         html = (tmp_path / "_build/html" / page).read_text()
         assert "alert(" not in html, page
     assert "evil" in (tmp_path / "_build/html/guidelines/p.html").read_text()  # the text stays, the link goes
+
+
+def test_a_hard_line_break_is_kept_as_a_break(tmp_path: Path) -> None:
+    page = valid_page() + "\nA line ending in two spaces  \nthen a backslash\\\nthen the end.\n"
+    make_project(tmp_path, {"guidelines/p.md": page})
+    assert sphinx_build(tmp_path, "-W").returncode == 0
+    html = (tmp_path / "_build/html/guidelines/p.html").read_text()
+    assert "A line ending in two spaces<br />\nthen a backslash<br />\nthen the end." in html
 
 
 def test_references_and_change_history_are_in_the_pages_contents(tmp_path: Path) -> None:

@@ -136,6 +136,12 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     _report(app, docname, diagnostics)
 
 
+def _is_line_break(raw: nodes.raw) -> bool:
+    """MyST's hard line break (two spaces or a backslash at the end of a line) is a raw `<br />`:
+    the one piece of raw HTML that is harmless whoever wrote it, and without it words run together."""
+    return raw.get("format") == "html" and raw.astext().strip() == "<br />"
+
+
 def cite_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
               options: Any = None, content: Any = None) -> tuple[list[nodes.Node], list[Any]]:
     keys = [key.strip() for key in text.split(",") if key.strip()]
@@ -146,7 +152,8 @@ def remove_unsafe_output(doctree: nodes.document) -> None:
     """Defence in depth behind the safety rule: whatever markup produced them, no raw output and
     no script links reach the site. Runs before Sphinx's collectors copy toctrees and titles."""
     for raw in list(doctree.findall(nodes.raw)):
-        raw.parent.remove(raw)
+        if not _is_line_break(raw):
+            raw.parent.remove(raw)
     for reference in list(doctree.findall(nodes.reference)):
         if not allowed_link(reference.get("refuri", "")):
             _refused_link(reference, reference["refuri"])
