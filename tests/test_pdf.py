@@ -201,7 +201,8 @@ breaks before this one.
                      "See also The other page."):
         assert expected in content, expected
     lines = text(pypdf.PdfReader(tmp_path / "_build/html/pdf/test-page-v1.0.pdf")).splitlines()
-    assert "A line ending in two spaces" in lines and "breaks before this one." in lines
+    assert "A line ending in two spaces" in lines
+    assert "breaks before this one." in lines
 
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:

@@ -139,7 +139,7 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
 def _is_line_break(raw: nodes.raw) -> bool:
     """MyST's hard line break (two spaces or a backslash at the end of a line) is a raw `<br />`:
     the one piece of raw HTML that is harmless whoever wrote it, and without it words run together."""
-    return raw.get("format") == "html" and raw.astext().strip() == "<br />"
+    return bool(raw.get("format") == "html") and raw.astext().strip() == "<br />"
 
 
 def cite_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
