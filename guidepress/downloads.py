@@ -160,7 +160,9 @@ def _release_item(release: dict[str, Any]) -> str:
     version = escape(release["version"])
     compendium = release.get("compendium")
     extra = f', <a href="{escape(compendium["pdf"])}">compendium of {version} (PDF)</a>' if compendium else ""
-    return f'<li><a href="{version}/index.html">{version}</a> ({escape(release["date"])}){extra}</li>'
+    # Releases of a library kept in git name the commit they were built from.
+    source = f', built from commit <code>{escape(release["commit"])}</code>' if release.get("commit") else ""
+    return f'<li><a href="{version}/index.html">{version}</a> ({escape(release["date"])}{source}){extra}</li>'
 
 
 def root_index() -> str:

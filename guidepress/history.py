@@ -1,9 +1,10 @@
-"""What git knows about a page: earlier versions (for `diff`) and who added each approval
-(for `verify-approvals`)."""
+"""What git knows about a page: earlier versions (for `diff`), who added each approval
+(for `verify-approvals`), and which commit a release is built from."""
 
 from __future__ import annotations
 
 import difflib
+import os
 import posixpath
 import subprocess
 from collections.abc import Iterator
@@ -152,3 +153,24 @@ def verify_approvals(paths: list[Path], registry: Registry | None) -> list[Diagn
                                      f"{who} was committed by {added[1]} in {added[0][:10]}, not by the reviewer's "
                                      f"registered identity {member.git_email}"))
     return found
+
+
+def library_commit(root: Path, inputs: list[Path]) -> str | None:
+    """The commit the library's input files are at, so a release can name the sources it was built
+    from; None when the library is not kept in git. Raises HistoryError naming the files that
+    differ from that commit: a release of them would match no commit."""
+    try:
+        top = Path(_git(root, "rev-parse", "--show-toplevel").strip())
+    except HistoryError:  # no git, or not a repository: there is no commit to name
+        return None
+    names = [os.path.relpath(path.resolve(), top) for path in inputs if path.exists()]
+    changed = _git(top, "status", "--porcelain", "--untracked-files=all", "--", *names).splitlines()
+    if changed:
+        listed = "\n".join(f"  {line[3:]}" for line in changed[:20])
+        more = f"\n  … and {len(changed) - 20} more" if len(changed) > 20 else ""
+        raise HistoryError("these files differ from the last commit, so the release would match no commit; "
+                           f"commit them (or set them aside) first:\n{listed}{more}")
+    try:
+        return _git(top, "rev-parse", "HEAD").strip()
+    except HistoryError:
+        raise HistoryError("the repository has no commit yet: commit the library first") from None

@@ -32,6 +32,7 @@ from filelock import FileLock
 from guidepress.atomic import write_atomically
 from guidepress.build import build_site, replace_folder
 from guidepress.downloads import downloads_page, root_index
+from guidepress.history import HistoryError, library_commit
 from schemas import Guideline, Settings
 from validators.library import Layout, find_pages
 from validators.source import read_page
@@ -76,7 +77,17 @@ def checksums(folder: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def release_entry(version: str, today: date, folder: Path, published: list[Published]) -> dict[str, Any]:
+def source_commit(root: Path, settings: Settings) -> str | None:
+    """The commit of everything the release is built from: pages, settings, Sphinx config, registry."""
+    inputs = [root / settings.source_dir, root / "pyproject.toml", root / "conf.py", root / settings.registry]
+    try:
+        return library_commit(root, inputs)
+    except HistoryError as error:
+        raise ReleaseRefused(str(error)) from None
+
+
+def release_entry(version: str, today: date, folder: Path, published: list[Published],
+                  commit: str | None) -> dict[str, Any]:
     guidelines = []
     for item in sorted(published, key=lambda p: p.model.id):
         model = item.model
@@ -85,8 +96,9 @@ def release_entry(version: str, today: date, folder: Path, published: list[Publi
             "review_date": model.review_date.isoformat(), "next_review_date": model.next_review_date.isoformat(),
             **_download(version, folder / "pdf" / f"{model.id}-v{model.version}.pdf"),
         })
-    return {"version": version, "date": today.isoformat(), "aliases": [], "guidelines": guidelines,
-            "compendium": _download(version, folder / "pdf" / "compendium.pdf")}
+    entry = {"version": version, "date": today.isoformat(), "aliases": [], "guidelines": guidelines,
+             "compendium": _download(version, folder / "pdf" / "compendium.pdf")}
+    return entry | ({"commit": commit} if commit else {})
 
 
 def _download(version: str, pdf: Path) -> dict[str, Any]:
@@ -99,6 +111,7 @@ def release(root: Path, settings: Settings, version: str, archive: Path, today: 
     if version == "latest":
         raise ValueError("'latest' is the alias of the newest release, not a release name")
     published = approved_guidelines(root, settings)
+    commit = source_commit(root, settings)
     archive.mkdir(parents=True, exist_ok=True)
     with FileLock(str(archive / ".lock"), timeout=LOCK_TIMEOUT):
         complete_archive(archive)  # finish whatever an interrupted run left
@@ -109,7 +122,7 @@ def release(root: Path, settings: Settings, version: str, archive: Path, today: 
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=archive))
         try:
             folder, _ = build_site(root, settings, target=staging / version, release=version)
-            entry = release_entry(version, today, folder, published)
+            entry = release_entry(version, today, folder, published, commit)
             (folder / RELEASE_FILE).write_text(json.dumps(entry, indent=2) + "\n", encoding="utf-8")
             (folder / "SHA256SUMS").write_text(checksums(folder), encoding="utf-8")
             folder.rename(target)  # published

@@ -15,6 +15,7 @@ from pathlib import Path
 import pypdf
 
 from tests.conftest import PAGE, run_cli, valid_page
+from tests.test_approvals import git
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -103,6 +104,28 @@ def test_drafts_are_refused_with_a_list(approved: Path, tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "docs/guidelines/second.md: second v1.0 is draft" in result.stderr
     assert not (tmp_path / "archive" / "2026.1").exists()
+
+
+def test_a_release_names_its_commit_and_refuses_uncommitted_changes(approved: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    git(approved, "init", "-q", "-b", "main")
+    git(approved, "add", "-A")
+    git(approved, "commit", "-qm", "Approved library")
+    (approved / "conf.py").write_text((approved / "conf.py").read_text() + "html_title = 'Uncommitted'\n")
+    (approved / "docs" / "extra.txt").write_text("a file nobody committed\n")
+    refused = release(approved, "2026.1", archive)
+    assert refused.returncode == 1
+    assert "the release would match no commit" in refused.stderr
+    assert "  conf.py\n  docs/extra.txt" in refused.stderr
+    assert not archive.exists()
+    git(approved, "checkout", "--", "conf.py")
+    (approved / "docs" / "extra.txt").unlink()
+    (approved / "notes.txt").write_text("not part of the library")  # outside its inputs: no matter
+    assert release(approved, "2026.1", archive).returncode == 0
+    head = git(approved, "rev-parse", "HEAD").strip()
+    assert json.loads((archive / "2026.1" / "release.json").read_text())["commit"] == head
+    assert json.loads((archive / "versions.json").read_text())[0]["commit"] == head
+    assert f"built from commit <code>{head}</code>" in (archive / "downloads.html").read_text()
 
 
 def test_bad_release_names_are_bad_usage(approved: Path, tmp_path: Path) -> None:
