@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 from datetime import date
+from importlib import metadata
 from pathlib import Path
 
 from schemas import Settings
@@ -21,6 +22,7 @@ EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="guidepress", description="Clinical guidelines as code.")
+    parser.add_argument("--version", action="version", version=f"guidepress {metadata.version('guidepress')}")
     parser.add_argument("--root", type=Path, default=None,
                         help="project folder holding pyproject.toml (default: the nearest folder, here or above, "
                              "whose pyproject.toml has [tool.guidepress])")

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 from tests.conftest import REPO, TODAY, make_project, run_cli, valid_page
@@ -68,6 +69,13 @@ def test_paths_may_be_files_or_folders(tmp_path: Path) -> None:
 def test_pages_outside_guidelines_need_no_front_matter(tmp_path: Path) -> None:
     make_project(tmp_path, {"about.md": "# About\n\nPlain page.\n"})
     assert run_cli("validate", cwd=tmp_path).returncode == 0
+
+
+def test_version_is_the_projects() -> None:
+    result = run_cli("--version")
+    assert result.returncode == 0
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert result.stdout == f"guidepress {version}\n"
 
 
 def test_missing_path_is_bad_usage(tmp_path: Path) -> None:
