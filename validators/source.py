@@ -42,6 +42,17 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
         mapping: dict[Any, Any] = SafeConstructor.construct_mapping(self, node, deep=deep)
         return mapping
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        # A date-shaped value that is no date (2026-13-01) stays text, so the schema reports it at
+        # its field instead of YAML raising from deep inside the loader.
+        try:
+            return SafeConstructor.construct_yaml_timestamp(self, node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
 
 @dataclass
 class Page:
