@@ -64,7 +64,7 @@ class Reviewer(Person):
 class Reference(_Strict):
     """A source the page relies on, cited in the body with {cite}`id`."""
 
-    id: RefId = Field(description="Short key, unique in the page, used in {cite}`id`.", examples=["micallef2020"])
+    id: RefId = Field(description="Short key, unique in the page, used in {cite}`id`: letters, digits and . _ : -, no spaces.", examples=["micallef2020"])
     title: StrictText = Field(description="Title of the work.", examples=["Hepatic necrosis after trans-arterial embolization"])
     authors: list[StrictText] = Field(
         default_factory=list,
@@ -136,7 +136,7 @@ class Approval(_Strict):
 class Guideline(_Strict):
     """Front matter of a guideline page (a page under the guidelines folder)."""
 
-    id: Slug = Field(description="Lower-case slug, unique in the library; names the PDF.", examples=["hepatic-artery-embolisation"])
+    id: Slug = Field(description="Lower-case letters, digits and single hyphens (a slug), unique in the library; names the PDF.", examples=["hepatic-artery-embolisation"])
     title: StrictText = Field(description="Title shown on the page and the PDF.", examples=["Hepatic artery embolisation"])
     summary: StrictText = Field(description="One or two sentences on what the page covers.", examples=["When embolisation is offered and what to expect."])
     version: Version = Field(description="MAJOR.MINOR in quotes; bump it for every published change.", examples=['"1.0"'])

@@ -83,6 +83,9 @@ def schema_diagnostics(page: Page, error: ValidationError, model: type[BaseModel
             close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
             message = f"unknown field `{name}`"
             message += f"; did you mean `{close[0]}`?" if close else f"; the fields here are: {', '.join(known)}"
+        elif kind == "string_pattern_mismatch":  # Pydantic would quote the regular expression
+            code = "invalid-value"
+            message = f"{name}: {item.get('input')!r} is not in the form this field takes; expected: {_hint(info)}{_example(info)}"
         else:
             code = "invalid-value"
             got = item.get("input")
