@@ -168,11 +168,17 @@ def approve_page(root: Path, settings: Settings, page: Path, reviewer: str) -> i
     if not page.is_file():
         print(f"guidepress: error: no such page: {page}", file=sys.stderr)
         return EXIT_USAGE
+    layout = Layout.of(root, settings)
+    if not layout.is_guideline(os.path.abspath(page)):
+        guidelines = os.path.relpath(layout.guidelines)
+        print(f"guidepress: error: {page} is not a guideline page: only pages under {guidelines}{os.sep} "
+              "have document control and approvals", file=sys.stderr)
+        return EXIT_USAGE
     registry, problems = load_registry(root, settings)
     for problem in problems:
         print(problem.format(), file=sys.stderr)
     try:
-        print(approve(page, reviewer, settings, registry, date.today(), Path(Layout.of(root, settings).source)))
+        print(approve(page, reviewer, settings, registry, date.today(), Path(layout.source)))
     except ApprovalRefused as refusal:
         print(f"guidepress: approval refused: {refusal}", file=sys.stderr)
         return EXIT_ERRORS

@@ -114,6 +114,15 @@ def test_approving_a_page_with_errors_is_refused(library: Path) -> None:
     assert "approvals:" not in page.read_text()
 
 
+def test_only_guideline_pages_can_be_approved(library: Path) -> None:
+    index = library / "docs" / "index.md"
+    before = index.read_bytes()
+    result = run_cli("approve", "docs/index.md", "--reviewer", "Example Reviewer", cwd=library)
+    assert result.returncode == 2
+    assert "docs/index.md is not a guideline page: only pages under docs/guidelines/ have" in result.stderr
+    assert index.read_bytes() == before
+
+
 def test_approved_status_needs_the_configured_number(library: Path) -> None:
     with (library / "pyproject.toml").open("a") as settings:
         settings.write('required_approvals = { guideline = 2, patient-info = 1 }\n')
