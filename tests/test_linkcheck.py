@@ -95,6 +95,22 @@ def test_report_names_page_line_and_reference_for_every_place(tmp_path: Path, se
     assert f"warning: transient [url] {server.url}/error: HTTP 500" in result.stdout
 
 
+def test_links_in_admonitions_and_a_web_feedback_contact_are_checked(tmp_path: Path, server: LinkServer) -> None:
+    page = valid_page().replace("feedback_contact: guidelines@example.org", f"feedback_contact: {server.url}/gone")
+    page = page.replace("url: https://example.org/page", f"url: {server.url}/ok").replace("doi: 10.1234/example.5678", f"doi: {GOOD_DOI}")
+    page = page.replace('pmid: "12345678"', f'pmid: "{GOOD_PMID}"')
+    page += f"\n```{{note}}\nSee [the form]({server.url}/missing).\n```\n\n```text\n{server.url}/error is code, not a link\n```\n"
+    root = make_project(tmp_path, {"guidelines/p.md": page})
+    with (root / "pyproject.toml").open("a") as pyproject:
+        pyproject.write(f'[tool.guidepress.linkcheck]\ndoi_api = "{server.url}/handles/"\npubmed_api = "{server.url}/esummary"\n')
+    result = run_cli("linkcheck", cwd=root)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert f"  docs/guidelines/p.md:33:1: error: broken [url] {server.url}/gone: HTTP 410" in lines
+    assert f"  docs/guidelines/p.md:45:1: error: broken [url] {server.url}/missing: HTTP 404" in lines
+    assert "/error" not in result.stdout
+
+
 def test_cache_keeps_successes_and_rechecks_the_rest(tmp_path: Path, server: LinkServer) -> None:
     root = library(tmp_path, server)
     cache = tmp_path / "links.json"

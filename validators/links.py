@@ -1,9 +1,11 @@
 """Every external link a library writes, with each place it is written: reference url, doi and
-pmid fields (at their front-matter line) and links in page bodies (at their body line)."""
+pmid fields and a web feedback contact (at their front-matter line), and links in page bodies,
+directive bodies such as admonitions included (at their body line)."""
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from pydantic import ValidationError
 
 from schemas import Guideline
 from validators.library import Layout, display, find_pages
-from validators.safety import _parser
+from validators.safety import elements
 from validators.source import Page, read_page
 
 KINDS = ("url", "doi", "pmid")
@@ -32,20 +34,21 @@ class Link:
     place: Place
 
 
+WEB_LINK = re.compile(r"https?://")
+
+
 def body_links(page: Page) -> list[Link]:
     if "http" not in page.body:
         return []
     found = []
-    for token in _parser().parse(page.body):
-        for child in token.children or []:
-            href = str(child.attrs.get("href", "")) if child.type == "link_open" else ""
-            if href.startswith(("http://", "https://")):
-                line = page.body_line + (token.map[0] if token.map else 0)
-                found.append(Link("url", href, Place(page.path, line, 1)))
+    for line, element in elements(page.body, worth_walking=WEB_LINK):
+        href = str(element.attrs.get("href", "")) if element.type == "link_open" else ""
+        if href.startswith(("http://", "https://")):
+            found.append(Link("url", href, Place(page.path, page.body_line + line, 1)))
     return found
 
 
-def reference_links(page: Page, model: Guideline) -> list[Link]:
+def front_matter_links(page: Page, model: Guideline) -> list[Link]:
     found = []
     for index, reference in enumerate(model.references):
         for kind in KINDS:
@@ -53,6 +56,9 @@ def reference_links(page: Page, model: Guideline) -> list[Link]:
             if target:
                 line, col = page.locate(("references", index, kind))
                 found.append(Link(kind, target, Place(page.path, line, col, reference.id)))
+    if model.feedback_contact.startswith(("http://", "https://")):  # readers' way to report a problem
+        line, col = page.locate(("feedback_contact",))
+        found.append(Link("url", model.feedback_contact, Place(page.path, line, col)))
     return found
 
 
@@ -67,7 +73,7 @@ def collect_links(paths: list[Path], layout: Layout) -> list[Link]:
         links += body_links(page)
         if is_guideline:
             try:
-                links += reference_links(page, Guideline.check(page.data))
+                links += front_matter_links(page, Guideline.check(page.data))
             except ValidationError:
                 continue
     return sorted(links)

@@ -70,15 +70,16 @@ def _directive(info: str) -> tuple[str, str] | None:
     return match.group(1).split(":")[-1].lower(), match.group(2).strip()
 
 
-def _elements(text: str, offset: int) -> Iterator[tuple[int, Any]]:
+def elements(text: str, offset: int = 0, worth_walking: re.Pattern[str] = SUSPICIOUS) -> Iterator[tuple[int, Any]]:
     """Every block token and inline element, with its body line (0-based). Directive bodies may
-    hold markup of their own, so they are walked too, unless the directive is refused whole."""
+    hold markup of their own, so they are walked too (when they hold what the caller looks for),
+    unless the directive is refused whole."""
     for token in _tokens(text):
         line = offset + (token.map[0] if token.map else 0)
         yield line, token
         directive = _directive(token.info) if token.type in ("fence", "colon_fence") else None
-        if directive and directive[0] not in FORBIDDEN_DIRECTIVES and SUSPICIOUS.search(token.content):
-            yield from _elements(token.content, line + 1)
+        if directive and directive[0] not in FORBIDDEN_DIRECTIVES and worth_walking.search(token.content):
+            yield from elements(token.content, line + 1, worth_walking)
         for child in token.children or []:
             yield line, child
 
@@ -106,7 +107,7 @@ def local_files(body: str) -> list[tuple[int, str, str]]:
     if not SUSPICIOUS.search(body):
         return []
     found = []
-    for line, element in _elements(body, 0):
+    for line, element in elements(body, 0):
         target = _file_target(element)
         if target and target[1].strip() and not SCHEME.match(target[1].strip()):
             found.append((line, target[0], target[1].strip()))
@@ -115,7 +116,7 @@ def local_files(body: str) -> list[tuple[int, str, str]]:
 
 def _scan(text: str, depth: int) -> Iterator[tuple[int, str, str]]:
     raw_html = "raw HTML is not allowed in a page; use MyST markup (admonitions, tables, links) instead"
-    for line, element in _elements(text, 0):
+    for line, element in elements(text, 0):
         target = _file_target(element)
         if target:
             yield from _check_path(line, target[1], depth, target[0])
