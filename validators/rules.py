@@ -10,11 +10,14 @@ from pydantic import ValidationError
 from schemas import Guideline, Registry, Settings
 from validators.approvals import check_approvals
 from validators.diagnostics import Diagnostic
-from validators.safety import body_problems, front_matter_problems, title_markup
+from validators.safety import body_problems, elements, front_matter_problems, title_markup
 from validators.schema_errors import schema_diagnostics
 from validators.source import Page
 
 CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]*)`")
+# A line that may be a top-level heading (`# Title`, or a title underlined with ===): only such
+# bodies are parsed to make sure, so most pages cost one regular-expression scan.
+MAYBE_TOP_HEADING = re.compile(r"^ {0,3}(?:#(?:[ \t]|$)|=+[ \t]*$)", re.MULTILINE)
 
 
 def citations(body: str) -> list[tuple[str, int]]:
@@ -33,7 +36,7 @@ def check_guideline(page: Page, settings: Settings, today: date, registry: Regis
         model = Guideline.check(page.data, today=today)
     except ValidationError as error:
         return None, schema_diagnostics(page, error, Guideline)
-    found = review(page, model, settings, today) + citation(page, model)
+    found = review(page, model, settings, today) + citation(page, model) + second_title(page)
     return model, found + check_approvals(page, model, registry, settings)
 
 
@@ -82,6 +85,23 @@ def citation(page: Page, model: Guideline) -> list[Diagnostic]:
             found.append(page.at(line, col, "uncited-reference",
                                  f"reference {reference.id!r} is never cited; cite it with {{cite}}`{reference.id}` "
                                  "where the page relies on it, or remove it"))
+    return found
+
+
+def second_title(page: Page) -> list[Diagnostic]:
+    """The page's title comes from its front matter: a top-level heading in the body would be a
+    second title on the website and in the PDF, and would put the sections under the wrong one."""
+    if not MAYBE_TOP_HEADING.search(page.body):
+        return []
+    found = []
+    tokens = list(elements(page.body, worth_walking=None))  # directives hold no sections
+    for position, (line, token) in enumerate(tokens):
+        if token.type == "heading_open" and token.tag == "h1":
+            heading = tokens[position + 1][1].content  # the inline token that follows holds the text
+            found.append(page.at(page.body_line + line, 1, "second-title",
+                                 f"`# {heading}` would be a second title: the page's title comes from `title` in "
+                                 f"its front matter; start sections at `## {heading}`, or delete the heading if "
+                                 "it repeats the title"))
     return found
 
 

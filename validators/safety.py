@@ -70,15 +70,15 @@ def _directive(info: str) -> tuple[str, str] | None:
     return match.group(1).split(":")[-1].lower(), match.group(2).strip()
 
 
-def elements(text: str, offset: int = 0, worth_walking: re.Pattern[str] = SUSPICIOUS) -> Iterator[tuple[int, Any]]:
+def elements(text: str, offset: int = 0, worth_walking: re.Pattern[str] | None = SUSPICIOUS) -> Iterator[tuple[int, Any]]:
     """Every block token and inline element, with its body line (0-based). Directive bodies may
-    hold markup of their own, so they are walked too (when they hold what the caller looks for),
-    unless the directive is refused whole."""
+    hold markup of their own, so they are walked too (when they hold what the caller looks for;
+    never with None), unless the directive is refused whole."""
     for token in _tokens(text):
         line = offset + (token.map[0] if token.map else 0)
         yield line, token
         directive = _directive(token.info) if token.type in ("fence", "colon_fence") else None
-        if directive and directive[0] not in FORBIDDEN_DIRECTIVES and worth_walking.search(token.content):
+        if directive and directive[0] not in FORBIDDEN_DIRECTIVES and worth_walking and worth_walking.search(token.content):
             yield from elements(token.content, line + 1, worth_walking)
         for child in token.children or []:
             yield line, child
