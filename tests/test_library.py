@@ -39,6 +39,37 @@ def test_image_path_is_judged_from_the_page_folder(tmp_path: Path) -> None:
     ]
 
 
+def outside_links(root: Path) -> Path:
+    """A library whose links lead out of docs/: a page, a folder of pages and an image."""
+    outside = root / "outside"
+    outside.mkdir(parents=True)
+    (outside / "secret.md").write_text("# Secret\n\nCONTENTS OF A FILE OUTSIDE THE LIBRARY\n")
+    (outside / "secret.png").write_bytes(b"SECRET IMAGE BYTES")
+    library = make_project(root / "library", {"guidelines/a.md": valid_page() + "\n![A diagram](d.png)\n", "about.md": "# About\n"})
+    docs = library / "docs"
+    (docs / "notes.md").symlink_to(outside / "secret.md")
+    (docs / "more").symlink_to(outside, target_is_directory=True)
+    (docs / "guidelines" / "d.png").symlink_to(outside / "secret.png")
+    (docs / "same.md").symlink_to(docs / "about.md")  # a link inside the library is harmless
+    with (docs / "index.md").open("a") as index:
+        index.write("\n```{toctree}\nnotes\nmore/secret\nsame\nabout\n```\n")
+    return library
+
+
+def test_links_out_of_the_library_are_refused_never_read(tmp_path: Path) -> None:
+    library = outside_links(tmp_path)
+    (library / "docs" / "guidelines" / "up").symlink_to(library / "docs", target_is_directory=True)  # a loop: not walked
+    result = run_cli("validate", "--today", TODAY.isoformat(), cwd=library)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    outside = (tmp_path / "outside").resolve()
+    assert f"docs/notes.md:1:1: error: [unsafe-content] this page is a symbolic link (or in a linked folder) to {outside}/secret.md, outside the library's source folder; keep the page itself in the library; the page is refused" in lines
+    assert any(line.startswith(f"docs/more/secret.md:1:1: error: [unsafe-content] this page is a symbolic link (or in a linked folder) to {outside}/secret.md") for line in lines)
+    assert any(line.startswith("docs/guidelines/a.md:44:1: error: [unsafe-content] the image path 'd.png' names guidelines/d.png, a symbolic link to a file outside the library") for line in lines)
+    assert len(lines) == 3, lines  # same.md, and the loop walked once, are not problems
+    assert "SECRET" not in result.stdout + result.stderr
+
+
 def test_parallel_check_reports_exactly_what_a_serial_one_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from schemas import Settings
     from validators import library

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import make_project, valid_page
+from tests.test_library import outside_links
 
 OVERDUE = valid_page().replace("review_date: 2026-01-10", "review_date: 2023-01-10").replace(
     "next_review_date: 2027-01-10", "next_review_date: 2024-01-10"
@@ -126,6 +127,18 @@ def test_links_that_run_script_never_reach_the_site_whatever_made_them(tmp_path:
         html = (tmp_path / "_build/html" / page).read_text()
         assert "alert(" not in html, page
     assert "evil" in (tmp_path / "_build/html/guidelines/p.html").read_text()  # the text stays, the link goes
+
+
+def test_sphinx_publishes_nothing_from_links_out_of_the_library(tmp_path: Path) -> None:
+    library = outside_links(tmp_path)
+    result = sphinx_build(library)
+    assert result.stderr.count("[guidepress.unsafe-content]") == 3, result.stderr
+    html = library / "_build" / "html"
+    for name in ("notes.html", "more/secret.html", "guidelines/a.html"):
+        assert "This page was refused" in (html / name).read_text(), name
+    published = [path for path in html.rglob("*") if path.is_file()]
+    assert not [path for path in published if b"SECRET" in path.read_bytes()]
+    assert "About" in (html / "same.html").read_text()  # a link inside the library is read as usual
 
 
 def test_a_hard_line_break_is_kept_as_a_break(tmp_path: Path) -> None:

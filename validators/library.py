@@ -6,6 +6,7 @@ read and parsed exactly once.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -48,6 +49,29 @@ class Layout:
     def depth(self, path: str) -> int:
         return path[len(self.source) :].count(os.sep) if path.startswith(self.source) else 0
 
+    def links_out(self, path: str) -> str | None:
+        """Where a page of the library really is when a symbolic link (the page's own, or a
+        folder's above it) takes it outside the source folder; None for every usual page."""
+        if not path.startswith(self.source):
+            return None  # named from outside the library: read where it is
+        folder, name = os.path.split(path)
+        real = os.path.realpath(path) if os.path.islink(path) else os.path.join(_real_folder(folder), name)
+        return None if real.startswith(os.path.join(_real_folder(self.source), "")) else real
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)  # once per folder: resolving every page would cost ~10% of a run
+
+
+def _loops(folder: str, name: str) -> bool:
+    """A folder link back up the tree, which would be walked forever."""
+    path = os.path.join(folder, name)
+    if not os.path.islink(path):
+        return False
+    real, here = os.path.realpath(path), os.path.realpath(folder)
+    return here == real or here.startswith(os.path.join(real, ""))
+
 
 def find_pages(paths: list[Path]) -> list[str]:
     """Markdown files named, or found below named folders (skipping _build, .git, _static…)."""
@@ -57,8 +81,8 @@ def find_pages(paths: list[Path]) -> list[str]:
         if not os.path.isdir(top):
             found.append(top)
             continue
-        for folder, subfolders, files in os.walk(top):
-            subfolders[:] = sorted(d for d in subfolders if not d.startswith(("_", ".")))
+        for folder, subfolders, files in os.walk(top, followlinks=True):  # as Sphinx walks the source
+            subfolders[:] = sorted(d for d in subfolders if not d.startswith(("_", ".")) and not _loops(folder, d))
             found.extend(os.path.join(folder, name) for name in sorted(files) if name.endswith(".md"))
     return found
 
@@ -70,8 +94,14 @@ def display(path: str, cwd: str) -> str:
 def _check_pages(files: list[str], layout: Layout, settings: Settings, today: date, registry: Registry | None) -> list[tuple[str, str | None, list[Diagnostic]]]:
     """(display path, page id if the guideline is valid, diagnostics) for each file."""
     cwd = os.path.join(os.getcwd(), "")
-    results = []
+    results: list[tuple[str, str | None, list[Diagnostic]]] = []
     for path in files:
+        outside = layout.links_out(path)
+        if outside:  # never read: its content would be published from outside the library
+            results.append((display(path, cwd), None, [Diagnostic.of(
+                "unsafe-content", display(path, cwd), 1, 1, f"this page is a symbolic link (or in a linked folder) to "
+                f"{outside}, outside the library's source folder; keep the page itself in the library; the page is refused")]))
+            continue
         is_guideline = layout.is_guideline(path)
         page, diagnostics = read_page(Path(path), display(path, cwd), needs_front_matter=is_guideline)
         page_id = None

@@ -33,7 +33,14 @@ class DiskFiles:
     def __init__(self, source: Path) -> None:
         self.source = source
 
+    def links_out(self, name: str) -> bool:
+        """A symbolic link that leads outside the source folder: such a file is never read."""
+        path = self.source / name
+        return path.exists() and not path.resolve().is_relative_to(self.source.resolve())
+
     def read(self, name: str) -> bytes | None:
+        if self.links_out(name):
+            return None
         try:
             return (self.source / name).read_bytes()
         except OSError:  # missing, a folder, unreadable: a reviewer cannot have seen it
@@ -77,9 +84,19 @@ def attach_files(page: Page, path: Path, source: Path) -> list[Diagnostic]:
         name = path.resolve().relative_to(source.resolve()).as_posix()
     except ValueError:
         source, name = path.parent, path.name
-    page.files = fingerprints(page.body, name, DiskFiles(source))
+    disk = DiskFiles(source)
+    page.files = fingerprints(page.body, name, disk)
     if MISSING not in page.files.values():
         return []
-    return [page.at(page.body_line + line, 1, "missing-file",
-                    f"{what} names {file}, which does not exist in the library; add the file or correct the path")
-            for line, what, file in _uses(page.body, name) if page.files.get(file) == MISSING]
+    found = []
+    for line, what, file in _uses(page.body, name):
+        if page.files.get(file) != MISSING:
+            continue
+        if disk.links_out(file):
+            found.append(page.at(page.body_line + line, 1, "unsafe-content",
+                                 f"{what} names {file}, a symbolic link to a file outside the library; copy the "
+                                 "file itself into the library; the page is refused"))
+        else:
+            found.append(page.at(page.body_line + line, 1, "missing-file",
+                                 f"{what} names {file}, which does not exist in the library; add the file or correct the path"))
+    return found

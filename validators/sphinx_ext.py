@@ -6,6 +6,7 @@ so `-W` fails the build and `suppress_warnings = ["guidepress.review-overdue"]` 
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -120,13 +121,20 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     domain: GuidelineDomain = app.env.domains["guidepress"]  # type: ignore[assignment]
     is_guideline = _is_guideline(app, docname)
     path = str(app.env.doc2path(docname))
+    real, top = os.path.realpath(path), os.path.join(os.path.realpath(app.srcdir), "")
+    if not real.startswith(top):  # Sphinx follows links; their targets are not the library's content
+        source[0] = REFUSED_PAGE
+        _report(app, docname, [Diagnostic.of("unsafe-content", path, 1, 1, f"this page is a symbolic link (or in a linked "
+                                             f"folder) to {real}, outside the library's source folder; the page is refused")])
+        return
     page, diagnostics = parse_page(source[0], path, needs_front_matter=is_guideline)
     if page is not None:
-        found_unsafe = safety(page, depth=docname.count("/"))
+        # Sphinx reports missing files itself; a file linked from outside the library it would copy.
+        linked_out = [d for d in attach_files(page, Path(path), Path(app.srcdir)) if d.code == "unsafe-content"]
+        found_unsafe = safety(page, depth=docname.count("/")) + linked_out
         diagnostics += found_unsafe
         unsafe = any(d.code in REFUSING_CODES for d in found_unsafe)
         if is_guideline:
-            attach_files(page, Path(path), Path(app.srcdir))  # Sphinx reports missing files itself
             model, found = check_guideline(page, _settings(app), date.today(), app.guidepress_registry)  # type: ignore[attr-defined]
             diagnostics += found
             if model is not None:
