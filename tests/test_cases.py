@@ -18,6 +18,7 @@ from validators.codes import CODES
 AREAS = ["source", "schema", "references", "review", "citations", "safety", "approvals"]
 TESTED_ELSEWHERE = {
     "duplicate-page-id": "test_library.py",
+    "unreadable-file": "test_library.py",  # a link to nothing, which a case file cannot hold
     "pdf-unsupported": "test_pdf.py",
     "approval-by-author": "test_approvals.py",
     "approval-wrong-version": "test_approvals.py",

@@ -51,6 +51,7 @@ def outside_links(root: Path) -> Path:
     (docs / "more").symlink_to(outside, target_is_directory=True)
     (docs / "guidelines" / "d.png").symlink_to(outside / "secret.png")
     (docs / "same.md").symlink_to(docs / "about.md")  # a link inside the library is harmless
+    (docs / "gone.md").symlink_to(docs / "deleted.md")  # a link to nothing
     with (docs / "index.md").open("a") as index:
         index.write("\n```{toctree}\nnotes\nmore/secret\nsame\nabout\n```\n")
     return library
@@ -66,7 +67,8 @@ def test_links_out_of_the_library_are_refused_never_read(tmp_path: Path) -> None
     assert f"docs/notes.md:1:1: error: [unsafe-content] this page is a symbolic link (or in a linked folder) to {outside}/secret.md, outside the library's source folder; keep the page itself in the library; the page is refused" in lines
     assert any(line.startswith(f"docs/more/secret.md:1:1: error: [unsafe-content] this page is a symbolic link (or in a linked folder) to {outside}/secret.md") for line in lines)
     assert any(line.startswith("docs/guidelines/a.md:44:1: error: [unsafe-content] the image path 'd.png' names guidelines/d.png, a symbolic link to a file outside the library") for line in lines)
-    assert len(lines) == 3, lines  # same.md, and the loop walked once, are not problems
+    assert "docs/gone.md:1:1: error: [unreadable-file] cannot read the file: No such file or directory; fix its permissions or the link it is, or remove it" in lines
+    assert len(lines) == 4, lines  # same.md, and the loop walked once, are not problems
     assert "SECRET" not in result.stdout + result.stderr
 
 

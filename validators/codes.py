@@ -22,6 +22,7 @@ class Code:
 
 _ALL = [
     # Reading the file
+    Code("unreadable-file", "error", "source", "The file cannot be read: a link to nothing, or no permission to read it."),
     Code("not-utf8", "error", "source", "The file is not UTF-8 text. Save it as UTF-8 in your editor."),
     Code("empty-file", "error", "source", "The file is empty. Add front matter and content, or delete the file."),
     Code("no-front-matter", "error", "source", "A guideline page must start with a line `---`, its YAML front matter, and another `---`."),

@@ -102,7 +102,8 @@ def read_page(path: Path, display: str, *, needs_front_matter: bool) -> tuple[Pa
     try:
         raw = path.read_bytes()
     except OSError as error:
-        return None, [Diagnostic.of("not-utf8", display, 1, 1, f"cannot read the file: {error.strerror}")]
+        return None, [Diagnostic.of("unreadable-file", display, 1, 1, f"cannot read the file: {error.strerror}; "
+                                    "fix its permissions or the link it is, or remove it")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
