@@ -25,6 +25,7 @@ from guidepress.atomic import write_atomically
 
 PDF_STANDARDS: Literal["ua-1"] = "ua-1"  # tagged, accessible PDF (PDF/UA-1)
 INCLUDE = re.compile(r'(?:include|import) "([^"]+)"')
+NO_GLYPH = re.compile(r'the text `"(.+?)"` could not be displayed')
 
 
 class PdfError(Exception):
@@ -67,10 +68,25 @@ def _compile(typ_dir: str, job: Job) -> tuple[str, bytes | None, str | None]:
         )
     except typst.TypstError as error:
         detail = " ".join(filter(None, [error.message, *getattr(error, "hints", [])]))
-        return job.pdf, None, f"{job.source}: the PDF {job.pdf} did not compile: {detail}"
+        if NO_GLYPH.search(detail):  # Typst's hint is for template authors; editors cannot change fonts
+            detail += " (the PDF's fonts have no such character: write it another way, e.g. in words)"
+        return job.pdf, None, f"{_where(job.source, detail)}: the PDF {job.pdf} did not compile: {detail}"
     if not isinstance(pdf, bytes):  # a list of pages: only for image formats
         return job.pdf, None, f"{job.source}: the PDF {job.pdf} came back as {type(pdf).__name__}, not a PDF"
     return job.pdf, pdf, None
+
+
+def _where(source: str, detail: str) -> str:
+    """The page, and for a character the bundled fonts cannot show (an emoji, most non-Latin
+    scripts), the line of the page that holds it."""
+    glyph = NO_GLYPH.search(detail)
+    try:
+        lines = Path(source).read_text(encoding="utf-8").splitlines() if glyph else []
+    except OSError:
+        lines = []
+    line = next((number for number, text in enumerate(lines, 1) if glyph and glyph.group(1) in text), None)
+    shown = source.removeprefix(os.path.join(os.getcwd(), ""))  # as validate shows paths
+    return f"{shown}:{line}" if line else shown
 
 
 def compile_all(typ_dir: Path, out_dir: Path, cache_dir: Path) -> list[str]:

@@ -158,6 +158,17 @@ def test_a_failed_compile_names_the_page_and_leaves_no_pdf(tmp_path: Path) -> No
     assert list((tmp_path / "cache").iterdir()) == []
 
 
+def test_a_character_the_fonts_lack_is_located_in_the_page(tmp_path: Path) -> None:
+    page = valid_page().replace("A statement", "Doses \u2265 2 GBq, 5 \u00b5g, \u03b2-blockers. \U0001F600 A statement")
+    make_project(tmp_path, {"guidelines/p.md": page})
+    result = run_cli("build", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "docs/guidelines/p.md:42: the PDF test-page-v1.0.pdf did not compile" in result.stderr
+    assert "\U0001F600" in result.stderr
+    assert "the PDF's fonts have no such character: write it another way" in result.stderr
+    assert not (tmp_path / "_build" / "html").exists()
+
+
 def test_sample_sources_are_untouched() -> None:
     assert not (REPO / "docs" / "_build").exists()
 
