@@ -129,13 +129,27 @@ class TypstTranslator:
         if node.get("refid"):
             return f"#link({self.label(node['refid'])})[{self.children(node)}]"
         if uri.startswith(LINK_SCHEMES):
-            return f"#link({literal(uri)})[{self.children(node)}]"
+            text, address = node.astext().strip(), uri.removeprefix("mailto:")
+            # On paper a link is only its words: give the address in a footnote, unless it is the words.
+            plain = text in (uri, address) or self._in_references(node)
+            shown = "" if plain else f"#footnote[#link({literal(uri)})[#{literal(address)}]]"
+            return f"#link({literal(uri)})[{self.children(node)}]{shown}"
         return self.children(node)  # a link to another page of the website: keep its text
 
     def raw(self, node: nodes.raw) -> str:
         # Pages may not hold raw markup (the safety rules refuse it), so the only raw nodes here are
         # MyST's own hard line break, written once for HTML and once for LaTeX.
         return "#linebreak()" if node.get("format") == "html" and node.astext().strip() == "<br />" else ""
+
+    @staticmethod
+    def _in_references(node: nodes.Node) -> bool:
+        """In the reference list a DOI or PMID is itself the identifier: no footnote for it."""
+        parent = node.parent
+        while parent is not None:
+            if "guidepress-references" in parent.get("classes", []):
+                return True
+            parent = parent.parent
+        return False
 
     def bullet_list(self, node: nodes.bullet_list) -> str:
         return "#list(" + "".join(f"[{self.visit(item)}], " for item in node.children) + ")\n\n"

@@ -202,6 +202,8 @@ The other page.
 
 A line ending in two spaces  
 breaks before this one.
+
+Ask for [the consent form](https://example.org/form), or see <https://example.org/plain>.
 """
     make_project(tmp_path, {"guidelines/p.md": valid_page().replace("status: draft", "status: draft") + body})
     result = run_cli("build", cwd=tmp_path)
@@ -214,6 +216,10 @@ breaks before this one.
     lines = text(pypdf.PdfReader(tmp_path / "_build/html/pdf/test-page-v1.0.pdf")).splitlines()
     assert "A line ending in two spaces" in lines
     assert "breaks before this one." in lines
+    # On paper a link's address is a footnote, unless the words are the address or an identifier.
+    assert "Ask for the consent form2, or see https://example.org/plain." in content
+    assert "2https://example.org/form" in lines
+    assert "doi: 10.1234/example.5678. PMID: 12345678." in content
 
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
