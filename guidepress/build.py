@@ -10,6 +10,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 from schemas import Settings
 
 
@@ -110,12 +112,25 @@ def read_sphinx_config(root: Path) -> None:
 def build_site(root: Path, settings: Settings, target: Path | None = None, release: str | None = None) -> tuple[Path, list[str]]:
     """HTML site with a PDF per guideline and a compendium in its pdf/ folder, swapped in whole.
     Returns the site folder and the PDFs that had to be compiled (the rest came from the cache)."""
-    from guidepress.pdf import PdfError, compile_all
-
     read_sphinx_config(root)
     build_dir = root / settings.build_dir
     build_dir.mkdir(parents=True, exist_ok=True)
-    target = target or build_dir / "html"
+    # Builds share Sphinx's cache, the Typst sources and the PDF cache: one at a time.
+    lock = FileLock(str(build_dir / ".build.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        print("guidepress: another build of this library is running; waiting for it to finish", file=sys.stderr, flush=True)
+        lock.acquire()  # released by the OS if its holder dies, so a wait always ends
+    try:
+        return _build_site(root, settings, build_dir, target or build_dir / "html", release)
+    finally:
+        lock.release()
+
+
+def _build_site(root: Path, settings: Settings, build_dir: Path, target: Path, release: str | None) -> tuple[Path, list[str]]:
+    from guidepress.pdf import PdfError, compile_all
+
     staging = Path(tempfile.mkdtemp(prefix=".html-", dir=target.parent))
     # A release reads every page afresh: what is published never rests on a local cache.
     doctrees = staging / ".doctrees" if release else build_dir / ".doctrees"

@@ -217,7 +217,28 @@ def test_an_interrupted_build_says_so_and_leaves_no_cache_behind(tmp_path: Path)
     assert process.returncode == 130
     assert stderr.splitlines()[-1] == "guidepress: interrupted"
     assert "Traceback" not in stderr
-    assert sorted(p.name for p in (tmp_path / "_build").iterdir()) == []  # no site, no half-read cache
+    left = sorted(p.name for p in (tmp_path / "_build").iterdir() if p.name != ".build.lock")
+    assert left == []  # no site, no half-read cache
+
+
+def test_a_second_build_waits_for_the_first(tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    make_project(tmp_path, {"guidelines/p.md": valid_page()})
+    (tmp_path / "_build").mkdir()
+    with FileLock(str(tmp_path / "_build" / ".build.lock")):  # a build is running
+        process = subprocess.Popen([sys.executable, "-m", "guidepress", "build"], cwd=tmp_path, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert process.stderr is not None
+        said = ""
+        while "waiting" not in said and process.poll() is None:  # ends: the message, or the build ends
+            said += process.stderr.readline()
+        assert "another build of this library is running; waiting for it to finish" in said
+        assert process.poll() is None
+        assert not (tmp_path / "_build" / ".doctrees").exists()  # it has not touched the shared cache
+    _, rest = process.communicate(timeout=300)
+    assert process.returncode == 0, said + rest
+    assert (tmp_path / "_build" / "html" / "pdf" / "test-page-v1.0.pdf").is_file()
 
 
 def test_guidepress_finds_its_library_from_any_folder_inside_it(tmp_path: Path) -> None:
