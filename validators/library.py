@@ -59,6 +59,11 @@ class Layout:
         return None if real.startswith(os.path.join(_real_folder(self.source), "")) else real
 
 
+def linked_out(shown: str, real: str) -> Diagnostic:
+    return Diagnostic.of("unsafe-content", shown, 1, 1, f"this page is a symbolic link (or in a linked folder) to {real}, "
+                         "outside the library's source folder; keep the page itself in the library; the page is refused")
+
+
 @functools.lru_cache(maxsize=4096)
 def _real_folder(folder: str) -> str:
     return os.path.realpath(folder)  # once per folder: resolving every page would cost ~10% of a run
@@ -98,9 +103,7 @@ def _check_pages(files: list[str], layout: Layout, settings: Settings, today: da
     for path in files:
         outside = layout.links_out(path)
         if outside:  # never read: its content would be published from outside the library
-            results.append((display(path, cwd), None, [Diagnostic.of(
-                "unsafe-content", display(path, cwd), 1, 1, f"this page is a symbolic link (or in a linked folder) to "
-                f"{outside}, outside the library's source folder; keep the page itself in the library; the page is refused")]))
+            results.append((display(path, cwd), None, [linked_out(display(path, cwd), outside)]))
             continue
         is_guideline = layout.is_guideline(path)
         page, diagnostics = read_page(Path(path), display(path, cwd), needs_front_matter=is_guideline)

@@ -27,6 +27,7 @@ from validators import reference_docs, render
 from validators.config import SettingsError, load_registry, load_settings
 from validators.diagnostics import Diagnostic
 from validators.html_translator import AccessibleHTMLTranslator
+from validators.library import linked_out
 from validators.page_files import attach_files
 from validators.rules import check_guideline, safety
 from validators.safety import allowed_link
@@ -124,14 +125,13 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     real, top = os.path.realpath(path), os.path.join(os.path.realpath(app.srcdir), "")
     if not real.startswith(top):  # Sphinx follows links; their targets are not the library's content
         source[0] = REFUSED_PAGE
-        _report(app, docname, [Diagnostic.of("unsafe-content", path, 1, 1, f"this page is a symbolic link (or in a linked "
-                                             f"folder) to {real}, outside the library's source folder; the page is refused")])
+        _report(app, docname, [linked_out(path, real)])
         return
     page, diagnostics = parse_page(source[0], path, needs_front_matter=is_guideline)
     if page is not None:
         # Sphinx reports missing files itself; a file linked from outside the library it would copy.
-        linked_out = [d for d in attach_files(page, Path(path), Path(app.srcdir)) if d.code == "unsafe-content"]
-        found_unsafe = safety(page, depth=docname.count("/")) + linked_out
+        files_out = [d for d in attach_files(page, Path(path), Path(app.srcdir)) if d.code == "unsafe-content"]
+        found_unsafe = safety(page, depth=docname.count("/")) + files_out
         diagnostics += found_unsafe
         unsafe = any(d.code in REFUSING_CODES for d in found_unsafe)
         if is_guideline:
