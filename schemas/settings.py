@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import posixpath
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 
 class IgnoredLink(BaseModel):
@@ -49,7 +50,7 @@ class Settings(BaseModel):
         default="guidelines",
         description="Folder, inside source_dir, whose pages are guidelines and must carry full front matter.",
     )
-    build_dir: str = Field(default="_build", description="Where `guidepress build` writes its output.")
+    build_dir: str = Field(default="_build", validate_default=True, description="Where `guidepress build` writes its output.")
     publication_url: str | None = Field(
         default=None,
         description="Where readers check for the current approved version; printed on every PDF.",
@@ -66,3 +67,24 @@ class Settings(BaseModel):
     review_interval_years: int = Field(
         default=3, ge=1, le=10, description="Longest allowed gap between review_date and next_review_date, in years."
     )
+
+    @field_validator("guidelines_dir")
+    @classmethod
+    def _inside_source(cls, value: str) -> str:
+        if posixpath.isabs(value) or posixpath.normpath(value).startswith(".."):
+            raise ValueError(f"{value!r} is not inside source_dir: give a folder below it, e.g. guidelines")
+        return value
+
+    @field_validator("build_dir")
+    @classmethod
+    def _own_folder(cls, value: str, info: ValidationInfo) -> str:
+        # A build replaces html/, typst/ and its caches in this folder, and Sphinx reads every page
+        # of the source folder: the two must not share a folder, or a build deletes or reads the other.
+        build, source = posixpath.normpath(value), posixpath.normpath(info.data.get("source_dir", "docs"))
+        if build == ".":
+            raise ValueError("the build folder cannot be the project folder itself, where a build would replace "
+                             "folders of yours; give it a folder of its own, e.g. _build")
+        if build == source or build.startswith(source + "/") or source.startswith(build + "/"):
+            raise ValueError(f"the build folder {value!r} overlaps the source folder {source!r}: Sphinx would read "
+                             "the build's output as pages; keep them apart, e.g. source_dir = \"docs\" and build_dir = \"_build\"")
+        return value

@@ -11,6 +11,8 @@ import time
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO, TODAY, make_project, run_cli, valid_page
 
 
@@ -95,6 +97,22 @@ def test_bad_settings_are_reported_with_their_line(tmp_path: Path) -> None:
     result = run_cli("validate", cwd=tmp_path)
     assert result.returncode == 2
     assert "pyproject.toml:3:1: error: [tool.guidepress] review_interval_yeers: Extra inputs are not permitted" in result.stderr
+
+
+@pytest.mark.parametrize(("setting", "says"), [
+    ('build_dir = "."', "build_dir: the build folder cannot be the project folder itself"),
+    ('build_dir = "docs/out"', "build_dir: the build folder 'docs/out' overlaps the source folder 'docs'"),
+    ('guidelines_dir = "../outside"', "guidelines_dir: '../outside' is not inside source_dir"),
+])
+def test_folders_a_build_would_clobber_are_refused(tmp_path: Path, setting: str, says: str) -> None:
+    make_project(tmp_path, {}, settings=setting)
+    (tmp_path / "html").mkdir()  # a folder of the user's, which a build into "." would replace
+    (tmp_path / "html" / "mine.txt").write_text("keep me")
+    for command in ("validate", "build"):
+        result = run_cli(command, cwd=tmp_path)
+        assert result.returncode == 2
+        assert f"pyproject.toml:2:1: error: [tool.guidepress] {says}" in result.stderr
+    assert (tmp_path / "html" / "mine.txt").read_text() == "keep me"
 
 
 def test_bad_nested_settings_point_at_their_line_in_their_table(tmp_path: Path) -> None:

@@ -49,7 +49,9 @@ def load_settings(root: Path) -> Settings:
         problems = []
         for item in error.errors(include_url=False):
             line = _setting_line(lines, tuple(item["loc"]))
-            problems.append(f"{path}:{line}:1: error: [tool.guidepress] {dotted(tuple(item['loc']))}: {item['msg']}")
+            # A check of ours raises ValueError, which Pydantic prefixes with "Value error, ".
+            message = str(item["ctx"]["error"]) if item["type"] == "value_error" else item["msg"]
+            problems.append(f"{path}:{line}:1: error: [tool.guidepress] {dotted(tuple(item['loc']))}: {message}")
         raise SettingsError("\n".join(problems)) from None
 
 
