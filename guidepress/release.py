@@ -110,6 +110,12 @@ def release(root: Path, settings: Settings, version: str, archive: Path, today: 
         raise ValueError(f"{version!r} is not a release name: use letters, digits, '.', '-' or '_', e.g. 2026.1")
     if version == "latest":
         raise ValueError("'latest' is the alias of the newest release, not a release name")
+    # Releases are kept for ever: never where a build replaces everything, or where Sphinx reads pages.
+    for folder, why in ((root / settings.build_dir / "html", "every `guidepress build` replaces"),
+                        (root / settings.source_dir, "Sphinx reads as the library's pages")):
+        if archive.resolve().is_relative_to(folder.resolve()):
+            raise ValueError(f"the archive {archive} is inside {folder}, which {why}; keep releases in a folder "
+                             "of their own, e.g. the default _build/archive")
     published = approved_guidelines(root, settings)
     commit = source_commit(root, settings)
     archive.mkdir(parents=True, exist_ok=True)

@@ -133,6 +133,15 @@ def test_bad_release_names_are_bad_usage(approved: Path, tmp_path: Path) -> None
         assert release(approved, name, tmp_path / "archive").returncode == 2
 
 
+def test_an_archive_where_builds_or_sphinx_would_reach_it_is_refused(approved: Path) -> None:
+    for inside, says in (("_build/html/releases", "which every `guidepress build` replaces"),
+                         ("docs/releases", "which Sphinx reads as the library's pages")):
+        result = release(approved, "2026.1", approved / inside)
+        assert result.returncode == 2
+        assert says in result.stderr
+        assert not (approved / inside).exists()
+
+
 def test_an_archive_that_is_not_a_folder_is_a_clear_error(approved: Path, tmp_path: Path) -> None:
     (tmp_path / "file").write_text("not a folder")
     for archive, code, message in ((tmp_path / "file", 2, "is a file"), (tmp_path / "file" / "below", 1, "Not a directory")):
