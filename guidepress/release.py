@@ -34,7 +34,9 @@ from guidepress.build import build_site, replace_folder
 from guidepress.downloads import downloads_page, root_index
 from guidepress.history import HistoryError, library_commit
 from schemas import Guideline, Settings
+from validators.approvals import content_digest
 from validators.library import Layout, find_pages
+from validators.page_files import attach_files
 from validators.source import read_page
 
 VERSION_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
@@ -50,6 +52,7 @@ class ReleaseRefused(Exception):
 class Published:
     model: Guideline
     source: str
+    digest: str  # what its approvals sign: one guideline version is one content, in every release
 
 
 def approved_guidelines(root: Path, settings: Settings) -> list[Published]:
@@ -63,10 +66,31 @@ def approved_guidelines(root: Path, settings: Settings) -> list[Published]:
             continue
         if model.status not in ("approved", "retired"):
             unapproved.append(f"  {os.path.relpath(path, root)}: {model.id} v{model.version} is {model.status}")
-        pages.append(Published(model, path))
+        attach_files(page, Path(path), Path(layout.source))
+        pages.append(Published(model, path, content_digest(page.data, page.body, page.files)))
     if unapproved:
         raise ReleaseRefused("these pages are not approved, so the library cannot be released:\n" + "\n".join(unapproved))
     return pages
+
+
+def refuse_changed_versions(root: Path, published: list[Published], versions: list[dict[str, Any]]) -> None:
+    """A guideline version names one content for ever: clinics compare version numbers, so an
+    edited page must carry a new version before it is published again."""
+    earlier: dict[tuple[str, str], tuple[str, str]] = {}
+    for entry in reversed(versions):  # oldest first: name the release that first published it
+        for item in entry["guidelines"]:
+            if "digest" in item:  # releases made before digests were recorded cannot be compared
+                earlier.setdefault((item["id"], item["version"]), (item["digest"], entry["version"]))
+    changed = []
+    for item in published:
+        digest, release_name = earlier.get((item.model.id, item.model.version), (item.digest, ""))
+        if digest != item.digest:
+            changed.append(f"  {os.path.relpath(item.source, root)}: {item.model.id} v{item.model.version} "
+                           f"differs from the v{item.model.version} published in release {release_name}")
+    if changed:
+        raise ReleaseRefused("these pages changed since their version was published, so the library cannot be "
+                             "released:\n" + "\n".join(changed) + "\ngive each a new version, with a change_history "
+                             "entry, and have it approved again")
 
 
 def checksums(folder: Path) -> str:
@@ -94,7 +118,7 @@ def release_entry(version: str, today: date, folder: Path, published: list[Publi
         guidelines.append({
             "id": model.id, "title": model.title, "version": model.version, "status": model.status,
             "review_date": model.review_date.isoformat(), "next_review_date": model.next_review_date.isoformat(),
-            **_download(version, folder / "pdf" / f"{model.id}-v{model.version}.pdf"),
+            "digest": item.digest, **_download(version, folder / "pdf" / f"{model.id}-v{model.version}.pdf"),
         })
     entry = {"version": version, "date": today.isoformat(), "aliases": [], "guidelines": guidelines,
              "compendium": _download(version, folder / "pdf" / "compendium.pdf")}
@@ -125,6 +149,7 @@ def release(root: Path, settings: Settings, version: str, archive: Path, today: 
         if target.exists():
             raise ReleaseRefused(f"version {version} is already published in {archive}; releases are never "
                                  "overwritten: choose a new version")
+        refuse_changed_versions(root, published, _versions(archive))
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=archive))
         try:
             folder, _ = build_site(root, settings, target=staging / version, release=version)
@@ -143,8 +168,7 @@ def complete_archive(archive: Path) -> None:
     folders, and clear what killed runs left behind. Safe to repeat; call under the lock."""
     for leftover in [*archive.glob(".staging-*"), *archive.glob(".latest-old-*")]:
         shutil.rmtree(leftover, ignore_errors=True)
-    versions_file = archive / "versions.json"
-    versions = json.loads(versions_file.read_text(encoding="utf-8")) if versions_file.exists() else []
+    versions = _versions(archive)
     listed = {entry["version"] for entry in versions}
     # A folder not yet listed can only be the newest: releases are serialised and each completes
     # the archive before publishing.
@@ -157,7 +181,7 @@ def complete_archive(archive: Path) -> None:
     for entry in versions:
         entry["aliases"] = [a for a in entry.get("aliases", []) if a != "latest"]
     versions[0]["aliases"].append("latest")
-    write_atomically(versions_file, json.dumps(versions, indent=2) + "\n")
+    write_atomically(archive / "versions.json", json.dumps(versions, indent=2) + "\n")
     newest = versions[0]["version"]
     latest = archive / "latest"
     if _release_in(latest) != newest:
@@ -169,6 +193,15 @@ def complete_archive(archive: Path) -> None:
             shutil.rmtree(staging, ignore_errors=True)
     write_atomically(archive / "downloads.html", downloads_page(versions))
     write_atomically(archive / "index.html", root_index())
+
+
+def _versions(archive: Path) -> list[dict[str, Any]]:
+    versions_file = archive / "versions.json"
+    try:
+        return list(json.loads(versions_file.read_text(encoding="utf-8"))) if versions_file.exists() else []
+    except (ValueError, TypeError) as error:
+        raise ReleaseRefused(f"{versions_file} is damaged ({error}); restore it from a backup or from the "
+                             f"release.json of each release folder") from None
 
 
 def _release_in(folder: Path) -> str | None:

@@ -97,6 +97,33 @@ def test_a_later_release_keeps_earlier_ones_untouched(approved: Path, tmp_path: 
     assert '<a href="2026.1/pdf/test-page-v1.0.pdf">v1.0 (release 2026.1)</a>' in downloads
 
 
+def test_a_guideline_version_cannot_be_published_with_other_content(approved: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    assert release(approved, "2026.1", archive).returncode == 0
+    page = approved / PAGE
+    page.write_text(page.read_text().replace("A statement", "A quietly changed statement"))
+    assert run_cli("approve", PAGE, "--reviewer", "Example Reviewer", cwd=approved).returncode == 0
+    before = tree(archive)
+    refused = release(approved, "2026.2", archive)
+    assert refused.returncode == 1
+    assert "docs/guidelines/p.md: test-page v1.0 differs from the v1.0 published in release 2026.1" in refused.stderr
+    assert "give each a new version" in refused.stderr
+    assert tree(archive) == before
+    new_version(approved, "1.1")
+    assert release(approved, "2026.2", archive).returncode == 0
+
+
+def test_a_damaged_versions_file_is_a_clear_refusal(approved: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    assert release(approved, "2026.1", archive).returncode == 0
+    (archive / "versions.json").write_text("[{not json")
+    refused = release(approved, "2026.2", archive)
+    assert refused.returncode == 1
+    assert "versions.json is damaged" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not (archive / "2026.2").exists()
+
+
 def test_drafts_are_refused_with_a_list(approved: Path, tmp_path: Path) -> None:
     extra = valid_page().replace("id: test-page", "id: second")
     (approved / "docs" / "guidelines" / "second.md").write_text(extra)
