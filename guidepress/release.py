@@ -62,8 +62,8 @@ def approved_guidelines(root: Path, settings: Settings) -> list[Published]:
     for path in find_pages([Path(layout.guidelines)]):
         page, _ = read_page(Path(path), path, needs_front_matter=True)
         model = Guideline.check(page.data) if page else None
-        if model is None:
-            continue
+        if page is None or model is None:
+            continue  # the check before the release has reported it
         if model.status not in ("approved", "retired"):
             unapproved.append(f"  {os.path.relpath(path, root)}: {model.id} v{model.version} is {model.status}")
         attach_files(page, Path(path), Path(layout.source))
