@@ -235,7 +235,8 @@ def _check_before(action: str, root: Path, settings: Settings, strict: bool) -> 
         print(diagnostic.format())
     _summary(pages, diagnostics)
     if _failed(diagnostics, strict):
-        print(f"guidepress: {action} refused: fix the errors above first", file=sys.stderr)
+        problems = "errors and warnings (--strict)" if strict else "errors"
+        print(f"guidepress: {action} refused: fix the {problems} above first", file=sys.stderr)
         return EXIT_ERRORS
     return None
 

@@ -147,6 +147,20 @@ def test_build_refuses_an_invalid_library_and_writes_nothing(tmp_path: Path) -> 
     assert not (tmp_path / "_build" / "html").exists()
 
 
+def test_an_overdue_page_is_reported_but_fails_the_build_only_with_strict(tmp_path: Path) -> None:
+    # Time alone makes a page overdue: it must not stop every build of the library from that day.
+    overdue = valid_page().replace("next_review_date: 2027-01-10", "next_review_date: 2026-05-01")
+    make_project(tmp_path, {"guidelines/p.md": overdue})
+    result = run_cli("build", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("[review-overdue]") == 1  # from the validation, not again from Sphinx
+    assert "guidepress.review-overdue" not in result.stderr
+    assert (tmp_path / "_build" / "html" / "pdf" / "test-page-v1.0.pdf").is_file()
+    strict = run_cli("build", "--strict", cwd=tmp_path)
+    assert strict.returncode == 1
+    assert "build refused: fix the errors and warnings (--strict) above first" in strict.stderr
+
+
 def test_a_mistake_in_conf_py_is_one_located_line(tmp_path: Path) -> None:
     make_project(tmp_path, {"guidelines/p.md": valid_page()})
     conf = tmp_path / "conf.py"

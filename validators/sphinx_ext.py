@@ -80,6 +80,8 @@ def _is_guideline(app: Sphinx, docname: str) -> bool:
 
 def _report(app: Sphinx, docname: str, diagnostics: list[Diagnostic]) -> None:
     for diagnostic in diagnostics:
+        if diagnostic.severity == "warning" and not app.config.guidepress_report_warnings:
+            continue
         logger.warning(f"{diagnostic.severity}: {diagnostic.message} (column {diagnostic.col})",
                        location=(docname, diagnostic.line), type="guidepress", subtype=diagnostic.code)
 
@@ -228,6 +230,9 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("guidepress_settings", None, "env", types=frozenset({Settings, type(None)}))
     app.add_config_value("guidepress_pdf", False, "html", types=frozenset({bool}))
     app.add_config_value("guidepress_release", "", "html", types=frozenset({str}))
+    # `guidepress build` validates first, printing warnings and failing on them only with --strict;
+    # its Sphinx runs, warnings-as-errors for Sphinx's own problems, leave guidepress's warnings out.
+    app.add_config_value("guidepress_report_warnings", True, "", types=frozenset({bool}))
     app.add_domain(GuidelineDomain)
     app.add_role("cite", cite_role, override=True)
     app.add_node(render.citation_ref)
