@@ -90,7 +90,7 @@ class TypstBuilder(Builder):
         try:
             body = TypstTranslator(doctree, f"{model.id}:", source, self.image_file).translate()
         except UnsupportedNode as error:
-            logger.warning(str(error), type="guidepress", subtype="pdf-unsupported", location=docname)
+            logger.warning(error.message, type="guidepress", subtype="pdf-unsupported", location=error.where)
             return
         out = Path(self.outdir)
         (out / f"{model.id}.body.typ").write_text('#import "guidepress.typ": admonition\n' + body, encoding="utf-8")
@@ -106,12 +106,12 @@ class TypstBuilder(Builder):
     def image_file(self, node: nodes.image) -> str:
         uri = node["uri"]
         if "://" in uri or uri.startswith("data:"):
-            raise UnsupportedNode(f"{node.source or 'a page'}:{node.line or 1}: the image {uri!r} is not a file in the "
+            raise UnsupportedNode(f"{node.source or 'a page'}:{node.line or 1}", f"the image {uri!r} is not a file in the "
                                   "library; the PDF build never uses the network, so save the image into the library")
         try:
             data = (Path(self.srcdir) / uri).read_bytes()
         except OSError as error:
-            raise UnsupportedNode(f"{node.source or 'a page'}:{node.line or 1}: the image {uri!r} cannot be read "
+            raise UnsupportedNode(f"{node.source or 'a page'}:{node.line or 1}", f"the image {uri!r} cannot be read "
                                   f"({error.strerror})") from None
         name = f"images/{hashlib.sha256(data).hexdigest()[:32]}{Path(uri).suffix.lower()}"
         target = Path(self.outdir) / name

@@ -15,7 +15,11 @@ from docutils import nodes
 
 
 class UnsupportedNode(Exception):
-    """The PDF writer met a doctree node it cannot render."""
+    """The PDF writer met a doctree node it cannot render; where: `path:line` of the node."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where, self.message = where, message
 
 
 ImageFiles = Callable[[nodes.image], str]  # an image node -> its file's path in the Typst folder
@@ -96,7 +100,7 @@ class TypstTranslator:
             handler = self.handlers.get(kind)
             if handler is not None:
                 return handler(node)
-        raise UnsupportedNode(f"{self.where(node)}: the PDF writer cannot render a {node.tagname!r} element; "
+        raise UnsupportedNode(self.where(node), f"the PDF writer cannot render a {node.tagname!r} element; "
                               "remove it from the page or ask for PDF support for it")
 
     def where(self, node: nodes.Node) -> str:
@@ -207,7 +211,7 @@ class TypstTranslator:
     def image_call(self, node: nodes.image) -> str:
         alt = node.get("alt", "").strip()
         if not alt:  # the image-without-alt rule stops such pages first; PDF/UA needs it too
-            raise UnsupportedNode(f"{self.where(node)}: the image {node.get('uri')!r} has no alternative text")
+            raise UnsupportedNode(self.where(node), f"the image {node.get('uri')!r} has no alternative text")
         arguments = [literal(self.images(node)), f"alt: {literal(alt)}"]
         width = _length(node.get("width", ""))
         if width:
