@@ -67,6 +67,10 @@ class TypstTranslator:
         self.source = source
         self.images = images
         self.level = 0
+        # Ids that links of this page point at (a section, a label, a citation): each becomes a
+        # Typst label where its node is written; a link whose target is never written loses its link.
+        self.targets = {str(n["refid"]) for n in document.findall(nodes.reference) if n.get("refid")}
+        self.written: set[str] = set()
         self.handlers: dict[type, Callable[[Any], str]] = {
             nodes.document: self.children, nodes.section: self.section, nodes.paragraph: self.paragraph,
             nodes.Text: lambda n: "#" + literal(n.astext().replace("\n", " ")),
@@ -91,15 +95,19 @@ class TypstTranslator:
         }
 
     def translate(self) -> str:
-        return self.visit(self.document)
+        markup = self.visit(self.document)
+        for anchor in self.targets - self.written:  # e.g. a target inside a title: keep the words
+            markup = markup.replace(f"#link({self.label(anchor)})[", "#[")
+        return markup
 
     def visit(self, node: nodes.Node) -> str:
+        anchors = self.anchors(node) if isinstance(node, nodes.Element) else ""
         if isinstance(node, SKIPPED):
-            return ""
+            return anchors
         for kind in type(node).__mro__:
             handler = self.handlers.get(kind)
             if handler is not None:
-                return handler(node)
+                return anchors + handler(node)
         raise UnsupportedNode(self.where(node), f"the PDF writer cannot render a {node.tagname!r} element; "
                               "remove it from the page or ask for PDF support for it")
 
@@ -114,7 +122,10 @@ class TypstTranslator:
         return f"<{self.prefix}{anchor}>"
 
     def anchors(self, node: nodes.Element) -> str:
-        return "".join(f"#metadata(none) {self.label(anchor)}" for anchor in node.get("ids", []) if anchor.startswith("ref-"))
+        """Invisible labels for the ids of the node that links point at (references always)."""
+        found = [a for a in node.get("ids", []) if (a in self.targets or a.startswith("ref-")) and a not in self.written]
+        self.written.update(found)
+        return "".join(f"#metadata(none) {self.label(anchor)}" for anchor in found)
 
     def section(self, node: nodes.section) -> str:
         self.level += 1
@@ -163,7 +174,7 @@ class TypstTranslator:
         return f"#enum(start: {node.get('start', 1)}, {items})\n\n"
 
     def list_item(self, node: nodes.list_item) -> str:
-        return self.anchors(node) + self.children(node).strip()
+        return self.children(node).strip()
 
     def definition_list(self, node: nodes.definition_list) -> str:
         items = []

@@ -147,6 +147,19 @@ def test_unsupported_content_fails_the_build_naming_the_page(tmp_path: Path) -> 
     assert not (tmp_path / "_build" / "html").exists()
 
 
+def test_links_within_a_page_go_to_their_section_in_the_pdf(tmp_path: Path) -> None:
+    body = ("\nSee {ref}`dose-section` and [the dose section](#dose-section).\n\n"
+            "(dose-section)=\n## Dose\n\nThe dose.\n")
+    make_project(tmp_path, {"guidelines/p.md": valid_page() + body})
+    result = run_cli("build", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr  # a link to nowhere stops Typst
+    for name in ("test-page-v1.0.pdf", "compendium.pdf"):
+        reader = pypdf.PdfReader(tmp_path / "_build" / "html" / "pdf" / name)
+        annotations = [a.get_object() for page in reader.pages for a in page.get("/Annots", [])]
+        internal = [a for a in annotations if "/Dest" in a or a.get("/A", {}).get("/S") == "/GoTo"]
+        assert len(internal) >= 3, name  # the citation and both links to the section
+
+
 def test_a_failed_compile_names_the_page_and_leaves_no_pdf(tmp_path: Path) -> None:
     sources = tmp_path / "typst"
     sources.mkdir()
