@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 
 
 class UnsupportedNode(Exception):
@@ -56,6 +57,7 @@ ADMONITION_TITLES = {
 }
 SKIPPED = (nodes.comment, nodes.target, nodes.substitution_definition, nodes.footnote, nodes.meta)
 LINK_SCHEMES = ("http://", "https://", "mailto:")
+CELL_ALIGN = ("text-left", "text-center", "text-right")
 
 
 class TypstTranslator:
@@ -192,7 +194,12 @@ class TypstTranslator:
         parts = [f"columns: {columns}"]
         if header:
             parts.append("table.header(" + ", ".join(header) + ")")
-        return "#table(" + ", ".join(parts + body) + ")\n\n"
+        table = "table(" + ", ".join(parts + body) + ")"
+        title = next((child for child in node.children if isinstance(child, nodes.title)), None)
+        if title is None:
+            return f"#{table}\n\n"
+        # A titled table (list-table, csv-table, {table}) is a figure, captioned above as on the website.
+        return f"#figure(kind: table, caption: [{self.children(title)}])[#{table}]\n\n"
 
     def cell(self, entry: nodes.entry) -> str:
         spans = []
@@ -200,10 +207,15 @@ class TypstTranslator:
             spans.append(f"colspan: {entry['morecols'] + 1}")
         if entry.get("morerows"):
             spans.append(f"rowspan: {entry['morerows'] + 1}")
+        align = next((c.removeprefix("text-") for c in entry.get("classes", []) if c in CELL_ALIGN), None)
+        if align:  # Markdown's |:--|--:| columns
+            spans.append(f"align: {align}")
         content = f"[{self.children(entry).strip()}]"
         return f"table.cell({', '.join(spans)}){content}" if spans else content
 
     def admonition(self, node: nodes.Element) -> str:
+        if isinstance(node, addnodes.versionmodified):  # its text begins "Added in version 1.0:"
+            return f"#emph[{self.children(node).strip()}]\n\n"
         if isinstance(node, nodes.admonition):
             title_node = node.next_node(nodes.title)
             title = self.children(title_node) if title_node else "#\"Note\""

@@ -160,6 +160,20 @@ def test_links_within_a_page_go_to_their_section_in_the_pdf(tmp_path: Path) -> N
         assert len(internal) >= 3, name  # the citation and both links to the section
 
 
+def test_table_titles_column_alignment_and_version_notes_reach_the_pdf(tmp_path: Path) -> None:
+    body = ("\n```{list-table} Doses by weight\n:header-rows: 1\n\n* - Weight\n  - Dose\n* - 70 kg\n  - 5 mg\n```\n\n"
+            "| Drug | Dose |\n|:--|--:|\n| A | 10 mg |\n\n```{versionchanged} 1.0\nThe dose table.\n```\n")
+    make_project(tmp_path, {"guidelines/p.md": valid_page() + body})
+    result = run_cli("build", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    words = flat(text(pypdf.PdfReader(tmp_path / "_build" / "html" / "pdf" / "test-page-v1.0.pdf")))
+    assert "Table 1: Doses by weight Weight Dose 70 kg 5 mg" in words
+    assert "Changed in version 1.0: The dose table." in words
+    assert "Versionchanged" not in words
+    markup = (tmp_path / "_build" / "typst" / "test-page.body.typ").read_text()
+    assert 'table.cell(align: right)[#"10 mg"]' in markup
+
+
 def test_a_failed_compile_names_the_page_and_leaves_no_pdf(tmp_path: Path) -> None:
     sources = tmp_path / "typst"
     sources.mkdir()
