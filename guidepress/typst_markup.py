@@ -55,7 +55,8 @@ ADMONITION_TITLES = {
     "attention": "Attention", "caution": "Caution", "danger": "Danger", "error": "Error", "hint": "Hint",
     "important": "Important", "note": "Note", "tip": "Tip", "warning": "Warning", "seealso": "See also",
 }
-SKIPPED = (nodes.comment, nodes.target, nodes.substitution_definition, nodes.footnote, nodes.meta)
+SKIPPED = (nodes.comment, nodes.target, nodes.substitution_definition, nodes.footnote, nodes.meta,
+           addnodes.index)  # index entries: the PDF has no index
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 CELL_ALIGN = ("text-left", "text-center", "text-right")
 
@@ -94,6 +95,9 @@ class TypstTranslator:
             nodes.container: self.container, nodes.transition: lambda n: "#line(length: 100%)\n\n",
             nodes.line_block: self.children, nodes.line: lambda n: f"{self.children(n)} \\\n",
             nodes.image: self.image, nodes.figure: self.figure, nodes.raw: self.raw,
+            # Sphinx's own: a glossary is a definition list; hlist columns are one list on paper.
+            addnodes.glossary: self.children, addnodes.hlist: self.children, addnodes.hlistcol: self.children,
+            addnodes.centered: lambda n: f"#align(center)[#strong[{self.children(n)}]]\n\n",
         }
 
     def translate(self) -> str:
@@ -183,7 +187,7 @@ class TypstTranslator:
         for item in node.children:
             term = item.next_node(nodes.term)
             definition = item.next_node(nodes.definition)
-            items.append(f"terms.item([{self.children(term)}], [{self.children(definition).strip()}]), ")
+            items.append(f"terms.item([{self.anchors(term)}{self.children(term)}], [{self.children(definition).strip()}]), ")
         return "#terms(" + "".join(items) + ")\n\n"
 
     def table(self, node: nodes.table) -> str:

@@ -160,9 +160,11 @@ def test_links_within_a_page_go_to_their_section_in_the_pdf(tmp_path: Path) -> N
         assert len(internal) >= 3, name  # the citation and both links to the section
 
 
-def test_table_titles_column_alignment_and_version_notes_reach_the_pdf(tmp_path: Path) -> None:
+def test_table_titles_alignment_version_notes_and_glossaries_reach_the_pdf(tmp_path: Path) -> None:
     body = ("\n```{list-table} Doses by weight\n:header-rows: 1\n\n* - Weight\n  - Dose\n* - 70 kg\n  - 5 mg\n```\n\n"
-            "| Drug | Dose |\n|:--|--:|\n| A | 10 mg |\n\n```{versionchanged} 1.0\nThe dose table.\n```\n")
+            "| Drug | Dose |\n|:--|--:|\n| A | 10 mg |\n\n```{versionchanged} 1.0\nThe dose table.\n```\n\n"
+            "```{glossary}\nTAE\n  Transarterial embolisation.\n```\n\nSee {term}`TAE`.\n\n"
+            "```{hlist}\n:columns: 2\n\n- left\n- right\n```\n\n```{centered} Centred words\n```\n")
     make_project(tmp_path, {"guidelines/p.md": valid_page() + body})
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -170,6 +172,8 @@ def test_table_titles_column_alignment_and_version_notes_reach_the_pdf(tmp_path:
     assert "Table 1: Doses by weight Weight Dose 70 kg 5 mg" in words
     assert "Changed in version 1.0: The dose table." in words
     assert "Versionchanged" not in words
+    assert "TAE Transarterial embolisation. See TAE." in words
+    assert "• left • right Centred words" in words
     markup = (tmp_path / "_build" / "typst" / "test-page.body.typ").read_text()
     assert 'table.cell(align: right)[#"10 mg"]' in markup
 
