@@ -74,6 +74,7 @@ class TypstTranslator:
         # Typst label where its node is written; a link whose target is never written loses its link.
         self.targets = {str(n["refid"]) for n in document.findall(nodes.reference) if n.get("refid")}
         self.written: set[str] = set()
+        self.spelled_out: set[str] = set()  # abbreviations already explained on this page
         self.handlers: dict[type, Callable[[Any], str]] = {
             nodes.document: self.children, nodes.section: self.section, nodes.paragraph: self.paragraph,
             nodes.Text: lambda n: "#" + literal(n.astext().replace("\n", " ")),
@@ -83,7 +84,7 @@ class TypstTranslator:
             nodes.subscript: lambda n: f"#sub[{self.children(n)}]",
             nodes.superscript: lambda n: f"#super[{self.children(n)}]",
             nodes.title_reference: lambda n: f"#emph[{self.children(n)}]",
-            nodes.inline: self.children, nodes.abbreviation: self.children, nodes.compound: self.children,
+            nodes.inline: self.children, nodes.abbreviation: self.abbreviation, nodes.compound: self.children,
             nodes.reference: self.reference, nodes.bullet_list: self.bullet_list,
             nodes.enumerated_list: self.enumerated_list, nodes.list_item: self.list_item,
             nodes.definition_list: self.definition_list, nodes.table: self.table,
@@ -141,6 +142,14 @@ class TypstTranslator:
         self.level -= 1
         # The page title itself comes from the front matter (document control), not the body.
         return body if self.level == 0 and node is self.document.next_node(nodes.section) else heading + body
+
+    def abbreviation(self, node: nodes.abbreviation) -> str:
+        # Paper has no hover: spell the abbreviation out where it is first used, as Sphinx's LaTeX does.
+        explanation = node.get("explanation")
+        if not explanation or node.astext() in self.spelled_out:
+            return self.children(node)
+        self.spelled_out.add(node.astext())
+        return f"{self.children(node)}#{literal(f' ({explanation})')}"
 
     def paragraph(self, node: nodes.paragraph) -> str:
         return self.children(node) + "\n\n"

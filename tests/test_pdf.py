@@ -164,7 +164,8 @@ def test_table_titles_alignment_version_notes_and_glossaries_reach_the_pdf(tmp_p
     body = ("\n```{list-table} Doses by weight\n:header-rows: 1\n\n* - Weight\n  - Dose\n* - 70 kg\n  - 5 mg\n```\n\n"
             "| Drug | Dose |\n|:--|--:|\n| A | 10 mg |\n\n```{versionchanged} 1.0\nThe dose table.\n```\n\n"
             "```{glossary}\nTAE\n  Transarterial embolisation.\n```\n\nSee {term}`TAE`.\n\n"
-            "```{hlist}\n:columns: 2\n\n- left\n- right\n```\n\n```{centered} Centred words\n```\n")
+            "```{hlist}\n:columns: 2\n\n- left\n- right\n```\n\n```{centered} Centred words\n```\n\n"
+            "{abbr}`PES (post-embolisation syndrome)` is common; {abbr}`PES (post-embolisation syndrome)` passes.\n")
     make_project(tmp_path, {"guidelines/p.md": valid_page() + body})
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -174,6 +175,7 @@ def test_table_titles_alignment_version_notes_and_glossaries_reach_the_pdf(tmp_p
     assert "Versionchanged" not in words
     assert "TAE Transarterial embolisation. See TAE." in words
     assert "• left • right Centred words" in words
+    assert "PES (post-embolisation syndrome) is common; PES passes." in words  # spelled out once, on paper
     markup = (tmp_path / "_build" / "typst" / "test-page.body.typ").read_text()
     assert 'table.cell(align: right)[#"10 mg"]' in markup
 
