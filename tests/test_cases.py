@@ -55,9 +55,10 @@ def write_case(root: Path, case: dict[str, Any]) -> Path:
     page = root / "docs" / "guidelines" / "test-page.md"
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_bytes(text.encode(case.get("encoding", "utf-8")))
-    for name in case.get("files", []):  # files the page shows, below docs/
+    files = case.get("files", [])  # files the page shows, below docs/: names, or names and contents
+    for name, content in files.items() if isinstance(files, dict) else ((name, "image data") for name in files):
         (root / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / "docs" / name).write_bytes(b"image data")
+        (root / "docs" / name).write_bytes(content.encode())
     return page
 
 

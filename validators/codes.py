@@ -57,7 +57,7 @@ _ALL = [
     Code("unknown-citation", "error", "citation", "{cite}`id` names an id that is not among the page's references."),
     Code("uncited-reference", "warning", "citation", "A reference that the body never cites."),
     Code("second-title", "error", "review", "A top-level heading (`# …`) in a guideline's body: the title comes from the front matter, so sections start at `##`."),
-    Code("unsafe-content", "error", "safety", "Raw HTML, script, a link that is not to a page or the web, file inclusion, a path outside the library, or front matter that reconfigures the parser: pages are content, not code."),
+    Code("unsafe-content", "error", "safety", "Raw HTML, script (in the page, or in an SVG or web page it shows or offers), a link that is not to a page or the web, file inclusion, a path outside the library, or front matter that reconfigures the parser: pages are content, not code."),
     Code("title-markup", "error", "safety", "Markup in a title (emphasis, code, a link, a role, HTML, an entity): titles are plain text, shown as written on the website and in the PDF."),
     Code("image-without-alt", "error", "safety", "An image or figure without alternative text, which screen readers and the accessible PDF need."),
     Code("missing-file", "error", "safety", "An image, figure or download names a file that is not in the library: add the file or correct the path."),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import posixpath
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -86,11 +87,11 @@ def attach_files(page: Page, path: Path, source: Path) -> list[Diagnostic]:
         source, name = path.parent, path.name
     disk = DiskFiles(source)
     page.files = fingerprints(page.body, name, disk)
-    if MISSING not in page.files.values():
-        return []
     found = []
     for line, what, file in _uses(page.body, name):
         if page.files.get(file) != MISSING:
+            found += [page.at(page.body_line + line, 1, "unsafe-content", f"{what} names {shown}, {why}; the page is refused")
+                      for shown, why in _active(file, page.files, disk)]
             continue
         if disk.links_out(file):
             found.append(page.at(page.body_line + line, 1, "unsafe-content",
@@ -100,3 +101,21 @@ def attach_files(page: Page, path: Path, source: Path) -> list[Diagnostic]:
             found.append(page.at(page.body_line + line, 1, "missing-file",
                                  f"{what} names {file}, which does not exist in the library; add the file or correct the path"))
     return found
+
+
+# Files the website serves that a browser runs as a page or a program, not shows as a picture or
+# saves: opened from the site, their script would run with the site's own rights.
+ACTIVE_TYPES = (".html", ".htm", ".xhtml", ".xht", ".xml", ".js", ".mjs")
+SVG_SCRIPT = re.compile(rb"<script|<foreignobject|<iframe|<embed|<object|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
+
+
+def _active(pattern: str, files: dict[str, str], disk: DiskFiles) -> Iterator[tuple[str, str]]:
+    """(file, why it is refused) for each file used by the page that would run script."""
+    for name in fnmatch.filter(files, pattern) if "*" in pattern else [pattern]:
+        suffix = posixpath.splitext(name)[1].lower()
+        if suffix in ACTIVE_TYPES:
+            yield name, (f"a {suffix} file, which browsers run as a web page or program rather than save; offer "
+                         "the content as a PDF or text file, or as a page of the library")
+        elif suffix == ".svg" and SVG_SCRIPT.search(disk.read(name) or b""):
+            yield name, ("an SVG holding script, an event handler or embedded HTML, which would run when it is "
+                         "opened from the website; export it again as a plain SVG, or use a PNG")
