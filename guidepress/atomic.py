@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
 
 
 def write_atomically(path: Path, data: bytes | str) -> None:
-    """Write to a temporary file beside the target, then rename it over the target."""
+    """Write to a temporary file beside the target, then rename it over the target. The file
+    keeps its permissions, and a new one gets the usual ones (the umask's), not a temporary
+    file's owner-only ones: a page others edit, or a web server's downloads page, stays readable."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mode = None
+    temporary = path.parent / f".{path.name}-{secrets.token_hex(8)}"
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # less the umask
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
+        if mode is not None:
+            os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise

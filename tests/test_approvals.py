@@ -43,8 +43,10 @@ def set_status(root: Path, status: str) -> None:
 
 def test_approval_is_accepted_and_keeps_the_file_byte_for_byte(library: Path) -> None:
     before = (library / PAGE).read_text()
+    (library / PAGE).chmod(0o664)  # e.g. a checkout an editorial team shares
     result = approve(library, "Example Reviewer")
     assert result.returncode == 0, result.stderr
+    assert (library / PAGE).stat().st_mode & 0o777 == 0o664  # and its permissions
     after = (library / PAGE).read_text()
     added = after.replace(before.split("\n---\n")[0], "", 1)
     assert after.startswith(before.split("\n---\n")[0])  # everything before the record is untouched

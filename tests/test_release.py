@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -63,6 +64,10 @@ def test_release_publishes_site_pdfs_checksums_and_versions(approved: Path, tmp_
     assert compendium["pdf"] == "2026.1/pdf/compendium.pdf"
     assert compendium["sha256"] == hashlib.sha256((archive / compendium["pdf"]).read_bytes()).hexdigest()
     assert '<a href="2026.1/pdf/compendium.pdf">Compendium of release 2026.1</a>' in downloads
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("versions.json", "downloads.html", "index.html"):  # readable by a web server's user
+        assert (archive / name).stat().st_mode & 0o777 == 0o666 & ~umask, name
     assert compendium["sha256"] in downloads
     title_page = pypdf.PdfReader(archive / compendium["pdf"]).pages[0].extract_text()
     assert "as published in release 2026.1" in " ".join(title_page.split())
