@@ -142,8 +142,13 @@ def history_command(root: Path, settings: Settings, args: argparse.Namespace) ->
 
 def release_library(root: Path, settings: Settings, version: str, archive: Path) -> int:
     from guidepress.build import BuildError
-    from guidepress.release import ReleaseRefused, release
+    from guidepress.release import ReleaseRefused, check_release_name, release
 
+    try:  # bad usage is told before the library is checked and built
+        check_release_name(version)
+    except ValueError as error:
+        print(f"guidepress: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     if archive.exists() and not archive.is_dir():
         print(f"guidepress: error: the archive {archive} is a file; give a folder with --archive", file=sys.stderr)
         return EXIT_USAGE

@@ -42,6 +42,8 @@ from validators.source import read_page
 VERSION_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 LOCK_TIMEOUT = 600  # seconds a second release waits for the first
 RELEASE_FILE = "release.json"  # in each release folder: its versions.json entry
+# Names the archive itself uses beside the release folders; lower case, as some disks ignore case.
+RESERVED_NAMES = {"latest", "versions.json", "downloads.html", "index.html"}
 
 
 class ReleaseRefused(Exception):
@@ -129,11 +131,19 @@ def _download(version: str, pdf: Path) -> dict[str, Any]:
     return {"pdf": f"{version}/pdf/{pdf.name}", "size": pdf.stat().st_size, "sha256": hashlib.sha256(pdf.read_bytes()).hexdigest()}
 
 
-def release(root: Path, settings: Settings, version: str, archive: Path, today: date) -> Path:
+def check_release_name(version: str) -> None:
+    """Raise ValueError unless `version` can name a release folder beside the archive's own files."""
     if not VERSION_NAME.match(version):
         raise ValueError(f"{version!r} is not a release name: use letters, digits, '.', '-' or '_', e.g. 2026.1")
-    if version == "latest":
+    if version.lower() == "latest":
         raise ValueError("'latest' is the alias of the newest release, not a release name")
+    if version.lower() in RESERVED_NAMES:
+        raise ValueError(f"{version!r} is a file the archive keeps beside its releases, not a release name; "
+                         "use e.g. 2026.1")
+
+
+def release(root: Path, settings: Settings, version: str, archive: Path, today: date) -> Path:
+    check_release_name(version)
     # Releases are kept for ever: never where a build replaces everything, or where Sphinx reads pages.
     for folder, why in ((root / settings.build_dir / "html", "every `guidepress build` replaces"),
                         (root / settings.source_dir, "Sphinx reads as the library's pages")):

@@ -161,8 +161,12 @@ def test_a_release_names_its_commit_and_refuses_uncommitted_changes(approved: Pa
 
 
 def test_bad_release_names_are_bad_usage(approved: Path, tmp_path: Path) -> None:
-    for name in ("../escape", "latest"):
-        assert release(approved, name, tmp_path / "archive").returncode == 2
+    for name in ("../escape", "latest", "Latest", "downloads.html", "index.html", "versions.json"):
+        result = release(approved, name, tmp_path / "archive")
+        assert result.returncode == 2, name
+        assert "not a release name" in result.stderr
+        assert "page(s) checked" not in result.stderr  # told before any work
+        assert not (tmp_path / "archive").exists()
 
 
 def test_an_archive_where_builds_or_sphinx_would_reach_it_is_refused(approved: Path) -> None:
