@@ -68,6 +68,11 @@ class Settings(BaseModel):
         default=3, ge=1, le=10, description="Longest allowed gap between review_date and next_review_date, in years."
     )
 
+    @property
+    def guidelines_folder(self) -> str:
+        """The guidelines folder as editors name it, e.g. docs/guidelines/."""
+        return posixpath.join(posixpath.normpath(self.source_dir), posixpath.normpath(self.guidelines_dir), "")
+
     @field_validator("guidelines_dir")
     @classmethod
     def _inside_source(cls, value: str) -> str:

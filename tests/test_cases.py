@@ -20,6 +20,7 @@ TESTED_ELSEWHERE = {
     "duplicate-page-id": "test_library.py",
     "unreadable-file": "test_library.py",  # a link to nothing, which a case file cannot hold
     "pdf-unsupported": "test_pdf.py",
+    "guideline-outside-folder": "test_library.py",
     "approval-by-author": "test_approvals.py",
     "approval-wrong-version": "test_approvals.py",
     "approval-stale": "test_approvals.py",

@@ -97,3 +97,16 @@ def test_pages_outside_the_guidelines_may_not_reconfigure_the_parser(tmp_path: P
     assert lines[0].startswith("docs/about.md:3:1: error: [unsafe-content] `myst` is not allowed in front matter")
     assert lines[1].startswith("docs/news.md:2:1: error: [title-markup] the title holds emphasis")
     assert len(lines) == 2  # orphan, a key Sphinx reads, is fine
+
+
+def test_a_guideline_outside_the_guidelines_folder_is_an_error(tmp_path: Path) -> None:
+    # Elsewhere it would be published as a plain page: no document control, approvals or PDF.
+    make_project(tmp_path, {"treatment.md": valid_page(), "about.md": "---\norphan: true\ntitle: About\n---\nText.\n"})
+    result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
+    assert result.returncode == 1
+    status_line = valid_page().splitlines().index("status: draft") + 1
+    assert result.stdout.splitlines() == [
+        (f"docs/treatment.md:{status_line}:1: error: [guideline-outside-folder] this page has a guideline's document "
+        "control (`status`, `reviewers`, `review_date`, `next_review_date`) but is not under "
+        "docs/guidelines/, so it would be published without its document control, approvals check or PDF; "
+        "move it into docs/guidelines/")]

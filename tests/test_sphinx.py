@@ -163,3 +163,10 @@ def test_a_missing_link_target_is_reported_once_and_not_blamed_on_guidepress(tmp
     result = sphinx_build(tmp_path)
     assert "cross-reference target not found: 'other.md'" in result.stderr
     assert "guidepress" not in result.stderr, result.stderr
+
+
+def test_a_guideline_outside_the_guidelines_folder_is_a_warning_in_sphinx(tmp_path: Path) -> None:
+    make_project(tmp_path, {"treatment.md": valid_page()})
+    result = sphinx_build(tmp_path)
+    assert "[guidepress.guideline-outside-folder]" in result.stderr
+    assert "treatment.md" in result.stderr

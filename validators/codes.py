@@ -71,6 +71,7 @@ _ALL = [
     Code("registry-invalid", "error", "approval", "The reviewer registry file is unreadable or does not match its schema."),
     # Library rules
     Code("duplicate-page-id", "error", "library", "Two guideline pages share an id."),
+    Code("guideline-outside-folder", "error", "library", "A page with a guideline's document control (status, reviewers, approvals, review dates) outside the guidelines folder, where it would be published without them."),
     # Output
     Code("pdf-unsupported", "error", "pdf", "The page uses an element the PDF writer cannot render yet (e.g. maths, a remote image); the build names the page."),
 ]

@@ -17,7 +17,7 @@ from pathlib import Path
 from schemas import Registry, Settings
 from validators.diagnostics import Diagnostic
 from validators.page_files import attach_files
-from validators.rules import check_guideline, safety
+from validators.rules import check_guideline, misplaced_guideline, safety
 from validators.source import read_page
 
 PARALLEL_FROM = 1000  # below this many pages, starting workers costs more than it saves
@@ -114,6 +114,8 @@ def _check_pages(files: list[str], layout: Layout, settings: Settings, today: da
                 model, found = check_guideline(page, settings, today, registry)
                 diagnostics += found
                 page_id = model.id if model else None
+            else:
+                diagnostics += misplaced_guideline(page, settings.guidelines_folder)
         results.append((display(path, cwd), page_id, diagnostics))
     return results
 

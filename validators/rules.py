@@ -124,6 +124,25 @@ def safety(page: Page, depth: int) -> list[Diagnostic]:
     ]
 
 
+# Document-control fields no other page has: a page holding them outside the guidelines folder is a
+# guideline put in the wrong place, which the site would publish without its document control.
+GUIDELINE_ONLY_FIELDS = ("status", "reviewers", "approvals", "review_date", "next_review_date")
+
+
+def misplaced_guideline(page: Page, guidelines_folder: str) -> list[Diagnostic]:
+    """A page outside the guidelines folder whose front matter is a guideline's."""
+    data = page.data if isinstance(page.data, dict) else {}
+    fields = [name for name in GUIDELINE_ONLY_FIELDS if name in data]
+    if not fields:
+        return []
+    line, col = page.locate((fields[0],))
+    named = ", ".join(f"`{name}`" for name in fields)
+    return [page.at(line, col, "guideline-outside-folder",
+                    f"this page has a guideline's document control ({named}) but is not under {guidelines_folder}, so "
+                    f"it would be published without its document control, approvals check or PDF; move it into "
+                    f"{guidelines_folder}")]
+
+
 def _person_key(name: str) -> str:
     return " ".join(name.casefold().split())
 

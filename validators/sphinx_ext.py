@@ -29,7 +29,7 @@ from validators.diagnostics import Diagnostic
 from validators.html_translator import AccessibleHTMLTranslator
 from validators.library import linked_out
 from validators.page_files import attach_files
-from validators.rules import check_guideline, safety
+from validators.rules import check_guideline, misplaced_guideline, safety
 from validators.safety import allowed_link
 from validators.source import parse_page
 
@@ -141,6 +141,8 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
             diagnostics += found
             if model is not None:
                 domain.pages[docname] = model
+        else:
+            diagnostics += misplaced_guideline(page, _settings(app).guidelines_folder)
         if unsafe:
             source[0] = REFUSED_PAGE
     _report(app, docname, diagnostics)
