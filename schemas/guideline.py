@@ -23,6 +23,7 @@ from schemas.fields import (
     Isbn,
     IsoDate,
     NumberText,
+    PageType,
     PastDate,
     Pmcid,
     Pmid,
@@ -143,7 +144,7 @@ class Guideline(_Strict):
     status: Literal["draft", "in-review", "approved", "retired"] = Field(
         description="Where the page is in its life: draft, in-review, approved or retired.", examples=["draft"]
     )
-    type: Literal["guideline", "patient-info"] = Field(
+    type: PageType = Field(
         description="guideline (for clinicians) or patient-info (for patients and carers).", examples=["guideline"]
     )
     audience: list[StrictText] = Field(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import posixpath
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from schemas.fields import PageType, WebUrl
 
 
 class IgnoredLink(BaseModel):
@@ -15,6 +18,15 @@ class IgnoredLink(BaseModel):
 
     pattern: str = Field(description="Regular expression matched against the whole URL, DOI or PMID.")
     reason: str = Field(min_length=1, description="Why it is not checked.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise ValueError(f"{value!r} is not a regular expression: {error}") from None
+        return value
 
 
 LinkClass = Literal["broken", "transient", "blocked", "redirected"]
@@ -51,7 +63,7 @@ class Settings(BaseModel):
         description="Folder, inside source_dir, whose pages are guidelines and must carry full front matter.",
     )
     build_dir: str = Field(default="_build", validate_default=True, description="Where `guidepress build` writes its output.")
-    publication_url: str | None = Field(
+    publication_url: WebUrl | None = Field(
         default=None,
         description="Where readers check for the current approved version; printed on every PDF.",
     )
@@ -59,7 +71,8 @@ class Settings(BaseModel):
         default="reviewers.yaml",
         description="File, relative to the project, listing the editorial board who may approve pages.",
     )
-    required_approvals: dict[str, int] = Field(
+    # At least one: an approved page with no approval would be a page no reviewer ever saw.
+    required_approvals: dict[PageType, Annotated[int, Field(ge=1, le=10)]] = Field(
         default_factory=lambda: {"guideline": 1, "patient-info": 1},
         description="Valid approvals a page of each type needs before it may have status approved.",
     )

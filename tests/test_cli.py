@@ -123,6 +123,21 @@ def test_bad_nested_settings_point_at_their_line_in_their_table(tmp_path: Path) 
     assert "pyproject.toml:6:1: error: [tool.guidepress] linkcheck.fail_on[0]: Input should be 'broken'" in result.stderr
 
 
+@pytest.mark.parametrize(("setting", "says"), [
+    ("required_approvals = { guideline = 0 }", "required_approvals.guideline: Input should be greater than or equal to 1"),
+    ("required_approvals = { guidline = 2 }", "required_approvals.guidline: Input should be 'guideline' or 'patient-info'"),
+    ('publication_url = "guidelines.example.org"', "publication_url: 'guidelines.example.org' is not valid: write the full web address"),
+    ("linkcheck.ignore = [{ pattern = '(x', reason = 'r' }]", "linkcheck.ignore[0].pattern: '(x' is not a regular expression"),
+])
+def test_settings_that_would_weaken_a_check_or_crash_a_command_are_refused(tmp_path: Path, setting: str, says: str) -> None:
+    make_project(tmp_path, {}, settings=setting)
+    for command in ("validate", "linkcheck"):
+        result = run_cli(command, cwd=tmp_path)
+        assert result.returncode == 2
+        assert f"pyproject.toml:2:1: error: [tool.guidepress] {says}" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
 def test_review_interval_is_configurable(tmp_path: Path) -> None:
     make_project(tmp_path, {"guidelines/p.md": valid_page()}, settings="review_interval_years = 1")
     page = tmp_path / "docs/guidelines/p.md"

@@ -64,7 +64,7 @@ def _setting_line(lines: list[str], loc: tuple[int | str, ...]) -> int:
         if header is not None:
             table, start = f"{table}.{key}", header
             continue
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*[=.]")  # key = …, or a dotted key.sub = …
         found = next((i for i in range(start, len(lines)) if pattern.match(lines[i])), None)
         return (found if found is not None else start) + 1
     return start + 1

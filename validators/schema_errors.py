@@ -18,6 +18,8 @@ def dotted(loc: tuple[Any, ...]) -> str:
     """('references', 2, 'accessed') -> 'references[2].accessed'."""
     text = ""
     for part in loc:
+        if part == "[key]":  # Pydantic's marker for a dict's key, after the key itself
+            continue
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
 
