@@ -54,6 +54,10 @@ class LinkcheckSettings(BaseModel):
     ignore: list[IgnoredLink] = Field(default_factory=list, description="Links not to check, each with a reason.")
 
 
+def _one_approval_each() -> dict[PageType, int]:
+    return {"guideline": 1, "patient-info": 1}
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -73,7 +77,7 @@ class Settings(BaseModel):
     )
     # At least one: an approved page with no approval would be a page no reviewer ever saw.
     required_approvals: dict[PageType, Annotated[int, Field(ge=1, le=10)]] = Field(
-        default_factory=lambda: {"guideline": 1, "patient-info": 1},
+        default_factory=_one_approval_each,
         description="Valid approvals a page of each type needs before it may have status approved.",
     )
     linkcheck: LinkcheckSettings = Field(default_factory=LinkcheckSettings, description="See [tool.guidepress.linkcheck].")
