@@ -17,7 +17,7 @@ from schemas import Registry, Settings
 from validators.approvals import content_digest
 from validators.page_files import attach_files
 from validators.rules import check_guideline
-from validators.source import _BaseLoader, read_page
+from validators.source import _BaseLoader, parse_page, read_page
 
 
 class ApprovalRefused(Exception):
@@ -40,20 +40,36 @@ def approve(path: Path, reviewer: str, settings: Settings, registry: Registry | 
         raise ApprovalRefused("the page has errors; fix them before approving:\n" + "\n".join(p.format() for p in blocking))
     if any(" ".join(a.name.casefold().split()) == " ".join(member.name.casefold().split()) for a in model.authors):
         raise ApprovalRefused(f"{member.name} is an author of this page and cannot approve it")
+    digest = content_digest(page.data, page.body, page.files)
     record = [
         f"reviewer: {json.dumps(member.name, ensure_ascii=False)}",
         f"role: {json.dumps(member.role, ensure_ascii=False)}",
         f"date: {today.isoformat()}",
         f'version: "{model.version}"',
-        f"digest: {content_digest(page.data, page.body, page.files)}",
+        f"digest: {digest}",
     ]
     raw = path.read_bytes().decode("utf-8")
     bom = "\ufeff" if raw.startswith("\ufeff") else ""
     newline = "\r\n" if "\r\n" in raw else "\n"
     lines = raw.removeprefix(bom).replace("\r\n", "\n").split("\n")
     _insert(lines, page.front_matter or "", member.name, record)
+    _confirm("\n".join(lines), str(path), member.name, digest, page.files)
     write_atomically(path, bom + newline.join(lines))
     return f"{member.name} approved {model.id} version {model.version} on {today.isoformat()}"
+
+
+def _confirm(text: str, display: str, name: str, digest: str, files: dict[str, str]) -> None:
+    """Read the page as it would be written: the record must be there, and the content it signs
+    unchanged. A layout the text edit did not foresee is refused, never written."""
+    page, _ = parse_page(text, display, needs_front_matter=True)
+    data = page.data if page is not None and isinstance(page.data, dict) else {}
+    approvals = data.get("approvals")
+    recorded = isinstance(approvals, list) and any(
+        isinstance(a, dict) and a.get("reviewer") == name and a.get("digest") == digest for a in approvals)
+    if page is None or not recorded or content_digest(page.data, page.body, files) != digest:
+        raise ApprovalRefused("the approval could not be added to the front matter as it is laid out; write "
+                              "`approvals:` as a block list (one `- reviewer: …` item per approval) and run "
+                              "the command again; the page is unchanged")
 
 
 def _insert(lines: list[str], front_matter: str, name: str, record: list[str]) -> None:
@@ -61,6 +77,10 @@ def _insert(lines: list[str], front_matter: str, name: str, record: list[str]) -
     root = yaml.compose(front_matter, Loader=_BaseLoader)
     closing = 1 + front_matter.count("\n")  # index of the closing fence
     pair = next(((k, v) for k, v in root.value if k.value == "approvals"), None)
+    if pair is not None and isinstance(pair[1], yaml.CollectionNode) and pair[1].flow_style and pair[1].value:
+        raise ApprovalRefused("`approvals:` is written inline, in brackets; write it as a block list (one "
+                              "`- reviewer: …` item per line, as guidepress writes them) and run the command "
+                              "again; the page is unchanged")
     if pair is None or not isinstance(pair[1], yaml.SequenceNode) or not pair[1].value:
         block = ["approvals:", *_item(record, 4)]  # "  - reviewer: …", like the page's other lists
         if pair is None:

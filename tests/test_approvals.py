@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from guidepress.approve import ApprovalRefused, _confirm
 from tests.conftest import PAGE, REGISTRY, make_project, run_cli, valid_page
 from tests.test_sphinx import sphinx_build
 
@@ -114,6 +115,26 @@ def test_approving_a_page_with_errors_is_refused(library: Path) -> None:
     assert "fix them before approving" in result.stderr
     assert "[missing-field]" in result.stderr
     assert "approvals:" not in page.read_text()
+
+
+def test_an_inline_approvals_list_is_refused_never_corrupted(library: Path) -> None:
+    page = library / PAGE
+    digest = "sha256:" + "0" * 64
+    inline = f'approvals: [{{reviewer: "Example Reviewer", role: "x", date: 2026-01-02, version: "1.0", digest: {digest}}}]\n'
+    page.write_text(page.read_text().replace("\n---\n", f"\n{inline}---\n", 1))
+    before = page.read_bytes()
+    result = approve(library, "Example Reviewer")
+    assert result.returncode == 1
+    assert "`approvals:` is written inline" in result.stderr
+    assert "the page is unchanged" in result.stderr
+    assert page.read_bytes() == before
+
+
+def test_an_approval_the_edit_did_not_record_is_never_written() -> None:
+    # The safety net behind the text edit: what would be written is read back first.
+    text = valid_page()
+    with pytest.raises(ApprovalRefused, match="the page is unchanged"):
+        _confirm(text, PAGE, "Example Reviewer", "sha256:00", {})
 
 
 def test_only_guideline_pages_can_be_approved(library: Path) -> None:

@@ -60,7 +60,8 @@ def _example(info: FieldInfo | None) -> str:
 def _hint(info: FieldInfo | None) -> str:
     if info is None or not info.description:
         return ""
-    return info.description[0].lower() + info.description[1:].rstrip(".")
+    text = info.description.rstrip(".")
+    return text if text[1:2].isupper() else text[0].lower() + text[1:]  # keep SHA-256, DOI… as written
 
 
 def schema_diagnostics(page: Page, error: ValidationError, model: type[BaseModel]) -> list[Diagnostic]:
