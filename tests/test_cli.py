@@ -41,6 +41,12 @@ def test_github_annotations(tmp_path: Path) -> None:
     assert result.stdout.startswith("::error file=docs/guidelines/p.md,line=6,col=1,title=invalid-value::")
 
 
+def test_github_annotations_escape_a_file_name_with_commas_and_colons(tmp_path: Path) -> None:
+    make_project(tmp_path, {"guidelines/a,b:c.md": valid_page().replace("status: draft", "status: nope")})
+    result = run_cli("validate", "--format", "github", "--today", TODAY.isoformat(), cwd=tmp_path)
+    assert result.stdout.startswith("::error file=docs/guidelines/a%2Cb%3Ac.md,line=6,col=1,title=invalid-value::")
+
+
 def test_json_reports_counts(tmp_path: Path) -> None:
     overdue = valid_page().replace("next_review_date: 2027-01-10", "next_review_date: 2026-05-01")
     make_project(tmp_path, {"guidelines/p.md": overdue})

@@ -28,8 +28,13 @@ class Diagnostic:
 
     def github(self) -> str:
         # GitHub Actions workflow command: shows the message on the pull request's diff.
-        message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return f"::{self.severity} file={self.path},line={self.line},col={self.col},title={self.code}::{message}"
+        message = _escape(self.message)
+        path = _escape(self.path).replace(":", "%3A").replace(",", "%2C")  # property values end at , and :
+        return f"::{self.severity} file={path},line={self.line},col={self.col},title={self.code}::{message}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
