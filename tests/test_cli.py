@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -180,6 +181,21 @@ def test_an_overdue_page_is_reported_but_fails_the_build_only_with_strict(tmp_pa
     strict = run_cli("build", "--strict", cwd=tmp_path)
     assert strict.returncode == 1
     assert "build refused: fix the errors and warnings (--strict) above first" in strict.stderr
+
+
+def test_a_library_started_as_the_readme_says_builds(tmp_path: Path) -> None:
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("## Starting a library of your own")[1].split("\n## ")[0]
+    files = re.findall(r"^`([^`]+)`:\n\n(`{3,})\w*\n(.*?)\n\2$", section, flags=re.MULTILINE | re.DOTALL)
+    assert [name for name, _, _ in files] == ["pyproject.toml", "conf.py", "reviewers.yaml", "docs/index.md"]
+    for name, _, text in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text + "\n", encoding="utf-8")
+    (tmp_path / "docs" / "guidelines").mkdir()
+    (tmp_path / "docs" / "guidelines" / "test-page.md").write_text(valid_page(), encoding="utf-8")
+    result = run_cli("build", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "test-page" in (tmp_path / "_build" / "html" / "index.html").read_text(encoding="utf-8")
+    assert (tmp_path / "_build" / "html" / "pdf" / "test-page-v1.0.pdf").is_file()
 
 
 def test_a_mistake_in_conf_py_is_one_located_line(tmp_path: Path) -> None:
