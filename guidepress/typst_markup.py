@@ -88,12 +88,13 @@ class TypstTranslator:
             nodes.reference: self.reference, nodes.bullet_list: self.bullet_list,
             nodes.enumerated_list: self.enumerated_list, nodes.list_item: self.list_item,
             nodes.definition_list: self.definition_list, nodes.table: self.table,
-            nodes.Admonition: self.admonition, nodes.footnote_reference: self.footnote_reference,
+            nodes.Admonition: self.admonition, nodes.topic: self.titled_box, nodes.sidebar: self.titled_box,
+            nodes.footnote_reference: self.footnote_reference,
             nodes.literal_block: lambda n: f"#raw(block: true, {literal(n.astext())})\n\n",
             nodes.block_quote: lambda n: f"#quote(block: true)[{self.children(n)}]\n\n",
             nodes.attribution: lambda n: f"#align(right)[— {self.children(n)}]",
             nodes.rubric: lambda n: f"#strong[{self.children(n)}]\n\n",
-            nodes.container: self.container, nodes.transition: lambda n: "#line(length: 100%)\n\n",
+            nodes.container: self.container, nodes.transition: self.transition,
             nodes.line_block: self.children, nodes.line: lambda n: f"{self.children(n)} \\\n",
             nodes.image: self.image, nodes.figure: self.figure, nodes.raw: self.raw,
             # Sphinx's own: a glossary is a definition list; hlist columns are one list on paper.
@@ -230,12 +231,24 @@ class TypstTranslator:
         if isinstance(node, addnodes.versionmodified):  # its text begins "Added in version 1.0:"
             return f"#emph[{self.children(node).strip()}]\n\n"
         if isinstance(node, nodes.admonition):
-            title_node = node.next_node(nodes.title)
-            title = self.children(title_node) if title_node else "#\"Note\""
-            body = "".join(self.visit(c) for c in node.children if not isinstance(c, nodes.title))
-            return f"#admonition([{title}])[{body.strip()}]\n\n"
+            return self.titled_box(node)
         name = ADMONITION_TITLES.get(node.tagname, node.tagname.title())
         return f"#admonition({literal(name)})[{self.children(node).strip()}]\n\n"
+
+    def transition(self, node: nodes.transition) -> str:
+        # MyST draws a rule above the footnotes it gathers at the page's end; the PDF puts each at
+        # the foot of its own page, so that rule would stand alone.
+        return "" if "footnotes" in node.get("classes", []) else "#line(length: 100%)\n\n"
+
+    def titled_box(self, node: nodes.Element) -> str:
+        """A box with its own title: a custom admonition, a topic or a sidebar (on paper, in the flow)."""
+        title_node = node.next_node(nodes.title)
+        title = self.children(title_node) if title_node else "#\"Note\""
+        subtitle = node.next_node(nodes.subtitle)
+        if subtitle is not None:
+            title += f": {self.children(subtitle)}"
+        body = "".join(self.visit(c) for c in node.children if not isinstance(c, (nodes.title, nodes.subtitle)))
+        return f"#admonition([{title}])[{body.strip()}]\n\n"
 
     def footnote_reference(self, node: nodes.footnote_reference) -> str:
         footnote = self.document.ids.get(node.get("refid", ""))
@@ -273,6 +286,10 @@ class TypstTranslator:
     def container(self, node: nodes.container) -> str:
         if "guidepress-document-control" in node.get("classes", []):
             return ""  # the PDF builds its own document control from the front matter
+        caption = node.next_node(nodes.caption)
+        if node.get("literal_block") and caption is not None:  # a code block with a caption
+            code = "".join(self.visit(c) for c in node.children if not isinstance(c, nodes.caption)).strip()
+            return f"#figure(kind: raw, caption: [{self.children(caption)}])[{code}]\n\n"
         return self.children(node)
 
 

@@ -165,7 +165,10 @@ def test_table_titles_alignment_version_notes_and_glossaries_reach_the_pdf(tmp_p
             "| Drug | Dose |\n|:--|--:|\n| A | 10 mg |\n\n```{versionchanged} 1.0\nThe dose table.\n```\n\n"
             "```{glossary}\nTAE\n  Transarterial embolisation.\n```\n\nSee {term}`TAE`.\n\n"
             "```{hlist}\n:columns: 2\n\n- left\n- right\n```\n\n```{centered} Centred words\n```\n\n"
-            "{abbr}`PES (post-embolisation syndrome)` is common; {abbr}`PES (post-embolisation syndrome)` passes.\n")
+            "{abbr}`PES (post-embolisation syndrome)` is common; {abbr}`PES (post-embolisation syndrome)` passes.\n\n"
+            "```{topic} Before the procedure\nStop eating six hours before.\n```\n\n"
+            "```{sidebar} In short\nA side note.\n```\n\n"
+            "```{code-block} text\n:caption: Order set\nFBC, U&E\n```\n\nA footnote[^f].\n\n[^f]: Its words.\n")
     make_project(tmp_path, {"guidelines/p.md": valid_page() + body})
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -176,8 +179,13 @@ def test_table_titles_alignment_version_notes_and_glossaries_reach_the_pdf(tmp_p
     assert "TAE Transarterial embolisation. See TAE." in words
     assert "• left • right Centred words" in words
     assert "PES (post-embolisation syndrome) is common; PES passes." in words  # spelled out once, on paper
+    assert "Before the procedure Stop eating six hours before." in words
+    assert "In short A side note." in words
+    assert "Listing 1: Order set FBC, U&E" in words
+    assert "Change history Changes in version 1.0: First version. Version Date Changes 1.0 2026-01-10 First version." in words
     markup = (tmp_path / "_build" / "typst" / "test-page.body.typ").read_text()
     assert 'table.cell(align: right)[#"10 mg"]' in markup
+    assert "#line(" not in markup  # no rule above footnotes: on paper each sits at the foot of its page
 
 
 def test_a_failed_compile_names_the_page_and_leaves_no_pdf(tmp_path: Path) -> None:

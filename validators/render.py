@@ -37,19 +37,21 @@ def _lines(items: Iterable[str]) -> list[nodes.Node]:
     return [_paragraph(item) for item in items]
 
 
-def _table(rows: list[tuple[str, list[nodes.Node]]], classes: list[str], header: tuple[str, ...] = ()) -> nodes.table:
-    columns = 2 if not header else len(header)
-    group = nodes.tgroup(cols=columns)
-    for width in ([25, 75] if not header else [100 // columns] * columns):
+def _table(rows: list[list[list[nodes.Node]]], classes: list[str], widths: tuple[int, ...] = (25, 75),
+           header: tuple[str, ...] = ()) -> nodes.table:
+    """Each row is a list of cells, each cell a list of nodes. Without a header, the first column
+    holds the labels (rendered as <th>)."""
+    group = nodes.tgroup(cols=len(widths))
+    for width in widths:
         group += nodes.colspec(colwidth=width, stub=0 if header else None)
     if header:
         group += nodes.thead("", nodes.row("", *[nodes.entry("", _paragraph(h)) for h in header]))
     body = nodes.tbody()
-    for label, value in rows:
-        body += nodes.row("", nodes.entry("", _paragraph(label)), nodes.entry("", *value))
+    for cells in rows:
+        body += nodes.row("", *[nodes.entry("", *cell) for cell in cells])
     group += body
     if not header:
-        group[0]["stub"] = 1  # the labels column is a header column (rendered as <th>)
+        group[0]["stub"] = 1
     return nodes.table("", group, classes=classes)
 
 
@@ -80,7 +82,7 @@ def document_control(model: Guideline) -> nodes.container:
         box += warning
     box += nodes.paragraph(model.summary, model.summary, classes=["guidepress-summary"])
     # Same labels on every page: kept out of the search index so searches find guidance instead.
-    box += _table(rows, ["guidepress-document-control-table", "no-search"])
+    box += _table([[[_paragraph(label)], value] for label, value in rows], ["guidepress-document-control-table", "no-search"])
     return box
 
 
@@ -152,6 +154,7 @@ def change_history_section(model: Guideline) -> nodes.section:
     if current is not None:
         section += nodes.paragraph("", "", nodes.strong(f"Changes in version {model.version}: ", f"Changes in version {model.version}: "),
                                    nodes.Text(current.summary))
-    rows = [(entry.version, _lines([entry.date.isoformat(), entry.summary])) for entry in model.change_history]
-    section += _table(rows, ["guidepress-change-history", "no-search"])
+    section += _table([[[_paragraph(entry.version)], [_paragraph(entry.date.isoformat())], [_paragraph(entry.summary)]]
+                       for entry in model.change_history], ["guidepress-change-history", "no-search"],
+                      widths=(15, 20, 65), header=("Version", "Date", "Changes"))
     return section
