@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 from typing import Any
+
+import validators
+
+# The site's own script marks a guideline read after its next review date; the page embeds it.
+REVIEW_SCRIPT = Path(validators.__file__).parent / "static" / "guidepress-review.js"
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -68,6 +74,10 @@ CHECK_SCRIPT = """
           ", published in release " + release.version + " (SHA-256 " + digest + "). ";
         if (now && now.status === "retired") return say(what + "The guideline has been retired (release " +
           current.version + "): it is withdrawn, do not use it.");
+        if (now && now.sha256 === digest && window.guidepress.isOverdue(now.next_review_date)) {
+          return say(what + "It is the current approved version, but it was due for review on " +
+            now.next_review_date + ": check with the library's editors that it still applies.");
+        }
         if (now && now.sha256 === digest) return say(what + "It is the current approved version.");
         if (now) return say(what + "It has been superseded: the current version is " + now.version +
           " (release " + current.version + ").", { href: now.pdf, text: "Download the current version" });
@@ -101,7 +111,7 @@ def downloads_page(versions: list[dict[str, Any]]) -> str:
             f'<td><a href="{escape(guideline["pdf"])}">{escape(guideline["title"])}</a></td>'
             f"<td>{escape(guideline['version'])}</td>"
             f"<td>{escape(guideline['review_date'])}</td>"
-            f"<td>{escape(guideline['next_review_date'])}</td>"
+            f"<td><span class=\"guidepress-next-review\">{escape(guideline['next_review_date'])}</span></td>"
             f"<td>{_size(guideline['size'])}</td>"
             f"<td><code>{escape(guideline['sha256'])}</code></td>"
             f"<td>{', '.join(earlier) or 'none'}</td>"
@@ -127,6 +137,7 @@ SHA-256 (<code>sha256sum FILE</code>) with the one listed here or in the release
 current version. The file is checked in your browser and is not uploaded anywhere.</p>
 <p><label for="check-file">PDF to check:</label> <input type="file" id="check-file" accept=".pdf,application/pdf"></p>
 <p id="check-result" role="status"></p>
+<script>{REVIEW_SCRIPT.read_text(encoding="utf-8")}</script>
 <script>{CHECK_SCRIPT}</script>
 <h2>All releases</h2>
 <ul>

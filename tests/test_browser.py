@@ -176,6 +176,26 @@ def test_a_clinic_can_check_which_version_a_pdf_is_on_the_downloads_page(browser
     context.close()
 
 
+def test_a_guideline_read_after_its_next_review_date_is_marked_overdue(browser: Browser, archive: Path) -> None:
+    # The test page is due for review on 2027-01-10; the site was built long before that day.
+    with serve(archive) as url:
+        for day, overdue in (("2027-01-10T12:00:00", False), ("2027-01-11T09:00:00", True)):
+            context = browser.new_context(**VIEWS["desktop-light"])
+            page = context.new_page()
+            page.clock.set_fixed_time(day)
+            page.goto(f"{url}/latest/guidelines/p.html")
+            due = page.locator("#document-control .guidepress-next-review")
+            assert due.inner_text().startswith("2027-01-10")
+            assert ("review overdue" in due.inner_text()) is overdue
+            page.goto(f"{url}/downloads.html")
+            assert ("review overdue" in page.locator("tbody .guidepress-next-review").inner_text()) is overdue
+            verdict = check_pdf(page, archive / "2026.2/pdf/test-page-v1.1.pdf", "current approved version")
+            assert ("it was due for review on 2027-01-10" in verdict) is overdue
+            if overdue:
+                assert violations(page) == []
+            context.close()
+
+
 def test_checking_a_retired_guidelines_pdf_says_not_to_use_it(browser: Browser, approved: Path, tmp_path: Path) -> None:
     add_retired_page(approved)
     archive = tmp_path / "archive"

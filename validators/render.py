@@ -55,6 +55,12 @@ def _table(rows: list[list[list[nodes.Node]]], classes: list[str], widths: tuple
     return nodes.table("", group, classes=classes)
 
 
+def _next_review(model: Guideline) -> nodes.paragraph:
+    # guidepress-review.js marks the date when a reader opens the page after it.
+    date = model.next_review_date.isoformat()
+    return nodes.paragraph("", "", nodes.inline(date, date, classes=["guidepress-next-review"]))
+
+
 def document_control(model: Guideline) -> nodes.container:
     status = STATUS_LABELS[model.status]
     rows: list[tuple[str, list[nodes.Node]]] = [
@@ -66,7 +72,7 @@ def document_control(model: Guideline) -> nodes.container:
         ("Reviewers", _lines(_person(p) for p in model.reviewers)),
         ("Approvals", _lines([approval_line(a) for a in model.approvals] or ["None recorded"])),
         ("Last reviewed", _lines([model.review_date.isoformat()])),
-        ("Next review due", _lines([model.next_review_date.isoformat()])),
+        ("Next review due", [_next_review(model)]),
         ("Conflicts of interest", _lines([model.conflicts_of_interest])),
         ("Funding", _lines([model.funding])),
         ("Feedback", [_contact(model.feedback_contact)]),

@@ -110,6 +110,7 @@ def on_builder_inited(app: Sphinx) -> None:
         app.config.html_static_path.append(str(Path(__file__).parent / "static"))
         app.add_css_file("guidepress.css")
         app.add_js_file("guidepress-scrollable.js")
+        app.add_js_file("guidepress-review.js")
         if app.config.guidepress_release:
             app.add_js_file("guidepress-versions.js")
         # Only where no other extension chose the writer: theirs wins, ours is a small fix.
