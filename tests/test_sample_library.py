@@ -74,6 +74,7 @@ def test_reference_docs_are_generated_from_the_models(sample_build: Path) -> Non
     fields_html = (sample_build / "html" / "reference" / "fields.html").read_text(encoding="utf-8")
     for name in Guideline.model_fields:
         assert f'<span class="pre">{name}</span>' in fields_html
+    assert "table of guideline | patient-info = whole number" in fields_html  # required_approvals
     codes_html = (sample_build / "html" / "reference" / "diagnostics.html").read_text(encoding="utf-8")
     assert "url-needs-accessed" in codes_html
     assert "unsafe-content" in codes_html

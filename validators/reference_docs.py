@@ -36,6 +36,8 @@ def describe(annotation: Any) -> str:
         return " | ".join(str(a) for a in typing.get_args(annotation))
     if origin is list:
         return "list of " + describe(args[0])
+    if origin is dict:  # e.g. required_approvals = { guideline = 1 }
+        return f"table of {describe(args[0])} = {describe(args[1])}"
     if args and origin is not None:  # an optional value
         return describe(args[0])
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
