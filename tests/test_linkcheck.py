@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from tests.conftest import make_project, run_cli, valid_page
+from tests.conftest import REPO, make_project, run_cli, valid_page
 from tests.linkserver import GOOD_DOI, GOOD_PMID, LinkServer
 
 CASES = {  # path: (class, what the detail says)
@@ -213,3 +217,46 @@ def test_no_network_at_all_is_transient_not_broken(tmp_path: Path) -> None:
         ("pmid", "12345678"): "transient",
     }
     assert "the network or its DNS is down" in results[("url", "https://publisher.invalid/page")]["detail"]
+
+
+def workflow_script(step: str) -> str:
+    workflow = yaml.safe_load((REPO / ".github/workflows/linkcheck.yml").read_text(encoding="utf-8"))
+    (found,) = [s["run"] for s in workflow["jobs"]["linkcheck"]["steps"] if s.get("name") == step]
+    return str(found)
+
+
+def test_pull_request_workflow_checks_exactly_the_pages_it_changes(tmp_path: Path, server: LinkServer) -> None:
+    # The workflow's own script, run in a repository where a pull request adds a page whose name
+    # holds spaces and shell syntax: it must be checked as one page and never run as code.
+    root = library(tmp_path / "library", server)
+    git = ["git", "-c", "user.name=Editor", "-c", "user.email=editor@example.org"]
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-qm", "library"], cwd=root, check=True)
+    subprocess.run(["git", "update-ref", "refs/remotes/origin/main", "HEAD"], cwd=root, check=True)
+    added = valid_page().replace("id: test-page", "id: added").replace("url: https://example.org/page", f"url: {server.url}/ok")
+    added = added.replace("doi: 10.1234/example.5678", f"doi: {GOOD_DOI}").replace('pmid: "12345678"', f'pmid: "{GOOD_PMID}"')
+    (root / "docs/guidelines/new page $(touch pwned).md").write_text(added, encoding="utf-8")
+    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-qm", "add a page"], cwd=root, check=True)
+    environment = {**os.environ, "EVENT": "pull_request", "BASE": "main", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    script = workflow_script("Check links")
+
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=root, env=environment, capture_output=True, text=True, check=False)
+
+    assert result.returncode == 0, result.stdout + result.stderr  # the broken links of unchanged p.md are not checked
+    assert not (root / "pwned").exists()
+    checked = {(r["kind"], r["target"]) for r in json.loads((root / "linkcheck.json").read_text())}
+    assert ("url", f"{server.url}/ok") in checked
+    assert ("doi", GOOD_DOI) in checked
+    assert ("url", f"{server.url}/missing") not in checked
+
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "nothing"], cwd=root, check=True)
+    subprocess.run(["git", "update-ref", "refs/remotes/origin/main", "HEAD"], cwd=root, check=True)
+    unchanged = subprocess.run(["bash", "-e", "-c", script], cwd=root, env=environment, capture_output=True, text=True, check=False)
+    assert unchanged.returncode == 0
+    assert "changes no page" in unchanged.stdout
+
+    nightly = subprocess.run(["bash", "-e", "-c", script], cwd=root, env={**environment, "EVENT": "schedule"}, capture_output=True, text=True, check=False)
+    assert nightly.returncode != 0  # the whole library, broken links of p.md included
+    assert f"{server.url}/missing" in nightly.stdout
