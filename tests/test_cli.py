@@ -186,14 +186,19 @@ def test_an_overdue_page_is_reported_but_fails_the_build_only_with_strict(tmp_pa
 def test_a_library_started_as_the_readme_says_builds(tmp_path: Path) -> None:
     section = (REPO / "README.md").read_text(encoding="utf-8").split("## Starting a library of your own")[1].split("\n## ")[0]
     files = re.findall(r"^`([^`]+)`:\n\n(`{3,})\w*\n(.*?)\n\2$", section, flags=re.MULTILINE | re.DOTALL)
-    assert [name for name, _, _ in files] == ["pyproject.toml", "conf.py", "reviewers.yaml", "docs/index.md"]
+    assert [name for name, _, _ in files] == ["pyproject.toml", "conf.py", "reviewers.yaml", "docs/index.md", ".gitignore"]
     for name, _, text in files:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text + "\n", encoding="utf-8")
     (tmp_path / "docs" / "guidelines").mkdir()
     (tmp_path / "docs" / "guidelines" / "test-page.md").write_text(valid_page(), encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "-c", "user.name=Editor", "-c", "user.email=editor@example.org", "commit", "-qm", "library"], cwd=tmp_path, check=True)
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert status.stdout.splitlines() == [], "the build left files for git to commit"
     assert "test-page" in (tmp_path / "_build" / "html" / "index.html").read_text(encoding="utf-8")
     assert (tmp_path / "_build" / "html" / "pdf" / "test-page-v1.0.pdf").is_file()
 
