@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from guidepress.atomic import write_atomically
-from schemas import Registry, Settings
+from schemas import Registry, Settings, person_key
 from validators.approvals import content_digest
 from validators.page_files import attach_files
 from validators.rules import check_guideline
@@ -38,7 +38,7 @@ def approve(path: Path, reviewer: str, settings: Settings, registry: Registry | 
     blocking = missing + [p for p in problems if p.severity == "error" and not p.code.startswith("approval-")]
     if model is None or blocking:
         raise ApprovalRefused("the page has errors; fix them before approving:\n" + "\n".join(p.format() for p in blocking))
-    if any(" ".join(a.name.casefold().split()) == " ".join(member.name.casefold().split()) for a in model.authors):
+    if any(person_key(a.name) == person_key(member.name) for a in model.authors):
         raise ApprovalRefused(f"{member.name} is an author of this page and cannot approve it")
     digest = content_digest(page.data, page.body, page.files)
     record = [
@@ -52,10 +52,11 @@ def approve(path: Path, reviewer: str, settings: Settings, registry: Registry | 
     bom = "\ufeff" if raw.startswith("\ufeff") else ""
     newline = "\r\n" if "\r\n" in raw else "\n"
     lines = raw.removeprefix(bom).replace("\r\n", "\n").split("\n")
-    _insert(lines, page.front_matter or "", member.name, record)
+    superseded = _insert(lines, page.front_matter or "", member.name, model.version, record)
     _confirm("\n".join(lines), str(path), member.name, digest, page.files)
     write_atomically(path, bom + newline.join(lines))
-    return f"{member.name} approved {model.id} version {model.version} on {today.isoformat()}"
+    removed = f"; removed {superseded} approval(s) of earlier versions, which git keeps" if superseded else ""
+    return f"{member.name} approved {model.id} version {model.version} on {today.isoformat()}{removed}"
 
 
 def _confirm(text: str, display: str, name: str, digest: str, files: dict[str, str]) -> None:
@@ -72,8 +73,9 @@ def _confirm(text: str, display: str, name: str, digest: str, files: dict[str, s
                               "the command again; the page is unchanged")
 
 
-def _insert(lines: list[str], front_matter: str, name: str, record: list[str]) -> None:
-    """Put the record into the file's lines (the front matter starts at line index 1)."""
+def _insert(lines: list[str], front_matter: str, name: str, version: str, record: list[str]) -> int:
+    """Put the record into the file's lines (the front matter starts at line index 1), after the
+    approvals of this version it keeps; returns how many approvals of other versions it removed."""
     root = yaml.compose(front_matter, Loader=_BaseLoader)
     closing = 1 + front_matter.count("\n")  # index of the closing fence
     pair = next(((k, v) for k, v in root.value if k.value == "approvals"), None)
@@ -87,18 +89,22 @@ def _insert(lines: list[str], front_matter: str, name: str, record: list[str]) -
             lines[closing:closing] = block
         else:  # `approvals: []` or an empty key: replace that line
             lines[1 + pair[0].start_mark.line : 1 + pair[0].start_mark.line + 1] = block
-        return
+        return 0
     items = pair[1].value
     indent = items[0].start_mark.column
+    first, kept, superseded = 1 + items[0].start_mark.line, [], 0
     for position, item in enumerate(items):
+        start = 1 + item.start_mark.line
+        end = 1 + (items[position + 1].start_mark.line if position + 1 < len(items) else _end_line(item))
         fields = {k.value: v.value for k, v in item.value} if isinstance(item, yaml.MappingNode) else {}
-        if " ".join(str(fields.get("reviewer", "")).casefold().split()) == " ".join(name.casefold().split()):
-            start = 1 + item.start_mark.line
-            end = 1 + (items[position + 1].start_mark.line if position + 1 < len(items) else _end_line(item))
-            lines[start:end] = _item(record, indent)  # the reviewer's new approval replaces the old
-            return
-    at = 1 + _end_line(items[-1])
-    lines[at:at] = _item(record, indent)
+        if person_key(str(fields.get("reviewer", ""))) == person_key(name):
+            continue  # the reviewer's new approval replaces the old
+        if fields.get("version", version) != version:
+            superseded += 1  # an approval of another version no longer counts; git keeps it
+            continue
+        kept += lines[start:end]
+    lines[first:end] = kept + _item(record, indent)
+    return superseded
 
 
 def _end_line(node: yaml.Node) -> int:

@@ -7,6 +7,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from schemas.fields import StrictText
 
 
+def person_key(name: str) -> str:
+    """How names are compared (approvals, authors, the registry): case and spacing do not count."""
+    return " ".join(name.casefold().split())
+
+
 class RegistryMember(BaseModel):
     """One member of the editorial board."""
 
@@ -27,5 +32,4 @@ class Registry(BaseModel):
     reviewers: list[RegistryMember] = Field(min_length=1)
 
     def find(self, name: str) -> RegistryMember | None:
-        key = " ".join(name.casefold().split())
-        return next((m for m in self.reviewers if " ".join(m.name.casefold().split()) == key), None)
+        return next((m for m in self.reviewers if person_key(m.name) == person_key(name)), None)

@@ -107,6 +107,27 @@ def test_approval_of_another_version_is_refused(library: Path) -> None:
     assert validate(library).returncode == 0
 
 
+def test_approving_a_new_version_removes_approvals_of_earlier_ones(library: Path) -> None:
+    # Two reviewers approve 1.0; version 1.1 is approved by the second alone. The first's approval
+    # of 1.0 must not block 1.1 forever: approving 1.1 removes it, leaving git to keep it.
+    (library / "reviewers.yaml").write_text(REGISTRY + "  - name: Second Reviewer\n    role: Consultant (placeholder)\n"
+                                            "    git_email: second@example.org\n", encoding="utf-8")
+    assert approve(library, "Example Reviewer").returncode == 0
+    assert approve(library, "Second Reviewer").returncode == 0
+    page = library / PAGE
+    text = page.read_text().replace('version: "1.0"\nstatus', 'version: "1.1"\nstatus', 1)
+    page.write_text(text.replace("change_history:\n", 'change_history:\n  - version: "1.1"\n    date: 2026-01-10\n    summary: Second.\n'))
+    result = approve(library, "Second Reviewer")
+    assert result.returncode == 0, result.stderr
+    assert "removed 1 approval(s) of earlier versions" in result.stdout
+    front_matter = page.read_text().split("\n---\n")[0]
+    assert front_matter.count("- reviewer:") == 1
+    assert '- reviewer: "Second Reviewer"' in front_matter
+    assert 'version: "1.0"\n    digest' not in front_matter
+    set_status(library, "approved")
+    assert validate(library).returncode == 0, validate(library).stdout
+
+
 def test_approving_a_page_with_errors_is_refused(library: Path) -> None:
     page = library / PAGE
     page.write_text(page.read_text().replace("funding: No external funding.\n", ""))

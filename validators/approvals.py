@@ -16,7 +16,7 @@ import json
 from datetime import date
 from typing import Any
 
-from schemas import Guideline, Registry, Settings
+from schemas import Guideline, Registry, Settings, person_key
 from validators.diagnostics import Diagnostic
 from validators.source import Page
 
@@ -39,14 +39,10 @@ def content_digest(data: dict[str, Any], body: str, files: dict[str, str] | None
     return "sha256:" + hashlib.sha256(signed.encode()).hexdigest()
 
 
-def _key(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
 def check_approvals(page: Page, model: Guideline, registry: Registry | None, settings: Settings) -> list[Diagnostic]:
     found = []
     digest = content_digest(page.data, page.body, page.files) if model.approvals else ""  # drafts have none
-    authors = {_key(person.name) for person in model.authors}
+    authors = {person_key(person.name) for person in model.authors}
     valid = 0
     for index, approval in enumerate(model.approvals):
         who = f"{approval.reviewer}'s approval of version {approval.version} ({approval.date})"
@@ -58,11 +54,11 @@ def check_approvals(page: Page, model: Guideline, registry: Registry | None, set
         if registry is None or registry.find(approval.reviewer) is None:
             where = f"the reviewer registry ({settings.registry})" if registry else f"a reviewer registry: {settings.registry} does not exist"
             at("reviewer", "approval-unknown-reviewer", f"{who} does not count: {approval.reviewer} is not in {where}")
-        elif _key(approval.reviewer) in authors:
+        elif person_key(approval.reviewer) in authors:
             at("reviewer", "approval-by-author", f"{who} does not count: {approval.reviewer} is an author of this page")
         elif approval.version != model.version:
             at("version", "approval-wrong-version", f"{who} is for another version: the page is now version "
-               f"{model.version}; ask for a new approval with guidepress approve")
+               f"{model.version}; ask for a new approval with guidepress approve, which removes approvals of other versions")
         elif approval.digest != digest:
             changed = "the page or a file it shows has" if page.files else "the page has"
             at("digest", "approval-stale", f"{who} has lapsed: {changed} changed since it was approved "

@@ -7,7 +7,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
-from schemas import Guideline, Registry, Settings
+from schemas import Guideline, Registry, Settings, person_key
 from validators.approvals import check_approvals
 from validators.diagnostics import Diagnostic
 from validators.safety import body_problems, elements, front_matter_problems, title_markup
@@ -54,9 +54,9 @@ def review(page: Page, model: Guideline, settings: Settings, today: date) -> lis
         found.append(page.at(line, col, "review-overdue",
                              f"this page was due for review on {model.next_review_date}; review it, then "
                              "update review_date and next_review_date"))
-    authors = {_person_key(person.name) for person in model.authors}
+    authors = {person_key(person.name) for person in model.authors}
     for index, reviewer in enumerate(model.reviewers):
-        if _person_key(reviewer.name) in authors:
+        if person_key(reviewer.name) in authors:
             line, col = page.locate(("reviewers", index, "name"))
             found.append(page.at(line, col, "reviewer-is-author",
                                  f"{reviewer.name} is an author of this page and cannot also review it; "
@@ -141,10 +141,6 @@ def misplaced_guideline(page: Page, guidelines_folder: str) -> list[Diagnostic]:
                     f"this page has a guideline's document control ({named}) but is not under {guidelines_folder}, so "
                     f"it would be published without its document control, approvals check or PDF; move it into "
                     f"{guidelines_folder}")]
-
-
-def _person_key(name: str) -> str:
-    return " ".join(name.casefold().split())
 
 
 def _add_years(day: date, years: int) -> date:
