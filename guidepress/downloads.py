@@ -101,11 +101,11 @@ def downloads_page(versions: list[dict[str, Any]]) -> str:
     current = versions[0]
     rows = []
     for guideline in [g for g in current["guidelines"] if g["status"] != "retired"]:
-        earlier = [
-            f'<a href="{escape(g["pdf"])}">v{escape(g["version"])} (release {escape(entry["version"])})</a>'
-            for entry in versions[1:] for g in entry["guidelines"]
-            if g["id"] == guideline["id"] and g["pdf"] != guideline["pdf"]
-        ]
+        earlier: dict[str, str] = {}  # each earlier version once, from the newest release holding it
+        for entry in versions[1:]:
+            for g in entry["guidelines"]:
+                if g["id"] == guideline["id"] and g["version"] != guideline["version"] and g["version"] not in earlier:
+                    earlier[g["version"]] = f'<a href="{escape(g["pdf"])}">v{escape(g["version"])} (release {escape(entry["version"])})</a>'
         rows.append(
             "<tr>"
             f'<td><a href="{escape(guideline["pdf"])}">{escape(guideline["title"])}</a></td>'
@@ -114,7 +114,7 @@ def downloads_page(versions: list[dict[str, Any]]) -> str:
             f"<td><span class=\"guidepress-next-review\">{escape(guideline['next_review_date'])}</span></td>"
             f"<td>{_size(guideline['size'])}</td>"
             f"<td><code>{escape(guideline['sha256'])}</code></td>"
-            f"<td>{', '.join(earlier) or 'none'}</td>"
+            f"<td>{', '.join(earlier.values()) or 'none'}</td>"
             "</tr>"
         )
     body = f"""<h1>Downloads</h1>

@@ -100,6 +100,11 @@ def test_a_later_release_keeps_earlier_ones_untouched(approved: Path, tmp_path: 
     downloads = (archive / "downloads.html").read_text()
     assert 'href="2026.2/pdf/test-page-v1.1.pdf"' in downloads
     assert '<a href="2026.1/pdf/test-page-v1.0.pdf">v1.0 (release 2026.1)</a>' in downloads
+    assert release(approved, "2026.3", archive).returncode == 0  # the same guideline version again
+    downloads = (archive / "downloads.html").read_text()
+    assert 'href="2026.3/pdf/test-page-v1.1.pdf"' in downloads
+    assert "v1.1 (release" not in downloads  # the current version is not an earlier one
+    assert downloads.count("v1.0 (release") == 1
 
 
 def test_a_guideline_version_cannot_be_published_with_other_content(approved: Path, tmp_path: Path) -> None:
