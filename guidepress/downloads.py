@@ -74,11 +74,14 @@ CHECK_SCRIPT = """
           ", published in release " + release.version + " (SHA-256 " + digest + "). ";
         if (now && now.status === "retired") return say(what + "The guideline has been retired (release " +
           current.version + "): it is withdrawn, do not use it.");
-        if (now && now.sha256 === digest && window.guidepress.isOverdue(now.next_review_date)) {
+        // The same version with the same content is current even if its file differs: a later
+        // release may lay the PDF out anew (another guidepress, another publication address).
+        const isCurrent = now && (now.sha256 === digest || (now.version === found.version && now.digest === found.digest));
+        if (isCurrent && window.guidepress.isOverdue(now.next_review_date)) {
           return say(what + "It is the current approved version, but it was due for review on " +
             now.next_review_date + ": check with the library's editors that it still applies.");
         }
-        if (now && now.sha256 === digest) return say(what + "It is the current approved version.");
+        if (isCurrent) return say(what + "It is the current approved version.");
         if (now) return say(what + "It has been superseded: the current version is " + now.version +
           " (release " + current.version + ").", { href: now.pdf, text: "Download the current version" });
         return say(what + "It is not in the current release (" + current.version + "); do not rely on it.");

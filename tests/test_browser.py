@@ -207,3 +207,23 @@ def test_checking_a_retired_guidelines_pdf_says_not_to_use_it(browser: Browser, 
         assert "it is withdrawn, do not use it" in check_pdf(page, archive / "2026.1/pdf/old-advice-v1.0.pdf", "retired")
         assert violations(page) == []
     context.close()
+
+
+def test_a_pdf_of_the_current_version_from_an_earlier_release_is_current(browser: Browser, approved: Path, tmp_path: Path) -> None:
+    # The page is unchanged, but the second release prints another publication address on its PDF:
+    # a clinic holding the first release's file holds the current version all the same.
+    archive = tmp_path / "archive"
+    assert release(approved, "2026.1", archive).returncode == 0
+    with (approved / "pyproject.toml").open("a") as settings:
+        settings.write('publication_url = "https://guidelines.example.org/"\n')
+    assert release(approved, "2026.2", archive).returncode == 0
+    first, second = (archive / f"{r}/pdf/test-page-v1.0.pdf" for r in ("2026.1", "2026.2"))
+    assert first.read_bytes() != second.read_bytes()
+    context = browser.new_context(**VIEWS["desktop-light"])
+    with serve(archive) as url:
+        page = context.new_page()
+        page.goto(f"{url}/downloads.html")
+        verdict = check_pdf(page, first, "SHA-256")
+        assert "version 1.0, published in release 2026.1" in verdict
+        assert "It is the current approved version." in verdict
+    context.close()
