@@ -67,6 +67,13 @@ def _tracked(path: Path) -> tuple[Path, str]:
     except HistoryError:
         raise HistoryError(f"{path} is not in a git repository: approvals and versions are read from "
                            "git history, so keep the library in git") from None
+    if _git(top, "rev-parse", "--is-shallow-repository").strip() == "true":
+        # A shallow clone's oldest commit seems to add every file: who added an approval, and
+        # which versions came before, would be read wrong rather than not at all.
+        raise HistoryError(f"{top} is a shallow clone, so git has only part of its history and cannot say "
+                           "who committed each approval or what earlier versions said; fetch the whole "
+                           "history (git fetch --unshallow; in GitHub Actions, actions/checkout with "
+                           "fetch-depth: 0)")
     return top, path.resolve().relative_to(top).as_posix()
 
 

@@ -216,6 +216,25 @@ def test_verify_approvals_checks_the_committer(library: Path) -> None:
     assert run_cli("verify-approvals", cwd=library).returncode == 0
 
 
+def test_a_shallow_clone_is_refused_not_misread(library: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # A shallow clone's one commit seems to add every approval: verify-approvals would blame
+    # whoever made it, and diff would find no earlier version. Both say what to do instead.
+    approve(library, "Example Reviewer")
+    git(library, "commit", "-qam", "Approve p", email="reviewer@example.org")
+    git(library, "commit", "-q", "--allow-empty", "-m", "A later commit by the editor")
+    clone = tmp_path_factory.mktemp("clone")
+    git(clone, "clone", "-q", "--depth", "1", library.as_uri(), ".")
+    for command in (["verify-approvals"], ["diff", PAGE]):
+        result = run_cli(*command, cwd=clone)
+        assert result.returncode == 1, command
+        assert "is a shallow clone" in result.stderr
+        assert "git fetch --unshallow" in result.stderr
+        assert "committed by editor@example.org" not in result.stdout
+        assert "Traceback" not in result.stderr
+    git(clone, "fetch", "-q", "--unshallow")
+    assert run_cli("verify-approvals", cwd=clone).returncode == 0
+
+
 def add_figure(root: Path, picture: bytes) -> None:
     """Give the page a figure, shown from the page's folder, and a download, named from the root."""
     (root / "docs/guidelines/pathway.png").write_bytes(picture)
