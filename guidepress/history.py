@@ -89,14 +89,29 @@ def _below_source(top: Path, name: str, source: Path) -> tuple[str, str]:
     return posixpath.dirname(name), posixpath.basename(name)  # a page from outside reads its own folder
 
 
+def _page_history(top: Path, name: str) -> list[tuple[str, str]]:
+    """(commit, the page's path in it) for each commit that changed the page, newest first,
+    following renames: a page moved or renamed after approval keeps its history."""
+    log = _git(top, "-c", "core.quotePath=false", "log", "--follow", "--format=%x00%H", "--name-only", "--", name)
+    history, path = [], name
+    for entry in log.split("\0")[1:]:
+        commit, *names = [line for line in entry.splitlines() if line]
+        path = names[0] if names else path  # a merge lists no name: the page kept its path
+        history.append((commit, path))
+    return history
+
+
 def earlier_versions(path: Path, source: Path) -> Iterator[tuple[str, Page]]:
     """(commit, page as it was, with the files it showed then) for each commit that changed the
     page, newest first. An approval is written into the page, so every approved state is one of them."""
     top, name = _tracked(path)
-    source_name, in_source = _below_source(top, name, source)
-    for commit in _git(top, "log", "--format=%H", "--", name).split():
-        text = _git(top, "show", f"{commit}:{name}")
-        page, _ = parse_page(text, f"{name}@{commit[:10]}", needs_front_matter=True)
+    for commit, then in _page_history(top, name):
+        source_name, in_source = _below_source(top, then, source)
+        try:
+            text = _git(top, "show", f"{commit}:{then}")
+        except HistoryError:  # not at that path in that commit: nothing to compare
+            continue
+        page, _ = parse_page(text, f"{then}@{commit[:10]}", needs_front_matter=True)
         if page is not None:
             page.files = fingerprints(page.body, in_source, GitFiles(top, commit, source_name))
             yield commit, page
@@ -143,12 +158,14 @@ def verify_approvals(paths: list[Path], registry: Registry | None) -> list[Diagn
         if page is None or not isinstance(page.data, dict) or not page.data.get("approvals"):
             continue
         top, name = _tracked(path)
+        names = sorted({then for _, then in _page_history(top, name)} | {name})  # every path it has had
         for index, approval in enumerate(page.data["approvals"]):
             if not isinstance(approval, dict) or not approval.get("digest"):
                 continue
             line, col = page.locate(("approvals", index, "reviewer"))
             who = f"{approval.get('reviewer')}'s approval of version {approval.get('version')}"
-            log = _git(top, "log", "--reverse", "--format=%H %ae", "-S", str(approval["digest"]), "--", name).split("\n")
+            # Not --follow: git's pickaxe (-S) finds nothing across a rename with it.
+            log = _git(top, "log", "--reverse", "--format=%H %ae", "-S", str(approval["digest"]), "--", *names).split("\n")
             added = log[0].split() if log and log[0] else []
             member = registry.find(str(approval.get("reviewer", ""))) if registry else None
             if not added:

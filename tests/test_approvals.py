@@ -216,6 +216,26 @@ def test_verify_approvals_checks_the_committer(library: Path) -> None:
     assert run_cli("verify-approvals", cwd=library).returncode == 0
 
 
+def test_a_renamed_page_keeps_its_approvals_and_history(library: Path) -> None:
+    # The reviewer approved p.md; the editor then renamed it (and edited it in the same commit).
+    # The approval is still the reviewer's, and diff still finds the approved version.
+    approve(library, "Example Reviewer")
+    git(library, "commit", "-qam", "Approve p", email="reviewer@example.org")
+    git(library, "mv", PAGE, "docs/guidelines/renamed page.md")
+    renamed = library / "docs/guidelines/renamed page.md"
+    renamed.write_text(renamed.read_text().replace("A statement", "An edited statement"))
+    index = library / "docs/index.md"
+    index.write_text(index.read_text().replace("guidelines/p\n", "guidelines/renamed page\n"))
+    git(library, "commit", "-qam", "Rename p", email="editor@example.org")
+
+    verified = run_cli("verify-approvals", cwd=library)
+    assert verified.returncode == 0, verified.stdout
+    diff = run_cli("diff", "docs/guidelines/renamed page.md", cwd=library)
+    assert diff.returncode == 0, diff.stderr
+    assert "version 1.0, approved" in diff.stdout
+    assert "+An edited statement" in diff.stdout
+
+
 def test_a_shallow_clone_is_refused_not_misread(library: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     # A shallow clone's one commit seems to add every approval: verify-approvals would blame
     # whoever made it, and diff would find no earlier version. Both say what to do instead.
