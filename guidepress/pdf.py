@@ -26,6 +26,7 @@ from guidepress.atomic import write_atomically
 PDF_STANDARDS: Literal["ua-1"] = "ua-1"  # tagged, accessible PDF (PDF/UA-1)
 INCLUDE = re.compile(r'(?:include|import) "([^"]+)"')
 NO_GLYPH = re.compile(r'the text `"(.+?)"` could not be displayed')
+IMAGE = re.compile(r"images/[0-9a-f]{32}\.\w+")  # as typst_builder names an image it copies
 
 
 class PdfError(Exception):
@@ -70,10 +71,29 @@ def _compile(typ_dir: str, job: Job) -> tuple[str, bytes | None, str | None]:
         detail = " ".join(filter(None, [error.message, *getattr(error, "hints", [])]))
         if NO_GLYPH.search(detail):  # Typst's hint is for template authors; editors cannot change fonts
             detail += " (the PDF's fonts have no such character: write it another way, e.g. in words)"
+        image = _image(Path(typ_dir), str(getattr(error, "diagnostic", "")))
+        if image:  # a file the PDF cannot use (damaged, or not what its name says): name it
+            return job.pdf, None, (f"{_shown(image['where']) or _where(job.source, detail)}: the image "
+                                   f"{_shown(image['file'])} cannot go into the PDF {job.pdf}: {detail}; check that it "
+                                   "opens, or save it again as PNG, JPEG, GIF, WebP or SVG")
         return job.pdf, None, f"{_where(job.source, detail)}: the PDF {job.pdf} did not compile: {detail}"
     if not isinstance(pdf, bytes):  # a list of pages: only for image formats
         return job.pdf, None, f"{job.source}: the PDF {job.pdf} came back as {type(pdf).__name__}, not a PDF"
     return job.pdf, pdf, None
+
+
+def _image(typ_dir: Path, diagnostic: str) -> dict[str, str] | None:
+    """The image (file, and the page and line showing it) that Typst's error points at, if any."""
+    found = IMAGE.search(diagnostic)
+    try:
+        images: dict[str, dict[str, str]] = json.loads((typ_dir / "images.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return images.get(found.group(0)) if found else None
+
+
+def _shown(path: str) -> str:
+    return path.removeprefix(os.path.join(os.getcwd(), ""))  # as validate shows paths
 
 
 def _where(source: str, detail: str) -> str:
@@ -85,8 +105,7 @@ def _where(source: str, detail: str) -> str:
     except OSError:
         lines = []
     line = next((number for number, text in enumerate(lines, 1) if glyph and glyph.group(1) in text), None)
-    shown = source.removeprefix(os.path.join(os.getcwd(), ""))  # as validate shows paths
-    return f"{shown}:{line}" if line else shown
+    return f"{_shown(source)}:{line}" if line else _shown(source)
 
 
 def compile_all(typ_dir: Path, out_dir: Path, cache_dir: Path) -> list[str]:

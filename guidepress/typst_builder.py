@@ -3,8 +3,9 @@
 Output: `<id>.body.typ` (the translated body), `<id>-v<version>.typ` (that body under the
 guideline's own document control), `compendium.typ` (every guideline, in table-of-contents
 order), `images/` (the pages' images, named by their SHA-256 so that changing an image changes
-the source that uses it, and so the PDF cache), the template, and `manifest.json`, which maps
-each PDF to its page for error messages.
+the source that uses it, and so the PDF cache), the template, `manifest.json`, which maps
+each PDF to its page, and `images.json`, which maps each image back to its file and the page
+that shows it: both only for error messages.
 Compiling to PDF is a separate step (guidepress/pdf.py).
 """
 
@@ -63,6 +64,7 @@ class TypstBuilder(Builder):
 
     def init(self) -> None:
         self.manifest: dict[str, dict[str, str]] = {}
+        self.image_sources: dict[str, dict[str, str]] = {}
         self.current_docname = ""
 
     def get_outdated_docs(self) -> Iterator[str]:
@@ -114,6 +116,8 @@ class TypstBuilder(Builder):
             raise UnsupportedNode(f"{node.source or 'a page'}:{node.line or 1}", f"the image {uri!r} cannot be read "
                                   f"({error.strerror})") from None
         name = f"images/{hashlib.sha256(data).hexdigest()[:32]}{Path(uri).suffix.lower()}"
+        where = f"{node.source}:{node.line}" if node.source and node.line else (node.source or "")
+        self.image_sources.setdefault(name, {"file": str(Path(self.srcdir) / uri), "where": where})
         target = Path(self.outdir) / name
         if not target.exists():
             target.parent.mkdir(exist_ok=True)
@@ -147,6 +151,7 @@ class TypstBuilder(Builder):
         )
         self.manifest["compendium.pdf"] = {"typ": "compendium.typ", "source": "the compendium", "id": "compendium"}
         (out / "manifest.json").write_text(json.dumps(self.manifest, indent=2, sort_keys=True), encoding="utf-8")
+        (out / "images.json").write_text(json.dumps(self.image_sources, indent=2, sort_keys=True), encoding="utf-8")
 
     def reading_order(self) -> list[str]:
         """Documents in table-of-contents order from the root page, then any left over."""

@@ -329,3 +329,17 @@ def test_a_remote_image_fails_the_pdf_build_naming_the_page(tmp_path: Path) -> N
     assert "p.md" in result.stderr
     assert "'https://example.org/chart.png' is not a file in the library" in result.stderr
     assert not (tmp_path / "_build" / "html").exists()
+
+
+def test_a_damaged_image_is_named_with_the_line_that_shows_it(tmp_path: Path) -> None:
+    # The website shows any file the browser may cope with; the PDF must decode it. A PNG cut
+    # short in a transfer fails there, and the editor is told which file, on which line.
+    page = valid_page() + "\nA pathway:\n\n![The care pathway](pathway.png)\n"
+    make_project(tmp_path, {"guidelines/p.md": page})
+    (tmp_path / "docs/guidelines/pathway.png").write_bytes(png(400, 200, (40, 40, 200))[:60])
+    result = run_cli("build", cwd=tmp_path)
+    assert result.returncode == 1
+    line = page.splitlines().index("![The care pathway](pathway.png)") + 1
+    assert f"docs/guidelines/p.md:{line}: the image docs/guidelines/pathway.png cannot go into the PDF test-page-v1.0.pdf" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "_build" / "html").exists()
