@@ -37,8 +37,8 @@ class LinkcheckSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    doi_api: str = Field(default="https://doi.org/api/handles/", description="DOI resolver's handle API (a DOI is appended).")
-    pubmed_api: str = Field(
+    doi_api: WebUrl = Field(default="https://doi.org/api/handles/", description="DOI resolver's handle API (a DOI is appended).")
+    pubmed_api: WebUrl = Field(
         default="https://eutils.ncbi.nlm.nih.gov/entrez/eutils/esummary.fcgi",
         description="NCBI E-utilities summary service, used to check PubMed ids.",
     )

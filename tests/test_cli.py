@@ -135,6 +135,7 @@ def test_bad_nested_settings_point_at_their_line_in_their_table(tmp_path: Path) 
     ("required_approvals = { guidline = 2 }", "required_approvals.guidline: Input should be 'guideline' or 'patient-info'"),
     ('publication_url = "guidelines.example.org"', "publication_url: 'guidelines.example.org' is not valid: write the full web address"),
     ("linkcheck.ignore = [{ pattern = '(x', reason = 'r' }]", "linkcheck.ignore[0].pattern: '(x' is not a regular expression"),
+    ('linkcheck.doi_api = "doi.org/api/handles/"', "linkcheck.doi_api: 'doi.org/api/handles/' is not valid: write the full web address"),
 ])
 def test_settings_that_would_weaken_a_check_or_crash_a_command_are_refused(tmp_path: Path, setting: str, says: str) -> None:
     make_project(tmp_path, {}, settings=setting)
