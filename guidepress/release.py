@@ -95,6 +95,22 @@ def refuse_changed_versions(root: Path, published: list[Published], versions: li
                              "entry, and have it approved again")
 
 
+def refuse_vanished_guidelines(published: list[Published], versions: list[dict[str, Any]]) -> None:
+    """A guideline the newest release offers as current is withdrawn by retiring it, never by
+    deleting its page: only a retired guideline tells a clinic holding its PDF to stop using it."""
+    if not versions:
+        return
+    present = {item.model.id for item in published}
+    gone = [f"  {item['id']} v{item['version']} ({item['title']})" for item in versions[0]["guidelines"]
+            if item["id"] not in present and item["status"] != "retired"]
+    if gone:
+        raise ReleaseRefused(f"these guidelines are current in release {versions[0]['version']} but their pages are "
+                             "gone from the library, so the library cannot be released:\n" + "\n".join(gone) +
+                             "\nto withdraw a guideline, keep its page and set status: retired, so that the downloads "
+                             "page and the PDF check tell clinics not to use it (after a change of id, retire the "
+                             "page under its old id); if it was deleted by mistake, restore it")
+
+
 def checksums(folder: Path) -> str:
     """sha256sum-style lines for every file in the release, so anyone can check a download."""
     lines = []
@@ -160,6 +176,7 @@ def release(root: Path, settings: Settings, version: str, archive: Path, today: 
             raise ReleaseRefused(f"version {version} is already published in {archive}; releases are never "
                                  "overwritten: choose a new version")
         refuse_changed_versions(root, published, _versions(archive))
+        refuse_vanished_guidelines(published, _versions(archive))
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=archive))
         try:
             folder, _ = build_site(root, settings, target=staging / version, release=version)

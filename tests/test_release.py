@@ -271,3 +271,29 @@ def test_retired_guidelines_are_listed_apart_never_as_current(approved: Path, tm
     assert "old-advice-v1.0.pdf" not in current.split("<h2")[0]
     assert '<a href="2026.1/pdf/old-advice-v1.0.pdf">Old advice</a>' in retired
     assert "do not use them" in retired
+
+
+def test_a_current_guideline_is_withdrawn_by_retiring_it_not_by_deleting_its_page(approved: Path, tmp_path: Path) -> None:
+    add_retired_page(approved)
+    old = approved / "docs" / "guidelines" / "old.md"
+    old.write_text(old.read_text().replace("status: retired", "status: approved"))
+    assert run_cli("approve", "docs/guidelines/old.md", "--reviewer", "Example Reviewer", cwd=approved).returncode == 0
+    archive = tmp_path / "archive"
+    assert release(approved, "2026.1", archive).returncode == 0  # old-advice is current in 2026.1
+    index = approved / "docs" / "index.md"
+    old.unlink()
+    index.write_text(index.read_text().replace("guidelines/old\n", ""))
+    before = tree(archive)
+    refused = release(approved, "2026.2", archive)
+    assert refused.returncode == 1
+    assert "current in release 2026.1 but their pages are gone from the library" in refused.stderr
+    assert "  old-advice v1.0 (Old advice)" in refused.stderr
+    assert "keep its page and set status: retired" in refused.stderr
+    assert tree(archive) == before
+
+    add_retired_page(approved)  # withdrawn as it should be: the release says so to clinics
+    assert release(approved, "2026.2", archive).returncode == 0
+    assert "<h2>Retired guidelines</h2>" in (archive / "downloads.html").read_text()
+    old.unlink()  # once a release has said it is retired, the page may go
+    index.write_text(index.read_text().replace("guidelines/old\n", ""))
+    assert release(approved, "2026.3", archive).returncode == 0
