@@ -12,7 +12,7 @@ RIGHT 22) and the method used to find evidence (AGREE II items 7-9).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -40,6 +40,16 @@ IDENTIFIER_FIELDS = ("doi", "pmid", "pmcid", "isbn", "url")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_none(cls, data: Any) -> Any:
+        # `keywords:` with nothing after it is YAML's null. For a field that may be left out it
+        # means "none yet"; a required field left empty is still an error ("is empty").
+        if not isinstance(data, dict):
+            return data
+        optional = {name for name, field in cls.model_fields.items() if not field.is_required()}
+        return {key: value for key, value in data.items() if value is not None or key not in optional}
 
 
 class Person(_Strict):

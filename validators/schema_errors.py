@@ -73,7 +73,9 @@ def schema_diagnostics(page: Page, error: ValidationError, model: type[BaseModel
         where = tuple(loc) + tuple(context.get("at", ()))
         owner, info = field_at(model, loc)
         name = dotted(loc)
-        if kind in CODES:
+        if item.get("input", "") is None and name and kind != "missing":  # `review_date:` with nothing after it
+            code, message = "missing-field", f"`{name}` is empty: {_hint(info)}{_example(info)}"
+        elif kind in CODES:
             code, message = kind, f"{name}: {item['msg']}" if name else item["msg"]
         elif kind == "missing":
             field = loc[-1]
