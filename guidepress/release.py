@@ -102,7 +102,7 @@ def refuse_vanished_guidelines(published: list[Published], versions: list[dict[s
         return
     present = {item.model.id for item in published}
     gone = [f"  {item['id']} v{item['version']} ({item['title']})" for item in versions[0]["guidelines"]
-            if item["id"] not in present and item["status"] != "retired"]
+            if item["id"] not in present and item.get("status") != "retired"]
     if gone:
         raise ReleaseRefused(f"these guidelines are current in release {versions[0]['version']} but their pages are "
                              "gone from the library, so the library cannot be released:\n" + "\n".join(gone) +
@@ -175,8 +175,9 @@ def release(root: Path, settings: Settings, version: str, archive: Path, today: 
         if target.exists():
             raise ReleaseRefused(f"version {version} is already published in {archive}; releases are never "
                                  "overwritten: choose a new version")
-        refuse_changed_versions(root, published, _versions(archive))
-        refuse_vanished_guidelines(published, _versions(archive))
+        earlier = _versions(archive)
+        refuse_changed_versions(root, published, earlier)
+        refuse_vanished_guidelines(published, earlier)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=archive))
         try:
             folder, _ = build_site(root, settings, target=staging / version, release=version)
