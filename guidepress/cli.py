@@ -258,8 +258,9 @@ def build(root: Path, settings: Settings, strict: bool) -> int:
         print(f"guidepress: build failed: {error}", file=sys.stderr)
         return EXIT_ERRORS
     pdfs = len(list((output / "pdf").glob("*.pdf")))
-    print(f"guidepress: compiled {len(compiled)} PDF(s), reused {pdfs - len(compiled)} unchanged: "
-          + (", ".join(compiled) or "none"), file=sys.stderr)
+    named = f" ({', '.join(compiled)})" if compiled else ""
+    print(f"guidepress: compiled {len(compiled)} PDF(s){named}, reused {pdfs - len(compiled)} unchanged",
+          file=sys.stderr)
     print(f"guidepress: HTML written to {output}, PDFs to {output / 'pdf'}", file=sys.stderr)
     return EXIT_OK
 

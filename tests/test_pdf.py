@@ -135,7 +135,7 @@ def test_one_edit_recompiles_only_that_guideline_and_the_compendium(sample_build
     page.write_text(page.read_text().replace("carries blood to the liver", "supplies the liver"))
     result = run_cli("--root", str(copy), "build", cwd=copy)
     assert result.returncode == 0, result.stderr
-    assert "compiled 2 PDF(s), reused 6 unchanged: compendium.pdf, hepatic-arterial-infusion-v1.0.pdf" in result.stderr
+    assert "compiled 2 PDF(s) (compendium.pdf, hepatic-arterial-infusion-v1.0.pdf), reused 6 unchanged" in result.stderr
 
 
 def test_unsupported_content_fails_the_build_naming_the_page(tmp_path: Path) -> None:
