@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="*", type=Path, help="pages or folders (default: the library's source folder)")
     validate.add_argument("--format", choices=["text", "json", "github"], default="text")
     validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    validate.add_argument("--today", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+    validate.add_argument("--today", type=_day, default=None, metavar="YYYY-MM-DD",
                           help="check as if today were this date (e.g. to see what falls overdue next month)")
 
     approve = commands.add_parser("approve", help="record a reviewer's approval of a page as it is now")
@@ -59,6 +59,34 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="validate, then build the HTML site and PDFs into the build folder")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     return parser
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31") from None
+
+
+def _missing(paths: list[Path]) -> bool:
+    """Say which paths do not exist: a typo must not check nothing and pass."""
+    for path in paths:
+        if not path.exists():
+            print(f"guidepress: error: no such file or folder: {path}", file=sys.stderr)
+    return not all(path.exists() for path in paths)
+
+
+def _not_a_guideline(layout: Layout, page: Path) -> bool:
+    """Say so when the page is missing or outside the guidelines folder, which alone has document control."""
+    if not page.is_file():
+        print(f"guidepress: error: no such page: {page}", file=sys.stderr)
+        return True
+    if not layout.is_guideline(os.path.abspath(page)):
+        guidelines = os.path.relpath(layout.guidelines)
+        print(f"guidepress: error: {page} is not a guideline page: only pages under {guidelines}{os.sep} "
+              "have document control and approvals", file=sys.stderr)
+        return True
+    return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,9 +128,7 @@ def check_links_command(root: Path, settings: Settings, paths: list[Path], cache
     from guidepress.linkcheck import json_report, run, text_report
     from validators.links import collect_links
 
-    missing = [path for path in paths if not path.exists()]
-    if missing:
-        print(f"guidepress: error: no such file or folder: {missing[0]}", file=sys.stderr)
+    if _missing(paths):
         return EXIT_USAGE
     for option, path in (("--cache", cache), ("--report", report)):
         if path is not None and path.is_dir():  # found now, not after minutes of checking
@@ -120,16 +146,16 @@ def history_command(root: Path, settings: Settings, args: argparse.Namespace) ->
     from guidepress.history import HistoryError, diff_since_approved, verify_approvals
     from validators.library import display, find_pages
 
+    layout = Layout.of(root, settings)
+    if _not_a_guideline(layout, args.page) if args.command == "diff" else _missing(args.paths):
+        return EXIT_USAGE
     try:
         if args.command == "diff":
-            if not args.page.is_file():
-                print(f"guidepress: error: no such page: {args.page}", file=sys.stderr)
-                return EXIT_USAGE
-            sys.stdout.write(diff_since_approved(args.page, args.from_version, Path(Layout.of(root, settings).source)))
+            sys.stdout.write(diff_since_approved(args.page, args.from_version, Path(layout.source)))
             return EXIT_OK
         registry, problems = load_registry(root, settings)
         cwd = os.path.join(os.getcwd(), "")
-        pages = [Path(display(p, cwd)) for p in find_pages(args.paths or [Path(Layout.of(root, settings).guidelines)])]
+        pages = [Path(display(p, cwd)) for p in find_pages(args.paths or [Path(layout.guidelines)])]
         found = problems + verify_approvals(pages, registry)
     except HistoryError as error:
         print(f"guidepress: error: {error}", file=sys.stderr)
@@ -170,14 +196,8 @@ def release_library(root: Path, settings: Settings, version: str, archive: Path)
 def approve_page(root: Path, settings: Settings, page: Path, reviewer: str) -> int:
     from guidepress.approve import ApprovalRefused, approve
 
-    if not page.is_file():
-        print(f"guidepress: error: no such page: {page}", file=sys.stderr)
-        return EXIT_USAGE
     layout = Layout.of(root, settings)
-    if not layout.is_guideline(os.path.abspath(page)):
-        guidelines = os.path.relpath(layout.guidelines)
-        print(f"guidepress: error: {page} is not a guideline page: only pages under {guidelines}{os.sep} "
-              "have document control and approvals", file=sys.stderr)
+    if _not_a_guideline(layout, page):
         return EXIT_USAGE
     registry, problems = load_registry(root, settings)
     for problem in problems:
@@ -191,10 +211,7 @@ def approve_page(root: Path, settings: Settings, page: Path, reviewer: str) -> i
 
 
 def _check(root: Path, settings: Settings, paths: list[Path], today: date) -> tuple[int, list[Diagnostic]] | int:
-    missing = [path for path in paths if not path.exists()]
-    if missing:
-        for path in missing:
-            print(f"guidepress: error: no such file or folder: {path}", file=sys.stderr)
+    if _missing(paths):
         return EXIT_USAGE
     layout = Layout.of(root, settings)
     if not paths and not Path(layout.source).is_dir():

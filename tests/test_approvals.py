@@ -167,6 +167,13 @@ def test_only_guideline_pages_can_be_approved(library: Path) -> None:
     assert index.read_bytes() == before
 
 
+def test_diff_of_a_page_without_document_control_says_so(library: Path) -> None:
+    result = run_cli("diff", "docs/index.md", cwd=library)
+    assert result.returncode == 2
+    assert "docs/index.md is not a guideline page" in result.stderr
+    assert "[no-front-matter]" not in result.stderr
+
+
 def test_approved_status_needs_the_configured_number(library: Path) -> None:
     with (library / "pyproject.toml").open("a") as settings:
         settings.write('required_approvals = { guideline = 2, patient-info = 1 }\n')

@@ -87,9 +87,11 @@ def test_version_is_the_projects() -> None:
     assert result.stdout == f"guidepress {version}\n"
 
 
-def test_missing_path_is_bad_usage(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["validate", "verify-approvals", "linkcheck"])
+def test_missing_path_is_bad_usage(tmp_path: Path, command: str) -> None:
+    # A typo in a CI step must not check nothing and pass.
     make_project(tmp_path, {})
-    result = run_cli("validate", "nowhere.md", cwd=tmp_path)
+    result = run_cli(command, "nowhere.md", cwd=tmp_path)
     assert result.returncode == 2
     assert "no such file or folder: nowhere.md" in result.stderr
 
@@ -97,6 +99,13 @@ def test_missing_path_is_bad_usage(tmp_path: Path) -> None:
 def test_unknown_option_is_bad_usage(tmp_path: Path) -> None:
     assert run_cli("validate", "--format", "xml", cwd=tmp_path).returncode == 2
     assert run_cli("frobnicate", cwd=tmp_path).returncode == 2
+
+
+def test_an_impossible_today_is_bad_usage_not_a_python_message(tmp_path: Path) -> None:
+    result = run_cli("validate", "--today", "2026-02-30", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "'2026-02-30' is not a date: write it as YYYY-MM-DD" in result.stderr
+    assert "fromisoformat" not in result.stderr
 
 
 def test_bad_settings_are_reported_with_their_line(tmp_path: Path) -> None:
