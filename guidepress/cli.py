@@ -109,6 +109,11 @@ def run_command(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
+    source = Layout.of(root, settings).source
+    if not Path(source).is_dir():  # outside a library every command would check nothing and pass
+        print(f"guidepress: error: the library folder {source} does not exist; run guidepress in the "
+              "library's root (--root) or set source_dir in [tool.guidepress]", file=sys.stderr)
+        return EXIT_USAGE
     if args.command == "validate":
         return validate(root, settings, args.paths, args.format, args.strict, args.today or date.today())
     if args.command == "linkcheck":
@@ -155,7 +160,8 @@ def history_command(root: Path, settings: Settings, args: argparse.Namespace) ->
             return EXIT_OK
         registry, problems = load_registry(root, settings)
         cwd = os.path.join(os.getcwd(), "")
-        pages = [Path(display(p, cwd)) for p in find_pages(args.paths or [Path(layout.guidelines)])]
+        guidelines = [Path(layout.guidelines)] if Path(layout.guidelines).is_dir() else []  # none yet
+        pages = [Path(display(p, cwd)) for p in find_pages(args.paths or guidelines)]
         found = problems + verify_approvals(pages, registry)
     except HistoryError as error:
         print(f"guidepress: error: {error}", file=sys.stderr)
@@ -214,10 +220,6 @@ def _check(root: Path, settings: Settings, paths: list[Path], today: date) -> tu
     if _missing(paths):
         return EXIT_USAGE
     layout = Layout.of(root, settings)
-    if not paths and not Path(layout.source).is_dir():
-        print(f"guidepress: error: the library folder {layout.source} does not exist; run guidepress in the "
-              "library's root (--root) or set source_dir in [tool.guidepress]", file=sys.stderr)
-        return EXIT_USAGE
     registry, problems = load_registry(root, settings)
     report = check_library(paths or [Path(layout.source)], layout, settings, today, registry)
     return report.pages, problems + report.diagnostics

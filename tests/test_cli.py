@@ -226,9 +226,11 @@ def test_a_mistake_in_conf_py_is_one_located_line(tmp_path: Path) -> None:
         assert not (tmp_path / "_build" / "html").exists()
 
 
-def test_a_missing_library_folder_is_bad_usage(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["validate"], ["linkcheck"], ["verify-approvals"], ["build"]])
+def test_a_missing_library_folder_is_bad_usage(tmp_path: Path, command: list[str]) -> None:
+    # Run outside a library, a check would find nothing to check and pass.
     (tmp_path / "pyproject.toml").write_text("[tool.guidepress]\n")
-    result = run_cli("validate", cwd=tmp_path)
+    result = run_cli(*command, cwd=tmp_path)
     assert result.returncode == 2
     assert "the library folder" in result.stderr
     assert "does not exist" in result.stderr
