@@ -251,6 +251,13 @@ def test_the_editors_guide_example_page_is_valid(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""
 
+    # The guide's "Checking your page" shows what validate prints for an unquoted version.
+    shown = guide.split("$ guidepress validate docs/guidelines/example-procedure.md\n", 1)[1].split("\n")[0]
+    page = tmp_path / "docs/guidelines/example-procedure.md"
+    page.write_text(example.replace('version: "1.0"', "version: 1.0"))
+    result = run_cli("validate", "docs/guidelines/example-procedure.md", "--today", "2026-12-01", cwd=tmp_path)
+    assert result.stdout.startswith(shown.removesuffix(" …")), result.stdout
+
 
 def test_a_failed_build_fails_again_until_the_page_is_fixed(tmp_path: Path) -> None:
     # Sphinx caches a page it has read and does not repeat its warnings: the second build must
