@@ -138,6 +138,24 @@ def test_latest_alias_has_no_banner_and_archive_pages_are_accessible(browser: Br
     context.close()
 
 
+def test_every_released_page_leads_to_the_downloads_page(browser: Browser, archive: Path) -> None:
+    # The downloads page is where a clinic checks a PDF it holds: the site must lead there, from a
+    # guideline's PDF link (plain HTML) and from the versions box on any page.
+    context = browser.new_context(**VIEWS["phone"])
+    with serve(archive.parent) as host:
+        url = f"{host}/{archive.name}"
+        page = context.new_page()
+        for start in ("2026.1/guidelines/p.html", "latest/guidelines/p.html"):
+            page.goto(f"{url}/{start}")
+            page.locator(".guidepress-pdf-link").get_by_role("link", name="Check which version it is").click()
+            page.wait_for_url(f"{url}/downloads.html")
+            assert page.get_by_role("heading", name="Check a PDF you hold").count() == 1
+        page.goto(f"{url}/2026.2/index.html")
+        page.locator(".guidepress-versions").get_by_role("link", name=re.compile("^Downloads")).click()
+        page.wait_for_url(f"{url}/downloads.html")
+    context.close()
+
+
 def check_pdf(page: Page, pdf: Path, shows: str) -> str:
     """Give the downloads page's checker a PDF; its verdict, once it says `shows`. While it works it
     says "Checking compendium.pdf…", which may hold the very word awaited: wait past that."""

@@ -92,11 +92,16 @@ def document_control(model: Guideline) -> nodes.container:
     return box
 
 
-def pdf_link(model: Guideline, href: str) -> nodes.paragraph:
+def pdf_link(model: Guideline, href: str, downloads: str | None = None) -> nodes.paragraph:
+    """The page's PDF and, on a released site, the downloads page where a clinic checks a copy it holds."""
     name = f"{model.id}-v{model.version}.pdf"
     paragraph = nodes.paragraph("", "", classes=["guidepress-pdf-link"])
     paragraph += nodes.strong("PDF: ", "PDF: ")
     paragraph += nodes.reference(f"Download {name}", f"Download {name}", refuri=href)
+    if downloads:
+        paragraph += nodes.Text(". Holding a copy? ")
+        paragraph += nodes.reference("", "Check which version it is", refuri=downloads)
+        paragraph += nodes.Text(" on the downloads page.")
     return paragraph
 
 

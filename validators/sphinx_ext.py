@@ -211,8 +211,10 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
         return
     for box in doctree.findall(nodes.container):
         if "guidepress-document-control" in box["classes"]:
-            href = "../" * docname.count("/") + f"pdf/{model.id}-v{model.version}.pdf"
-            box.insert(1, render.pdf_link(model, href))
+            up = "../" * docname.count("/")
+            # A release sits one folder below the archive, whose downloads page lists every PDF.
+            downloads = f"../{up}downloads.html" if app.config.guidepress_release else None
+            box.insert(1, render.pdf_link(model, f"{up}pdf/{model.id}-v{model.version}.pdf", downloads))
             break
 
 

@@ -66,7 +66,12 @@
       list.append(item);
     }
     switcher.append(summary, list);
-    box.append(switcher);
+    const downloads = document.createElement("a");
+    downloads.href = where.root + "downloads.html";
+    downloads.textContent = "Downloads: every guideline's PDF, and a check of a PDF you hold";
+    const footer = document.createElement("p");
+    footer.append(downloads);
+    box.append(switcher, footer);
     article.prepend(box);
   }
 
