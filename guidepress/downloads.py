@@ -121,6 +121,7 @@ def downloads_page(versions: list[dict[str, Any]]) -> str:
             "</tr>"
         )
     body = f"""<h1>Downloads</h1>
+<p><a href="latest/index.html">Read the library's website</a> (the current release).</p>
 <p>The PDF of each guideline in the current release, <strong>{escape(current['version'])}</strong>
 (published {escape(current['date'])}). To prove which version a printed or saved copy is, compare its
 SHA-256 (<code>sha256sum FILE</code>) with the one listed here or in the release's

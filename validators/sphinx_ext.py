@@ -213,7 +213,7 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
         if "guidepress-document-control" in box["classes"]:
             up = "../" * docname.count("/")
             # A release sits one folder below the archive, whose downloads page lists every PDF.
-            downloads = f"../{up}downloads.html" if app.config.guidepress_release else None
+            downloads = f"../{up}downloads.html#check" if app.config.guidepress_release else None
             box.insert(1, render.pdf_link(model, f"{up}pdf/{model.id}-v{model.version}.pdf", downloads))
             break
 
