@@ -83,6 +83,23 @@ def test_a_table_wider_than_the_screen_can_be_scrolled_from_the_keyboard(browser
     context.close()
 
 
+def test_every_guideline_page_reflows_to_the_narrowest_screen(browser: Browser, sample_build: Path) -> None:
+    # WCAG 1.4.10 Reflow: at 320 CSS pixels a guideline, its document control and its references
+    # are read without scrolling sideways (long ids and addresses break instead).
+    context = browser.new_context(viewport={"width": 320, "height": 640}, is_mobile=True)
+    site = sample_build / "html"
+    wide = []
+    with serve(site) as url:
+        page = context.new_page()
+        for name in [n for n in site_pages(site) if n.startswith("guidelines/")]:
+            page.goto(f"{url}/{name}")
+            for part in (".guidepress-document-control .table-wrapper", ".guidepress-references", "html"):
+                if page.locator(part).first.evaluate("e => e.scrollWidth > e.clientWidth"):
+                    wide.append(f"{name}: {part}")
+    context.close()
+    assert not wide, "wider than a 320 px screen:\n" + "\n".join(wide)
+
+
 @pytest.fixture
 def archive(approved: Path, tmp_path: Path) -> Path:
     archive = tmp_path / "archive"
