@@ -12,7 +12,7 @@ from datetime import date
 from importlib import metadata
 from pathlib import Path
 
-from schemas import Settings
+from schemas import RegistryMember, Settings
 from validators.config import SettingsError, find_root, load_registry, load_settings
 from validators.diagnostics import Diagnostic, has_errors, to_json
 from validators.library import Layout, check_library
@@ -213,7 +213,24 @@ def approve_page(root: Path, settings: Settings, page: Path, reviewer: str) -> i
     except ApprovalRefused as refusal:
         print(f"guidepress: approval refused: {refusal}", file=sys.stderr)
         return EXIT_ERRORS
+    _commit_hint(page, registry.find(reviewer) if registry else None)
     return EXIT_OK
+
+
+def _commit_hint(page: Path, member: RegistryMember | None) -> None:
+    """The approval counts once its reviewer commits it: say so now, not when CI fails."""
+    from guidepress.history import author_email
+
+    email = author_email(page.resolve().parent)
+    if member is None or email is None:
+        return
+    if email.casefold() == member.git_email.casefold():
+        print(f"guidepress: now commit it as yourself ({email}): verify-approvals checks who committed it",
+              file=sys.stderr)
+    else:
+        print(f"guidepress: warning: your git identity is {email}, not {member.name}'s ({member.git_email}); "
+              f"{member.name} must commit this approval, or verify-approvals reports it as unverified",
+              file=sys.stderr)
 
 
 def _check(root: Path, settings: Settings, paths: list[Path], today: date) -> tuple[int, list[Diagnostic]] | int:

@@ -150,6 +150,16 @@ def diff_since_approved(path: Path, from_version: str | None, source: Path) -> s
     raise HistoryError(f"git history has no approved {wanted} of {path}")
 
 
+def author_email(folder: Path) -> str | None:
+    """The email git would record as the author of a commit made here; None outside a repository."""
+    try:
+        _git(folder, "rev-parse", "--git-dir")
+        ident = _git(folder, "var", "GIT_AUTHOR_IDENT")  # as a commit would: config and GIT_AUTHOR_EMAIL
+    except HistoryError:
+        return None
+    return ident.rpartition("<")[2].partition(">")[0] or None
+
+
 def verify_approvals(paths: list[Path], registry: Registry | None) -> list[Diagnostic]:
     """Each approval must have been added by a commit authored with its reviewer's git identity."""
     found = []

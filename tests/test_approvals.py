@@ -167,6 +167,20 @@ def test_only_guideline_pages_can_be_approved(library: Path) -> None:
     assert index.read_bytes() == before
 
 
+def test_approve_says_who_must_commit_the_approval(library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The approval counts once its reviewer commits it: told at once, not when CI fails.
+    monkeypatch.delenv("GIT_AUTHOR_EMAIL", raising=False)  # it would win over the repository's setting
+    git(library, "config", "user.email", "editor@example.org")
+    result = approve(library, "Example Reviewer")
+    assert result.returncode == 0, result.stderr
+    assert ("warning: your git identity is editor@example.org, not Example Reviewer's (reviewer@example.org); "
+            "Example Reviewer must commit this approval") in result.stderr
+    git(library, "config", "user.email", "Reviewer@Example.org")
+    result = approve(library, "Example Reviewer")
+    assert "now commit it as yourself (Reviewer@Example.org)" in result.stderr
+    assert "warning" not in result.stderr
+
+
 def test_diff_of_a_page_without_document_control_says_so(library: Path) -> None:
     result = run_cli("diff", "docs/index.md", cwd=library)
     assert result.returncode == 2
