@@ -61,6 +61,7 @@ class TypstBuilder(Builder):
     # What Typst can embed; Sphinx picks the best of an image's candidates (flow.* -> flow.svg).
     supported_image_types = ["image/svg+xml", "image/png", "image/jpeg", "image/gif", "image/webp"]  # noqa: RUF012  Sphinx API
     epilog = "Typst sources are in %(outdir)s."
+    allow_parallel = False  # write_doc fills the manifest and image list that finish() writes
 
     def init(self) -> None:
         self.manifest: dict[str, dict[str, str]] = {}
@@ -170,4 +171,6 @@ class TypstBuilder(Builder):
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_builder(TypstBuilder)
-    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": False}
+    # The Typst builder writes serially by itself (Builder.allow_parallel is False); the flag
+    # concerns every builder, and false it would make `sphinx-build -j N -W` fail on the HTML.
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

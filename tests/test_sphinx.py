@@ -80,6 +80,15 @@ def test_valid_page_renders_document_control_and_references(tmp_path: Path) -> N
     assert "[accessed 2026 Jan 5]" in html
 
 
+def test_a_parallel_build_with_w_succeeds(tmp_path: Path) -> None:
+    # `sphinx-build -j auto -W` is a common CI line: no guidepress extension may force a serial
+    # write, whose warning -W turns into a failure.
+    make_project(tmp_path, {"guidelines/p.md": valid_page(), "guidelines/q.md": valid_page().replace("id: test-page", "id: q")})
+    result = sphinx_build(tmp_path, "-W", "-j", "2")
+    assert result.returncode == 0, result.stderr
+    assert 'id="document-control"' in (tmp_path / "_build/html/guidelines/q.html").read_text()
+
+
 def test_unsafe_links_and_front_matter_are_refused_without_w(tmp_path: Path) -> None:
     about = ('---\nmyst:\n  html_meta:\n    "http-equiv=refresh": "0; url=https://evil.example/"\n---\n# About\n\n'
              "```{toctree}\nClick <javascript://%0aalert(1)>\n```\n")
