@@ -87,6 +87,10 @@ def test_a_parallel_build_with_w_succeeds(tmp_path: Path) -> None:
     result = sphinx_build(tmp_path, "-W", "-j", "2")
     assert result.returncode == 0, result.stderr
     assert 'id="document-control"' in (tmp_path / "_build/html/guidelines/q.html").read_text()
+    # Pages read in other processes are merged back: a library-wide rule still sees both.
+    (tmp_path / "docs/guidelines/q.md").write_text(valid_page())
+    result = sphinx_build(tmp_path, "-j", "2", "-E")
+    assert "[guidepress.duplicate-page-id]" in result.stderr
 
 
 def test_unsafe_links_and_front_matter_are_refused_without_w(tmp_path: Path) -> None:
