@@ -13,6 +13,7 @@ def write_atomically(path: Path, data: bytes | str) -> None:
     keeps its permissions, and a new one gets the usual ones (the umask's), not a temporary
     file's owner-only ones: a page others edit, or a web server's downloads page, stays readable."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    path = Path(os.path.realpath(path))  # through a symbolic link to its file, which stays a link
     try:
         mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
     except FileNotFoundError:
@@ -22,6 +23,8 @@ def write_atomically(path: Path, data: bytes | str) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
+            stream.flush()
+            os.fsync(stream.fileno())  # on disk before the rename makes it the file: a crash loses neither
         if mode is not None:
             os.chmod(temporary, mode)
         os.replace(temporary, path)

@@ -167,6 +167,15 @@ def test_only_guideline_pages_can_be_approved(library: Path) -> None:
     assert index.read_bytes() == before
 
 
+def test_approving_a_page_reached_by_a_symbolic_link_writes_the_page_itself(library: Path) -> None:
+    page = library / PAGE
+    link = library / "docs/guidelines/link.md"
+    link.symlink_to(page.name)
+    assert run_cli("approve", "docs/guidelines/link.md", "--reviewer", "Example Reviewer", cwd=library).returncode == 0
+    assert link.is_symlink()
+    assert "digest: sha256:" in page.read_text()
+
+
 def test_approve_says_who_must_commit_the_approval(library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The approval counts once its reviewer commits it: told at once, not when CI fails.
     monkeypatch.delenv("GIT_AUTHOR_EMAIL", raising=False)  # it would win over the repository's setting
