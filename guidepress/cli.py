@@ -239,7 +239,16 @@ def _check(root: Path, settings: Settings, paths: list[Path], today: date) -> tu
     layout = Layout.of(root, settings)
     registry, problems = load_registry(root, settings)
     report = check_library(paths or [Path(layout.source)], layout, settings, today, registry)
-    return report.pages, problems + report.diagnostics
+    return report.pages, problems + [_explained(d, Path(layout.source)) for d in report.diagnostics]
+
+
+def _explained(diagnostic: Diagnostic, source: Path) -> Diagnostic:
+    """A lapsed approval names what changed since, read from git (validators know no history)."""
+    if diagnostic.code != "approval-stale":
+        return diagnostic
+    from guidepress.history import explain_stale
+
+    return explain_stale(diagnostic, source)
 
 
 def _failed(diagnostics: list[Diagnostic], strict: bool) -> bool:

@@ -1,11 +1,13 @@
-"""What git knows about a page: earlier versions (for `diff`), who added each approval
-(for `verify-approvals`), and which commit a release is built from."""
+"""What git knows about a page: earlier versions (for `diff`), what changed since an approval,
+who added each approval (for `verify-approvals`), and which commit a release is built from."""
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import posixpath
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from schemas import Guideline, Registry
-from validators.approvals import content_digest
+from validators.approvals import UNSIGNED_FIELDS, content_digest
 from validators.diagnostics import Diagnostic
 from validators.page_files import attach_files, fingerprints
 from validators.source import Page, parse_page, read_page
@@ -148,6 +150,60 @@ def diff_since_approved(path: Path, from_version: str | None, source: Path) -> s
         return "".join(lines) or f"No changes since {label}.\n"
     wanted = f"version {from_version}" if from_version else "any version"
     raise HistoryError(f"git history has no approved {wanted} of {path}")
+
+
+def explain_stale(diagnostic: Diagnostic, source: Path) -> Diagnostic:
+    """An approval-stale diagnostic, with what changed since the approval where git can tell."""
+    path = Path(diagnostic.path)
+    page, _ = read_page(path, diagnostic.path, needs_front_matter=True)
+    approvals = page.data.get("approvals") if page is not None and isinstance(page.data, dict) else None
+    for index, approval in enumerate(approvals if isinstance(approvals, list) else []):
+        if page and isinstance(approval, dict) and page.locate(("approvals", index, "digest"))[0] == diagnostic.line:
+            what = changed_since(path, str(approval.get("digest")), source)
+            if what:
+                return dataclasses.replace(diagnostic, message=f"{diagnostic.message}; what changed: {what}")
+    return diagnostic
+
+
+def changed_since(path: Path, digest: str, source: Path) -> str | None:
+    """What differs between the page now and the state an approval's digest signed, in words:
+    the fields, files and body sections; None when git history does not hold that state."""
+    current, _ = read_page(path, str(path), needs_front_matter=True)
+    if current is None or not isinstance(current.data, dict):
+        return None
+    attach_files(current, path, source)
+    try:
+        approved = next((page for _, page in earlier_versions(path, source)
+                         if content_digest(page.data, page.body, page.files) == digest), None)
+    except HistoryError:
+        return None
+    if approved is None:
+        return None
+    keys = [k for k in {**approved.data, **current.data} if k not in UNSIGNED_FIELDS]
+    parts = [f"`{k}`" for k in keys if approved.data.get(k) != current.data.get(k)]
+    parts += [f"file {name}" for name in sorted({*approved.files, *current.files})
+              if approved.files.get(name) != current.files.get(name)]
+    before, now = _sections(approved.body), _sections(current.body)
+    parts += [f"the section \"{title}\"" if title else "the text before the first section"
+              for title in {**now, **before} if before.get(title) != now.get(title)]
+    return ", ".join(parts) or None
+
+
+def _sections(body: str) -> dict[str, str]:
+    """The body's text under each heading (\"\" before the first), ignoring blank-line changes."""
+    sections: dict[str, list[str]] = {"": []}
+    title, fence = "", ""
+    for line in body.split("\n"):
+        marker = re.match(r"\s*(`{3,}|~{3,})", line)
+        if marker and (not fence or marker.group(1).startswith(fence)):
+            fence = "" if fence else marker.group(1)
+        heading = None if fence else re.match(r"#{1,6}\s+(.+?)\s*#*\s*$", line)
+        if heading:
+            title = heading.group(1)
+            sections.setdefault(title, [])
+        elif line.strip():
+            sections[title].append(line.rstrip())
+    return {title: "\n".join(lines) for title, lines in sections.items()}
 
 
 def author_email(folder: Path) -> str | None:

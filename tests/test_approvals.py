@@ -71,6 +71,17 @@ def test_edit_after_approval_is_detected(library: Path) -> None:
     assert "[approval-missing] status is approved but the page has 0 valid approval(s)" in result.stdout
 
 
+def test_a_lapsed_approval_names_what_changed_since(library: Path) -> None:
+    approve(library, "Example Reviewer")
+    git(library, "commit", "-qam", "Approve p", email="reviewer@example.org")
+    page = library / PAGE
+    text = page.read_text().replace("A statement", "A changed statement").replace("No external funding.", "A grant.")
+    page.write_text(text + "\n```text\n## not a heading, in a code block\n```\n\n## Added section\n\nMore.\n")
+    result = validate(library)
+    assert result.returncode == 1
+    assert 'what changed: `funding`, the section "Section", the section "Added section"' in result.stdout
+
+
 def test_reformatting_the_front_matter_keeps_the_approval(library: Path) -> None:
     approve(library, "Example Reviewer")
     page = library / PAGE
@@ -305,6 +316,7 @@ def test_replacing_a_file_the_page_shows_lapses_the_approval(library: Path) -> N
     assert result.returncode == 1
     assert "[approval-stale]" in result.stdout
     assert "has lapsed: the page or a file it shows has changed since it was approved" in result.stdout
+    assert "what changed: file guidelines/pathway.png" in result.stdout
     diff = run_cli("diff", PAGE, cwd=library)
     assert diff.returncode == 0, diff.stderr
     assert "-file guidelines/pathway.png: sha256:" in diff.stdout
