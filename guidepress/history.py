@@ -159,19 +159,16 @@ def explain_stale(diagnostic: Diagnostic, source: Path) -> Diagnostic:
     approvals = page.data.get("approvals") if page is not None and isinstance(page.data, dict) else None
     for index, approval in enumerate(approvals if isinstance(approvals, list) else []):
         if page and isinstance(approval, dict) and page.locate(("approvals", index, "digest"))[0] == diagnostic.line:
-            what = changed_since(path, str(approval.get("digest")), source)
+            attach_files(page, path, source)
+            what = changed_since(page, path, str(approval.get("digest")), source)
             if what:
                 return dataclasses.replace(diagnostic, message=f"{diagnostic.message}; what changed: {what}")
     return diagnostic
 
 
-def changed_since(path: Path, digest: str, source: Path) -> str | None:
+def changed_since(current: Page, path: Path, digest: str, source: Path) -> str | None:
     """What differs between the page now and the state an approval's digest signed, in words:
     the fields, files and body sections; None when git history does not hold that state."""
-    current, _ = read_page(path, str(path), needs_front_matter=True)
-    if current is None or not isinstance(current.data, dict):
-        return None
-    attach_files(current, path, source)
     try:
         approved = next((page for _, page in earlier_versions(path, source)
                          if content_digest(page.data, page.body, page.files) == digest), None)
