@@ -84,3 +84,11 @@ def test_build_output_is_never_in_the_checkout(sample_build: Path) -> None:
     assert not sample_build.is_relative_to(REPO)
     assert (sample_build / "html" / "index.html").is_file()
     assert not list(sample_build.glob(".html-*"))  # no staging folder left behind
+
+
+def test_no_table_row_fell_out_of_its_table(sample_build: Path) -> None:
+    # A line between a Markdown table's rows ends the table: the rows after it print as text.
+    for page in sorted((sample_build / "html").rglob("*.html")):
+        text = re.sub(r"<pre.*?</pre>", "", page.read_text(encoding="utf-8"), flags=re.DOTALL)
+        stray = re.findall(r"^\|.*\|(?:</p>)?$", text, flags=re.MULTILINE)
+        assert not stray, f"{page.name}: {stray}"
