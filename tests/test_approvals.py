@@ -113,6 +113,7 @@ def test_approval_of_another_version_is_refused(library: Path) -> None:
     result = validate(library)
     assert "[approval-wrong-version] Example Reviewer's approval of version 1.0" in result.stdout
     assert "is for another version: the page is now version 1.1" in result.stdout
+    assert "while version 1.1 is still draft, delete this approval" in result.stdout  # the editor's way out
     assert approve(library, "Example Reviewer").returncode == 0  # a new approval replaces the old record
     assert (library / PAGE).read_text().count("- reviewer:") == 1
     assert validate(library).returncode == 0

@@ -57,8 +57,11 @@ def check_approvals(page: Page, model: Guideline, registry: Registry | None, set
         elif person_key(approval.reviewer) in authors:
             at("reviewer", "approval-by-author", f"{who} does not count: {approval.reviewer} is an author of this page")
         elif approval.version != model.version:
+            drafting = "" if model.status == "approved" else (
+                f", or, while version {model.version} is still {model.status}, delete this approval (git keeps it)")
             at("version", "approval-wrong-version", f"{who} is for another version: the page is now version "
-               f"{model.version}; ask for a new approval with guidepress approve, which removes approvals of other versions")
+               f"{model.version}; ask for a new approval with guidepress approve, which removes approvals of "
+               f"other versions{drafting}")
         elif approval.digest != digest:
             changed = "the page or a file it shows has" if page.files else "the page has"
             at("digest", "approval-stale", f"{who} has lapsed: {changed} changed since it was approved "
