@@ -28,8 +28,13 @@ def pubmed_url(pmid: str) -> str:
     return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 
 
+# NLM's month abbreviations, written out: strftime("%b") follows the locale, which sphinx-build
+# sets from the environment, so a French machine would print "nov." and change every PDF's bytes.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def nlm_date(day: date) -> str:
-    return f"{day.year} {day.strftime('%b')} {day.day}"
+    return f"{day.year} {MONTHS[day.month - 1]} {day.day}"
 
 
 def _sentence(text: str) -> str:
