@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,9 @@ code {{ font-size: 0.8rem; word-break: break-all; }}
 """
 
 
-# Matches a PDF's SHA-256 against versions.json, so a clinic can tell what it holds and whether
-# it is current without installing anything.
+# Matches a PDF's SHA-256 against the releases, so a clinic can tell what it holds and whether
+# it is current without installing anything. The releases are in the page itself, not fetched
+# from versions.json, so the check also works on a saved copy or an archive opened from a disk.
 CHECK_SCRIPT = """
 (function () {
   "use strict";
@@ -55,7 +57,7 @@ CHECK_SCRIPT = """
     if (!file) return;
     say("Checking " + file.name + "\u2026");
     try {
-      const versions = await (await fetch("versions.json")).json();
+      const versions = JSON.parse(document.getElementById("releases").textContent);
       const digest = hex(await crypto.subtle.digest("SHA-256", await file.arrayBuffer()));
       const current = versions[0];
       for (const release of versions) {
@@ -94,6 +96,12 @@ CHECK_SCRIPT = """
   });
 })();
 """
+
+
+def _script_json(data: Any) -> str:
+    # "<" only occurs inside JSON strings, where \u003c means the same: no title can end the
+    # <script> element early or open an HTML comment in it.
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
 def _size(size: int) -> str:
@@ -141,6 +149,7 @@ SHA-256 (<code>sha256sum FILE</code>) with the one listed here or in the release
 current version. The file is checked in your browser and is not uploaded anywhere.</p>
 <p><label for="check-file">PDF to check:</label> <input type="file" id="check-file" accept=".pdf,application/pdf"></p>
 <p id="check-result" role="status"></p>
+<script type="application/json" id="releases">{_script_json(versions)}</script>
 <script>{REVIEW_SCRIPT.read_text(encoding="utf-8")}</script>
 <script>{CHECK_SCRIPT}</script>
 <h2>All releases</h2>

@@ -210,6 +210,11 @@ def test_a_clinic_can_check_which_version_a_pdf_is_on_the_downloads_page(browser
         assert current.get_attribute("href") == "2026.2/pdf/compendium.pdf"
 
         assert "do not rely on it" in check_pdf(page, altered, "does not match")
+    # A copy of the archive on a clinic's shared drive, opened without any web server.
+    page = context.new_page()
+    page.goto((archive / "downloads.html").as_uri())
+    verdict = check_pdf(page, archive / "2026.2/pdf/test-page-v1.1.pdf", "SHA-256")
+    assert "It is the current approved version." in verdict
     context.close()
 
 
