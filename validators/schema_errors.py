@@ -64,10 +64,25 @@ def _hint(info: FieldInfo | None) -> str:
     return text if text[1:2].isupper() else text[0].lower() + text[1:]  # keep SHA-256, DOI… as written
 
 
+def _close_match(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
+    """The field an unknown key at loc was probably meant to be."""
+    owner, _ = field_at(model, loc)
+    known = list(owner.model_fields) if owner else []
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def schema_diagnostics(page: Page, error: ValidationError, model: type[BaseModel]) -> list[Diagnostic]:
     diagnostics = []
-    for item in error.errors(include_url=False):
+    items = error.errors(include_url=False)
+    # A misspelt required key is one mistake: "did you mean `summary`?" says all that
+    # "`summary` is required" would, so the second report is left out.
+    misspelt = {(*i["loc"][:-1], _close_match(model, tuple(i["loc"])))
+                for i in items if i["type"] == "extra_forbidden"}
+    for item in items:
         loc = tuple(item["loc"])
+        if item["type"] == "missing" and loc in misspelt:
+            continue
         context = item.get("ctx") or {}
         kind = item["type"]
         where = tuple(loc) + tuple(context.get("at", ()))
@@ -84,10 +99,10 @@ def schema_diagnostics(page: Page, error: ValidationError, model: type[BaseModel
             message += f": {_hint(info)}{_example(info)}"
         elif kind == "extra_forbidden":
             code = "unknown-field"
+            close = _close_match(model, loc)
             known = list(owner.model_fields) if owner else []
-            close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
             message = f"unknown field `{name}`"
-            message += f"; did you mean `{close[0]}`?" if close else f"; the fields here are: {', '.join(known)}"
+            message += f"; did you mean `{close}`?" if close else f"; the fields here are: {', '.join(known)}"
         elif kind == "string_pattern_mismatch":  # Pydantic would quote the regular expression
             code = "invalid-value"
             message = f"{name}: {item.get('input')!r} is not in the form this field takes; expected: {_hint(info)}{_example(info)}"
