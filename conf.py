@@ -4,7 +4,9 @@ live in [tool.guidepress] in pyproject.toml."""
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))  # lets bare `sphinx-build -c . docs …` find the extension
+sys.path.insert(
+    0, str(Path(__file__).parent)
+)  # lets bare `sphinx-build -c . docs …` find the extension
 
 project = "NET liver-directed therapies: a demonstration guideline library"
 author = "guidepress sample library (placeholder authors)"

@@ -27,12 +27,16 @@ HOSTS = [f"127.0.0.{n}" for n in range(1, 9)]
 
 def seconds(command: list[str], cwd: Path) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
     return time.perf_counter() - start
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--links", type=int, default=1000)
     count = parser.parse_args().links
     with ExitStack() as stack, tempfile.TemporaryDirectory() as folder:
@@ -46,14 +50,32 @@ def main() -> None:
             body = "\n".join(f"- [link {i}]({url})" for i, url in enumerate(chunk))
             (docs / f"page{number}.md").write_text(f"# Page {number}\n\n{body}\n", encoding="utf-8")
         toctree = "\n".join(f"page{n}" for n in range(len(pages)))
-        (docs / "index.md").write_text(f"# Links\n\n```{{toctree}}\n{toctree}\n```\n", encoding="utf-8")
-        (root / "pyproject.toml").write_text("[tool.guidepress]\n[tool.guidepress.linkcheck]\nretries = 0\n", encoding="utf-8")
+        (docs / "index.md").write_text(
+            f"# Links\n\n```{{toctree}}\n{toctree}\n```\n", encoding="utf-8"
+        )
+        (root / "pyproject.toml").write_text(
+            "[tool.guidepress]\n[tool.guidepress.linkcheck]\nretries = 0\n", encoding="utf-8"
+        )
         (root / "conf.py").write_text('extensions = ["myst_parser"]\n', encoding="utf-8")
         cache = root / "cache.json"
         command = [sys.executable, "-m", "guidepress", "linkcheck", "--cache", str(cache)]
         cold = seconds(command, root)
         warm = seconds(command, root)
-        stock = seconds([sys.executable, "-m", "sphinx", "-q", "-b", "linkcheck", "-c", str(root), str(docs), str(root / "_linkcheck")], root)
+        stock = seconds(
+            [
+                sys.executable,
+                "-m",
+                "sphinx",
+                "-q",
+                "-b",
+                "linkcheck",
+                "-c",
+                str(root),
+                str(docs),
+                str(root / "_linkcheck"),
+            ],
+            root,
+        )
         print(f"{count} distinct links, server answers after 100 ms, {len(HOSTS)} hosts:")
         print(f"  guidepress linkcheck, cold cache   {cold:6.2f} s   target <= 10 s")
         print(f"  guidepress linkcheck, warm cache   {warm:6.2f} s   target <= 1 s")

@@ -45,7 +45,9 @@ def typst_pdfs(root: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--guidelines", type=int, default=100)
     count = parser.parse_args().guidelines
     with tempfile.TemporaryDirectory() as folder:
@@ -53,20 +55,54 @@ def main() -> None:
         make_library(root, count)
         (root / "conf.py").write_text(CONF, encoding="utf-8")
         # Read the sources once, so both engines below start from the same cached doctrees.
-        seconds([sys.executable, "-m", "sphinx", "-q", "-b", "guidepress-typst", "-c", str(root),
-                 "-d", str(root / "_build/.doctrees"), str(root / "docs"), str(root / "_build/warmup")], root)
+        seconds(
+            [
+                sys.executable,
+                "-m",
+                "sphinx",
+                "-q",
+                "-b",
+                "guidepress-typst",
+                "-c",
+                str(root),
+                "-d",
+                str(root / "_build/.doctrees"),
+                str(root / "docs"),
+                str(root / "_build/warmup"),
+            ],
+            root,
+        )
         cold = typst_pdfs(root)
         page = root / "docs" / "guidelines" / "page-00000.md"
         page.write_text(page.read_text().replace("Paragraph 0", "Edited paragraph 0"))
         warm = typst_pdfs(root)
         print(f"Typst, {count} guideline PDFs + compendium: cold {cold:6.2f} s   target <= 20 s")
-        print(f"Typst, after editing one guideline:          {warm:6.2f} s   (recompiles that guideline and the compendium)")
+        print(
+            f"Typst, after editing one guideline:          {warm:6.2f} s   (recompiles that guideline and the compendium)"
+        )
         if shutil.which("pdflatex") and shutil.which("latexmk"):
-            latex = seconds([sys.executable, "-m", "sphinx", "-M", "latexpdf", str(root / "docs"), str(root / "_latex"),
-                             "-c", str(root), "-q"], root)
-            print(f"Sphinx latexpdf (one PDF, same content):      {latex:6.2f} s   Typst is {latex / cold:4.1f}x faster (target >= 10x)")
+            latex = seconds(
+                [
+                    sys.executable,
+                    "-m",
+                    "sphinx",
+                    "-M",
+                    "latexpdf",
+                    str(root / "docs"),
+                    str(root / "_latex"),
+                    "-c",
+                    str(root),
+                    "-q",
+                ],
+                root,
+            )
+            print(
+                f"Sphinx latexpdf (one PDF, same content):      {latex:6.2f} s   Typst is {latex / cold:4.1f}x faster (target >= 10x)"
+            )
         else:
-            print("Sphinx latexpdf: skipped, LaTeX (pdflatex, latexmk) is not installed on this machine.")
+            print(
+                "Sphinx latexpdf: skipped, LaTeX (pdflatex, latexmk) is not installed on this machine."
+            )
 
 
 if __name__ == "__main__":

@@ -42,12 +42,19 @@ def make_library(root: Path, pages: int) -> None:
     names = []
     for number in range(pages):
         name = f"page-{number:05d}"
-        body = "\n".join(f"Paragraph {i} of page {number}, citing {{cite}}`web` and {{cite}}`article`." for i in range(8))
-        text = PAGE.replace("id: test-page", f"id: {name}").replace("title: Test page", f"title: Page {number}")
+        body = "\n".join(
+            f"Paragraph {i} of page {number}, citing {{cite}}`web` and {{cite}}`article`."
+            for i in range(8)
+        )
+        text = PAGE.replace("id: test-page", f"id: {name}").replace(
+            "title: Test page", f"title: Page {number}"
+        )
         (guidelines / f"{name}.md").write_text(text + "\n" + body + "\n", encoding="utf-8")
         names.append(f"guidelines/{name}")
     toctree = "\n".join(names)
-    (root / "docs" / "index.md").write_text(f"# Library\n\n```{{toctree}}\n:maxdepth: 1\n\n{toctree}\n```\n", encoding="utf-8")
+    (root / "docs" / "index.md").write_text(
+        f"# Library\n\n```{{toctree}}\n:maxdepth: 1\n\n{toctree}\n```\n", encoding="utf-8"
+    )
 
 
 def _tree_rss_kb(pid: int) -> int:
@@ -57,7 +64,9 @@ def _tree_rss_kb(pid: int) -> int:
         current = pending.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
-            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")))
+            total += int(
+                next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS"))
+            )
             for task in Path(f"/proc/{current}/task").iterdir():
                 pending += [int(child) for child in (task / "children").read_text().split()]
         except (OSError, StopIteration, ValueError):
@@ -68,7 +77,9 @@ def _tree_rss_kb(pid: int) -> int:
 def timed(command: list[str], cwd: Path) -> tuple[float, int, int]:
     """Wall seconds, exit code, and peak resident memory (MB) of a command and its workers."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     peak = 0
     while process.poll() is None:
         peak = max(peak, _tree_rss_kb(process.pid))
@@ -85,11 +96,17 @@ def bench_validate(pages: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         make_library(root, pages)
-        baseline, _, base_mb = best_of(3, [sys.executable, "-c", BASELINE, str(root / "docs")], root)
-        validate, status, mb = best_of(3, [sys.executable, "-m", "guidepress", "validate", "--today", "2026-06-01"], root)
-        print(f"validate {pages} pages:  guidepress {validate:6.2f} s, peak {mb} MB (exit {status})"
-              f"   | bare YAML parse {baseline:6.2f} s, peak {base_mb} MB"
-              f"   | ratio {validate / baseline:4.2f}x   target <= 2 s, <= 300 MB")
+        baseline, _, base_mb = best_of(
+            3, [sys.executable, "-c", BASELINE, str(root / "docs")], root
+        )
+        validate, status, mb = best_of(
+            3, [sys.executable, "-m", "guidepress", "validate", "--today", "2026-06-01"], root
+        )
+        print(
+            f"validate {pages} pages:  guidepress {validate:6.2f} s, peak {mb} MB (exit {status})"
+            f"   | bare YAML parse {baseline:6.2f} s, peak {base_mb} MB"
+            f"   | ratio {validate / baseline:4.2f}x   target <= 2 s, <= 300 MB"
+        )
 
 
 CONF = 'extensions = ["myst_parser"{extra}]\nmyst_title_to_header = True\nhtml_theme = "furo"\n'
@@ -119,19 +136,38 @@ def bench_build(pages: int) -> None:
             (root / "conf.py").write_text(conf, encoding="utf-8")
             out = root / "_build"
             shutil.rmtree(out, ignore_errors=True)
-            command = [sys.executable, "-m", "sphinx", "-q", "-E", "-b", "html", "-c", str(root),
-                       "-d", str(out / ".doctrees"), str(root / "docs"), str(out / "html")]
+            command = [
+                sys.executable,
+                "-m",
+                "sphinx",
+                "-q",
+                "-E",
+                "-b",
+                "html",
+                "-c",
+                str(root),
+                "-d",
+                str(out / ".doctrees"),
+                str(root / "docs"),
+                str(out / "html"),
+            ]
             times[label] = timed(command, root)[0]
     plain = times["plain MyST"]
     print(f"HTML build {pages} pages (Furo):")
     for label, seconds in times.items():
-        print(f"  {label:16s} {seconds:7.2f} s   {(seconds - plain) / plain * 100:+6.1f} % vs plain")
-    print("  target: validation overhead <= 5 %; the rest of 'full' is the document control and reference")
+        print(
+            f"  {label:16s} {seconds:7.2f} s   {(seconds - plain) / plain * 100:+6.1f} % vs plain"
+        )
+    print(
+        "  target: validation overhead <= 5 %; the rest of 'full' is the document control and reference"
+    )
     print("  list it adds to every page (more HTML for Sphinx and the theme to write).")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pages", type=int, default=10_000)
     parser.add_argument("--build-pages", type=int, default=500)
     args = parser.parse_args()

@@ -24,20 +24,34 @@ class ApprovalRefused(Exception):
     """The approval cannot be recorded; the message says why and what to do."""
 
 
-def approve(path: Path, reviewer: str, settings: Settings, registry: Registry | None, today: date, source: Path) -> str:
+def approve(
+    path: Path,
+    reviewer: str,
+    settings: Settings,
+    registry: Registry | None,
+    today: date,
+    source: Path,
+) -> str:
     """Write the approval; returns the record's one-line summary. source: the library's source
     folder, from which the files the page shows are read and signed with it."""
     member = registry.find(reviewer) if registry else None
     if member is None:
-        raise ApprovalRefused(f"{reviewer} is not in the reviewer registry ({settings.registry}); only its members may approve")
+        raise ApprovalRefused(
+            f"{reviewer} is not in the reviewer registry ({settings.registry}); only its members may approve"
+        )
     page, problems = read_page(path, str(path), needs_front_matter=True)
     if page is None:
         raise ApprovalRefused("\n".join(p.format() for p in problems))
     missing = attach_files(page, path, source)
     model, problems = check_guideline(page, settings, today, registry)
-    blocking = missing + [p for p in problems if p.severity == "error" and not p.code.startswith("approval-")]
+    blocking = missing + [
+        p for p in problems if p.severity == "error" and not p.code.startswith("approval-")
+    ]
     if model is None or blocking:
-        raise ApprovalRefused("the page has errors; fix them before approving:\n" + "\n".join(p.format() for p in blocking))
+        raise ApprovalRefused(
+            "the page has errors; fix them before approving:\n"
+            + "\n".join(p.format() for p in blocking)
+        )
     if any(person_key(a.name) == person_key(member.name) for a in model.authors):
         raise ApprovalRefused(f"{member.name} is an author of this page and cannot approve it")
     digest = content_digest(page.data, page.body, page.files)
@@ -55,8 +69,14 @@ def approve(path: Path, reviewer: str, settings: Settings, registry: Registry | 
     superseded = _insert(lines, page.front_matter or "", member.name, model.version, record)
     _confirm("\n".join(lines), str(path), member.name, digest, page.files)
     write_atomically(path, bom + newline.join(lines))
-    removed = f"; removed {superseded} approval(s) of earlier versions, which git keeps" if superseded else ""
-    return f"{member.name} approved {model.id} version {model.version} on {today.isoformat()}{removed}"
+    removed = (
+        f"; removed {superseded} approval(s) of earlier versions, which git keeps"
+        if superseded
+        else ""
+    )
+    return (
+        f"{member.name} approved {model.id} version {model.version} on {today.isoformat()}{removed}"
+    )
 
 
 def _confirm(text: str, display: str, name: str, digest: str, files: dict[str, str]) -> None:
@@ -66,11 +86,15 @@ def _confirm(text: str, display: str, name: str, digest: str, files: dict[str, s
     data = page.data if page is not None and isinstance(page.data, dict) else {}
     approvals = data.get("approvals")
     recorded = isinstance(approvals, list) and any(
-        isinstance(a, dict) and a.get("reviewer") == name and a.get("digest") == digest for a in approvals)
+        isinstance(a, dict) and a.get("reviewer") == name and a.get("digest") == digest
+        for a in approvals
+    )
     if page is None or not recorded or content_digest(page.data, page.body, files) != digest:
-        raise ApprovalRefused("the approval could not be added to the front matter as it is laid out; write "
-                              "`approvals:` as a block list (one `- reviewer: …` item per approval) and run "
-                              "the command again; the page is unchanged")
+        raise ApprovalRefused(
+            "the approval could not be added to the front matter as it is laid out; write "
+            "`approvals:` as a block list (one `- reviewer: …` item per approval) and run "
+            "the command again; the page is unchanged"
+        )
 
 
 def _insert(lines: list[str], front_matter: str, name: str, version: str, record: list[str]) -> int:
@@ -79,10 +103,17 @@ def _insert(lines: list[str], front_matter: str, name: str, version: str, record
     root = yaml.compose(front_matter, Loader=_BaseLoader)
     closing = 1 + front_matter.count("\n")  # index of the closing fence
     pair = next(((k, v) for k, v in root.value if k.value == "approvals"), None)
-    if pair is not None and isinstance(pair[1], yaml.CollectionNode) and pair[1].flow_style and pair[1].value:
-        raise ApprovalRefused("`approvals:` is written inline, in brackets; write it as a block list (one "
-                              "`- reviewer: …` item per line, as guidepress writes them) and run the command "
-                              "again; the page is unchanged")
+    if (
+        pair is not None
+        and isinstance(pair[1], yaml.CollectionNode)
+        and pair[1].flow_style
+        and pair[1].value
+    ):
+        raise ApprovalRefused(
+            "`approvals:` is written inline, in brackets; write it as a block list (one "
+            "`- reviewer: …` item per line, as guidepress writes them) and run the command "
+            "again; the page is unchanged"
+        )
     if pair is None or not isinstance(pair[1], yaml.SequenceNode) or not pair[1].value:
         block = ["approvals:", *_item(record, 4)]  # "  - reviewer: …", like the page's other lists
         if pair is None:
@@ -95,8 +126,12 @@ def _insert(lines: list[str], front_matter: str, name: str, version: str, record
     first, kept, superseded = 1 + items[0].start_mark.line, [], 0
     for position, item in enumerate(items):
         start = 1 + item.start_mark.line
-        end = 1 + (items[position + 1].start_mark.line if position + 1 < len(items) else _end_line(item))
-        fields = {k.value: v.value for k, v in item.value} if isinstance(item, yaml.MappingNode) else {}
+        end = 1 + (
+            items[position + 1].start_mark.line if position + 1 < len(items) else _end_line(item)
+        )
+        fields = (
+            {k.value: v.value for k, v in item.value} if isinstance(item, yaml.MappingNode) else {}
+        )
         if person_key(str(fields.get("reviewer", ""))) == person_key(name):
             continue  # the reviewer's new approval replaces the old
         if fields.get("version", version) != version:

@@ -24,7 +24,9 @@ def write_atomically(path: Path, data: bytes | str) -> None:
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
             stream.flush()
-            os.fsync(stream.fileno())  # on disk before the rename makes it the file: a crash loses neither
+            os.fsync(
+                stream.fileno()
+            )  # on disk before the rename makes it the file: a crash loses neither
         if mode is not None:
             os.chmod(temporary, mode)
         os.replace(temporary, path)

@@ -19,8 +19,14 @@ class BuildError(Exception):
     """Sphinx reported errors; the previous output, if any, is left as it was."""
 
 
-def sphinx_build(root: Path, settings: Settings, builder: str, outdir: Path, doctrees: Path,
-                 overrides: dict[str, Any] | None = None) -> None:
+def sphinx_build(
+    root: Path,
+    settings: Settings,
+    builder: str,
+    outdir: Path,
+    doctrees: Path,
+    overrides: dict[str, Any] | None = None,
+) -> None:
     """One Sphinx build, warnings as errors, with doctrees cached between successful runs. The
     library was validated just before, which printed guidepress's own warnings (an overdue page, an
     uncited reference) and failed on them only if asked: here they are left out, so that a page
@@ -39,9 +45,17 @@ def sphinx_build(root: Path, settings: Settings, builder: str, outdir: Path, doc
     app, succeeded = None, False
     try:
         with patch_docutils(root), docutils_namespace():
-            app = Sphinx(str(root / settings.source_dir), str(root), str(outdir), str(doctrees), builder,
-                         confoverrides={"guidepress_report_warnings": False, **(overrides or {})},
-                         status=None, warning=sys.stderr, warningiserror=True)
+            app = Sphinx(
+                str(root / settings.source_dir),
+                str(root),
+                str(outdir),
+                str(doctrees),
+                builder,
+                confoverrides={"guidepress_report_warnings": False, **(overrides or {})},
+                status=None,
+                warning=sys.stderr,
+                warningiserror=True,
+            )
             app.build()
             succeeded = app.statuscode == 0
     except Exception as error:  # noqa: BLE001  Sphinx and its extensions may raise anything
@@ -63,9 +77,11 @@ def _crash_report(root: Path, settings: Settings, app: Any, builder: str, error:
     cause = _causes(error)[-1]  # the original error, not Sphinx's wrapper around it
     reason = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
     what = "this page" if docname else "the library"
-    return (f"{where}Sphinx stopped with an internal error in the {builder} build ({reason}). Something in "
-            f"{what} trips a bug in Sphinx or an extension: simplify the markup near recent edits (a role "
-            f"inside a heading, say). The full report is in {log}.")
+    return (
+        f"{where}Sphinx stopped with an internal error in the {builder} build ({reason}). Something in "
+        f"{what} trips a bug in Sphinx or an extension: simplify the markup near recent edits (a role "
+        f"inside a heading, say). The full report is in {log}."
+    )
 
 
 def _causes(error: BaseException) -> list[BaseException]:
@@ -98,7 +114,9 @@ def read_sphinx_config(root: Path) -> None:
 
     conf = root / "conf.py"
     if not conf.is_file():
-        raise BuildError(f"{conf}: not found; the library's Sphinx configuration lives beside pyproject.toml")
+        raise BuildError(
+            f"{conf}: not found; the library's Sphinx configuration lives beside pyproject.toml"
+        )
     try:
         Config.read(root, overrides={}, tags=Tags())
     except ConfigError as error:
@@ -106,14 +124,23 @@ def read_sphinx_config(root: Path) -> None:
         if isinstance(cause, SyntaxError):
             line, detail = cause.lineno, f"syntax error: {cause.msg}"
         elif cause is not None:
-            frames = [f for f in traceback.extract_tb(cause.__traceback__) if Path(f.filename) == conf]
-            line, detail = (frames[-1].lineno if frames else None), f"{type(cause).__name__}: {cause}"
+            frames = [
+                f for f in traceback.extract_tb(cause.__traceback__) if Path(f.filename) == conf
+            ]
+            line, detail = (
+                (frames[-1].lineno if frames else None),
+                f"{type(cause).__name__}: {cause}",
+            )
         else:
             line, detail = None, str(error)
-        raise BuildError(f"{conf}:{line or 1}: error in the Sphinx configuration: {detail}") from None
+        raise BuildError(
+            f"{conf}:{line or 1}: error in the Sphinx configuration: {detail}"
+        ) from None
 
 
-def build_site(root: Path, settings: Settings, target: Path | None = None, release: str | None = None) -> tuple[Path, list[str]]:
+def build_site(
+    root: Path, settings: Settings, target: Path | None = None, release: str | None = None
+) -> tuple[Path, list[str]]:
     """HTML site with a PDF per guideline and a compendium in its pdf/ folder, swapped in whole.
     Returns the site folder and the PDFs that had to be compiled (the rest came from the cache)."""
     read_sphinx_config(root)
@@ -124,7 +151,11 @@ def build_site(root: Path, settings: Settings, target: Path | None = None, relea
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        print("guidepress: another build of this library is running; waiting for it to finish", file=sys.stderr, flush=True)
+        print(
+            "guidepress: another build of this library is running; waiting for it to finish",
+            file=sys.stderr,
+            flush=True,
+        )
         lock.acquire()  # released by the OS if its holder dies, so a wait always ends
     try:
         return _build_site(root, settings, build_dir, target or build_dir / "html", release)
@@ -132,7 +163,9 @@ def build_site(root: Path, settings: Settings, target: Path | None = None, relea
         lock.release()
 
 
-def _build_site(root: Path, settings: Settings, build_dir: Path, target: Path, release: str | None) -> tuple[Path, list[str]]:
+def _build_site(
+    root: Path, settings: Settings, build_dir: Path, target: Path, release: str | None
+) -> tuple[Path, list[str]]:
     from guidepress.pdf import PdfError, compile_all
 
     staging = Path(tempfile.mkdtemp(prefix=".html-", dir=target.parent))
@@ -141,9 +174,23 @@ def _build_site(root: Path, settings: Settings, build_dir: Path, target: Path, r
     typst_sources = build_dir / "typst"
     try:
         site = staging / "site"
-        sphinx_build(root, settings, "html", site, doctrees, {"guidepress_pdf": True, "guidepress_release": release or ""})
+        sphinx_build(
+            root,
+            settings,
+            "html",
+            site,
+            doctrees,
+            {"guidepress_pdf": True, "guidepress_release": release or ""},
+        )
         shutil.rmtree(typst_sources, ignore_errors=True)
-        sphinx_build(root, settings, "guidepress-typst", typst_sources, doctrees, {"guidepress_release": release or ""})
+        sphinx_build(
+            root,
+            settings,
+            "guidepress-typst",
+            typst_sources,
+            doctrees,
+            {"guidepress_release": release or ""},
+        )
         try:
             compiled = compile_all(typst_sources, site / "pdf", build_dir / ".pdf-cache")
         except PdfError as error:

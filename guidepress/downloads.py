@@ -112,17 +112,25 @@ def downloads_page(versions: list[dict[str, Any]]) -> str:
     current = versions[0]
     rows = []
     for guideline in [g for g in current["guidelines"] if g["status"] != "retired"]:
-        earlier: dict[str, str] = {}  # each earlier version once, from the newest release holding it
+        earlier: dict[
+            str, str
+        ] = {}  # each earlier version once, from the newest release holding it
         for entry in versions[1:]:
             for g in entry["guidelines"]:
-                if g["id"] == guideline["id"] and g["version"] != guideline["version"] and g["version"] not in earlier:
-                    earlier[g["version"]] = f'<a href="{escape(g["pdf"])}">v{escape(g["version"])} (release {escape(entry["version"])})</a>'
+                if (
+                    g["id"] == guideline["id"]
+                    and g["version"] != guideline["version"]
+                    and g["version"] not in earlier
+                ):
+                    earlier[g["version"]] = (
+                        f'<a href="{escape(g["pdf"])}">v{escape(g["version"])} (release {escape(entry["version"])})</a>'
+                    )
         rows.append(
             "<tr>"
             f'<td><a href="{escape(guideline["pdf"])}">{escape(guideline["title"])}</a></td>'
             f"<td>{escape(guideline['version'])}</td>"
             f"<td>{escape(guideline['review_date'])}</td>"
-            f"<td><span class=\"guidepress-next-review\">{escape(guideline['next_review_date'])}</span></td>"
+            f'<td><span class="guidepress-next-review">{escape(guideline["next_review_date"])}</span></td>'
             f"<td>{_size(guideline['size'])}</td>"
             f"<td><code>{escape(guideline['sha256'])}</code></td>"
             f"<td>{', '.join(earlier.values()) or 'none'}</td>"
@@ -130,10 +138,10 @@ def downloads_page(versions: list[dict[str, Any]]) -> str:
         )
     body = f"""<h1>Downloads</h1>
 <p><a href="latest/index.html">Read the library's website</a> (the current release).</p>
-<p>The PDF of each guideline in the current release, <strong>{escape(current['version'])}</strong>
-(published {escape(current['date'])}). To prove which version a printed or saved copy is, compare its
+<p>The PDF of each guideline in the current release, <strong>{escape(current["version"])}</strong>
+(published {escape(current["date"])}). To prove which version a printed or saved copy is, compare its
 SHA-256 (<code>sha256sum FILE</code>) with the one listed here or in the release's
-<a href="{escape(current['version'])}/SHA256SUMS">SHA256SUMS</a>.</p>
+<a href="{escape(current["version"])}/SHA256SUMS">SHA256SUMS</a>.</p>
 <table>
 <caption>Current approved guidelines</caption>
 <thead><tr><th scope="col">Guideline (PDF)</th><th scope="col">Version</th><th scope="col">Last reviewed</th>
@@ -165,33 +173,49 @@ def _retired(release: dict[str, Any]) -> str:
         return ""
     items = "\n".join(
         f'<li><a href="{escape(g["pdf"])}">{escape(g["title"])}</a>, version {escape(g["version"])}. '
-        f'SHA-256: <code>{escape(g["sha256"])}</code></li>' for g in retired
+        f"SHA-256: <code>{escape(g['sha256'])}</code></li>"
+        for g in retired
     )
-    return ("<h2>Retired guidelines</h2>\n<p>These guidelines have been withdrawn: <strong>do not use them</strong>. "
-            f"Their last PDFs stay here for the record.</p>\n<ul>\n{items}\n</ul>")
+    return (
+        "<h2>Retired guidelines</h2>\n<p>These guidelines have been withdrawn: <strong>do not use them</strong>. "
+        f"Their last PDFs stay here for the record.</p>\n<ul>\n{items}\n</ul>"
+    )
 
 
 def _compendium(release: dict[str, Any]) -> str:
     compendium = release.get("compendium")  # releases made before guidepress listed it have none
     if not compendium:
         return ""
-    return (f'<h2>The whole library in one PDF</h2>\n<p><a href="{escape(compendium["pdf"])}">Compendium of '
-            f'release {escape(release["version"])}</a> (PDF, {_size(compendium["size"])}), every guideline above '
-            f'in one document. SHA-256: <code>{escape(compendium["sha256"])}</code></p>')
+    return (
+        f'<h2>The whole library in one PDF</h2>\n<p><a href="{escape(compendium["pdf"])}">Compendium of '
+        f"release {escape(release['version'])}</a> (PDF, {_size(compendium['size'])}), every guideline above "
+        f"in one document. SHA-256: <code>{escape(compendium['sha256'])}</code></p>"
+    )
 
 
 def _release_item(release: dict[str, Any]) -> str:
     version = escape(release["version"])
     compendium = release.get("compendium")
-    extra = f', <a href="{escape(compendium["pdf"])}">compendium of {version} (PDF)</a>' if compendium else ""
+    extra = (
+        f', <a href="{escape(compendium["pdf"])}">compendium of {version} (PDF)</a>'
+        if compendium
+        else ""
+    )
     # Releases of a library kept in git name the commit they were built from.
-    source = f', built from commit <code>{escape(release["commit"])}</code>' if release.get("commit") else ""
+    source = (
+        f", built from commit <code>{escape(release['commit'])}</code>"
+        if release.get("commit")
+        else ""
+    )
     return f'<li><a href="{version}/index.html">{version}</a> ({escape(release["date"])}{source}){extra}</li>'
 
 
 def root_index() -> str:
-    body = ('<h1>Guideline library</h1>\n<p><a href="latest/index.html">Read the current version</a>, '
-            'see <a href="downloads.html">downloads</a>, or choose a release from '
-            '<a href="versions.json">versions.json</a>.</p>')
+    body = (
+        '<h1>Guideline library</h1>\n<p><a href="latest/index.html">Read the current version</a>, '
+        'see <a href="downloads.html">downloads</a>, or choose a release from '
+        '<a href="versions.json">versions.json</a>.</p>'
+    )
     return PAGE.format(title="Guideline library", body=body).replace(
-        "<head>\n", '<head>\n<meta http-equiv="refresh" content="0; url=latest/index.html">\n', 1)
+        "<head>\n", '<head>\n<meta http-equiv="refresh" content="0; url=latest/index.html">\n', 1
+    )

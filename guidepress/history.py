@@ -31,7 +31,9 @@ def _git_bytes(folder: Path, *args: str) -> bytes:
     except FileNotFoundError:
         raise HistoryError("git is not installed") from None
     if result.returncode != 0:
-        raise HistoryError(result.stderr.decode(errors="replace").strip() or f"git {' '.join(args)} failed")
+        raise HistoryError(
+            result.stderr.decode(errors="replace").strip() or f"git {' '.join(args)} failed"
+        )
     return result.stdout
 
 
@@ -57,7 +59,9 @@ class GitFiles:
 
     def names_in(self, folder: str) -> list[str]:
         try:
-            listing = _git(self.top, "ls-tree", "--name-only", f"{self.commit}:{self._path(folder)}")
+            listing = _git(
+                self.top, "ls-tree", "--name-only", f"{self.commit}:{self._path(folder)}"
+            )
         except HistoryError:  # no such folder in that commit
             return []
         return [posixpath.join(folder, entry) for entry in listing.splitlines()]
@@ -67,15 +71,19 @@ def _tracked(path: Path) -> tuple[Path, str]:
     try:
         top = Path(_git(path.parent, "rev-parse", "--show-toplevel").strip())
     except HistoryError:
-        raise HistoryError(f"{path} is not in a git repository: approvals and versions are read from "
-                           "git history, so keep the library in git") from None
+        raise HistoryError(
+            f"{path} is not in a git repository: approvals and versions are read from "
+            "git history, so keep the library in git"
+        ) from None
     if _git(top, "rev-parse", "--is-shallow-repository").strip() == "true":
         # A shallow clone's oldest commit seems to add every file: who added an approval, and
         # which versions came before, would be read wrong rather than not at all.
-        raise HistoryError(f"{top} is a shallow clone, so git has only part of its history and cannot say "
-                           "who committed each approval or what earlier versions said; fetch the whole "
-                           "history (git fetch --unshallow; in GitHub Actions, actions/checkout with "
-                           "fetch-depth: 0)")
+        raise HistoryError(
+            f"{top} is a shallow clone, so git has only part of its history and cannot say "
+            "who committed each approval or what earlier versions said; fetch the whole "
+            "history (git fetch --unshallow; in GitHub Actions, actions/checkout with "
+            "fetch-depth: 0)"
+        )
     return top, path.resolve().relative_to(top).as_posix()
 
 
@@ -88,13 +96,25 @@ def _below_source(top: Path, name: str, source: Path) -> tuple[str, str]:
             return folder, below
     except ValueError:  # the library's source folder is not in this repository
         pass
-    return posixpath.dirname(name), posixpath.basename(name)  # a page from outside reads its own folder
+    return posixpath.dirname(name), posixpath.basename(
+        name
+    )  # a page from outside reads its own folder
 
 
 def _page_history(top: Path, name: str) -> list[tuple[str, str]]:
     """(commit, the page's path in it) for each commit that changed the page, newest first,
     following renames: a page moved or renamed after approval keeps its history."""
-    log = _git(top, "-c", "core.quotePath=false", "log", "--follow", "--format=%x00%H", "--name-only", "--", name)
+    log = _git(
+        top,
+        "-c",
+        "core.quotePath=false",
+        "log",
+        "--follow",
+        "--format=%x00%H",
+        "--name-only",
+        "--",
+        name,
+    )
     history, path = [], name
     for entry in log.split("\0")[1:]:
         commit, *names = [line for line in entry.splitlines() if line]
@@ -131,9 +151,16 @@ def _approved(page: Page) -> Guideline | None:
 
 def _comparable(page: Page) -> list[str]:
     fields = {k: v for k, v in page.data.items() if k != "approvals"}
-    metadata: str = yaml.safe_dump(fields, sort_keys=True, allow_unicode=True, default_flow_style=False)
+    metadata: str = yaml.safe_dump(
+        fields, sort_keys=True, allow_unicode=True, default_flow_style=False
+    )
     files = [f"file {name}: {fingerprint}\n" for name, fingerprint in sorted(page.files.items())]
-    return metadata.splitlines(keepends=True) + files + ["---\n"] + [line + "\n" for line in page.body.split("\n")]
+    return (
+        metadata.splitlines(keepends=True)
+        + files
+        + ["---\n"]
+        + [line + "\n" for line in page.body.split("\n")]
+    )
 
 
 def diff_since_approved(path: Path, from_version: str | None, source: Path) -> str:
@@ -146,7 +173,9 @@ def diff_since_approved(path: Path, from_version: str | None, source: Path) -> s
         if model is None or (from_version and model.version != from_version):
             continue
         label = f"version {model.version}, approved (commit {commit[:10]})"
-        lines = difflib.unified_diff(_comparable(page), _comparable(current), f"{path} ({label})", f"{path} (now)")
+        lines = difflib.unified_diff(
+            _comparable(page), _comparable(current), f"{path} ({label})", f"{path} (now)"
+        )
         return "".join(lines) or f"No changes since {label}.\n"
     wanted = f"version {from_version}" if from_version else "any version"
     raise HistoryError(f"git history has no approved {wanted} of {path}")
@@ -156,13 +185,21 @@ def explain_stale(diagnostic: Diagnostic, source: Path) -> Diagnostic:
     """An approval-stale diagnostic, with what changed since the approval where git can tell."""
     path = Path(diagnostic.path)
     page, _ = read_page(path, diagnostic.path, needs_front_matter=True)
-    approvals = page.data.get("approvals") if page is not None and isinstance(page.data, dict) else None
+    approvals = (
+        page.data.get("approvals") if page is not None and isinstance(page.data, dict) else None
+    )
     for index, approval in enumerate(approvals if isinstance(approvals, list) else []):
-        if page and isinstance(approval, dict) and page.locate(("approvals", index, "digest"))[0] == diagnostic.line:
+        if (
+            page
+            and isinstance(approval, dict)
+            and page.locate(("approvals", index, "digest"))[0] == diagnostic.line
+        ):
             attach_files(page, path, source)
             what = changed_since(page, path, str(approval.get("digest")), source)
             if what:
-                return dataclasses.replace(diagnostic, message=f"{diagnostic.message}; what changed: {what}")
+                return dataclasses.replace(
+                    diagnostic, message=f"{diagnostic.message}; what changed: {what}"
+                )
     return diagnostic
 
 
@@ -170,19 +207,31 @@ def changed_since(current: Page, path: Path, digest: str, source: Path) -> str |
     """What differs between the page now and the state an approval's digest signed, in words:
     the fields, files and body sections; None when git history does not hold that state."""
     try:
-        approved = next((page for _, page in earlier_versions(path, source)
-                         if content_digest(page.data, page.body, page.files) == digest), None)
+        approved = next(
+            (
+                page
+                for _, page in earlier_versions(path, source)
+                if content_digest(page.data, page.body, page.files) == digest
+            ),
+            None,
+        )
     except HistoryError:
         return None
     if approved is None:
         return None
     keys = [k for k in {**approved.data, **current.data} if k not in UNSIGNED_FIELDS]
     parts = [f"`{k}`" for k in keys if approved.data.get(k) != current.data.get(k)]
-    parts += [f"file {name}" for name in sorted({*approved.files, *current.files})
-              if approved.files.get(name) != current.files.get(name)]
+    parts += [
+        f"file {name}"
+        for name in sorted({*approved.files, *current.files})
+        if approved.files.get(name) != current.files.get(name)
+    ]
     before, now = _sections(approved.body), _sections(current.body)
-    parts += [f"the section \"{title}\"" if title else "the text before the first section"
-              for title in {**now, **before} if before.get(title) != now.get(title)]
+    parts += [
+        f'the section "{title}"' if title else "the text before the first section"
+        for title in {**now, **before}
+        if before.get(title) != now.get(title)
+    ]
     return ", ".join(parts) or None
 
 
@@ -207,7 +256,9 @@ def author_email(folder: Path) -> str | None:
     """The email git would record as the author of a commit made here; None outside a repository."""
     try:
         _git(folder, "rev-parse", "--git-dir")
-        ident = _git(folder, "var", "GIT_AUTHOR_IDENT")  # as a commit would: config and GIT_AUTHOR_EMAIL
+        ident = _git(
+            folder, "var", "GIT_AUTHOR_IDENT"
+        )  # as a commit would: config and GIT_AUTHOR_EMAIL
     except HistoryError:
         return None
     return ident.rpartition("<")[2].partition(">")[0] or None
@@ -221,24 +272,55 @@ def verify_approvals(paths: list[Path], registry: Registry | None) -> list[Diagn
         if page is None or not isinstance(page.data, dict) or not page.data.get("approvals"):
             continue
         top, name = _tracked(path)
-        names = sorted({then for _, then in _page_history(top, name)} | {name})  # every path it has had
+        names = sorted(
+            {then for _, then in _page_history(top, name)} | {name}
+        )  # every path it has had
         for index, approval in enumerate(page.data["approvals"]):
             if not isinstance(approval, dict) or not approval.get("digest"):
                 continue
             line, col = page.locate(("approvals", index, "reviewer"))
             who = f"{approval.get('reviewer')}'s approval of version {approval.get('version')}"
             # Not --follow: git's pickaxe (-S) finds nothing across a rename with it.
-            log = _git(top, "log", "--reverse", "--format=%H %ae", "-S", str(approval["digest"]), "--", *names).split("\n")
+            log = _git(
+                top,
+                "log",
+                "--reverse",
+                "--format=%H %ae",
+                "-S",
+                str(approval["digest"]),
+                "--",
+                *names,
+            ).split("\n")
             added = log[0].split() if log and log[0] else []
             member = registry.find(str(approval.get("reviewer", ""))) if registry else None
             if not added:
-                found.append(page.at(line, col, "approval-unverified", f"{who} is not in any commit yet; commit it as the reviewer"))
+                found.append(
+                    page.at(
+                        line,
+                        col,
+                        "approval-unverified",
+                        f"{who} is not in any commit yet; commit it as the reviewer",
+                    )
+                )
             elif member is None:
-                found.append(page.at(line, col, "approval-unverified", f"{who} names someone not in the reviewer registry"))
+                found.append(
+                    page.at(
+                        line,
+                        col,
+                        "approval-unverified",
+                        f"{who} names someone not in the reviewer registry",
+                    )
+                )
             elif added[1].casefold() != member.git_email.casefold():
-                found.append(page.at(line, col, "approval-unverified",
-                                     f"{who} was committed by {added[1]} in {added[0][:10]}, not by the reviewer's "
-                                     f"registered identity {member.git_email}"))
+                found.append(
+                    page.at(
+                        line,
+                        col,
+                        "approval-unverified",
+                        f"{who} was committed by {added[1]} in {added[0][:10]}, not by the reviewer's "
+                        f"registered identity {member.git_email}",
+                    )
+                )
     return found
 
 
@@ -255,8 +337,10 @@ def library_commit(root: Path, inputs: list[Path]) -> str | None:
     if changed:
         listed = "\n".join(f"  {line[3:]}" for line in changed[:20])
         more = f"\n  … and {len(changed) - 20} more" if len(changed) > 20 else ""
-        raise HistoryError("these files differ from the last commit, so the release would match no commit; "
-                           f"commit them (or set them aside) first:\n{listed}{more}")
+        raise HistoryError(
+            "these files differ from the last commit, so the release would match no commit; "
+            f"commit them (or set them aside) first:\n{listed}{more}"
+        )
     try:
         return _git(top, "rev-parse", "HEAD").strip()
     except HistoryError:

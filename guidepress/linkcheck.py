@@ -35,7 +35,10 @@ PERMANENT = (301, 308)
 MAX_HOPS = 10
 PMID_BATCH = 200  # ids per NCBI summary request: one request answers for many, within NCBI's pace
 HOST_NOT_FOUND = "host not found"
-DNS_FAILURE = re.compile(r"name or service not known|nodename nor servname|getaddrinfo|no address associated|name resolution", re.IGNORECASE)
+DNS_FAILURE = re.compile(
+    r"name or service not known|nodename nor servname|getaddrinfo|no address associated|name resolution",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -60,7 +63,9 @@ class Checker:
     def __init__(self, settings: LinkcheckSettings, client: httpx.AsyncClient) -> None:
         self.settings = settings
         self.client = client
-        self.hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host))
+        self.hosts: dict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(settings.per_host)
+        )
         self.ncbi_host = urlsplit(settings.pubmed_api).netloc
         self.ncbi_lock = asyncio.Lock()
         self.ncbi_last = 0.0
@@ -119,9 +124,13 @@ class Checker:
             (target,) = targets
             return [await (self._doi(target) if kind == "doi" else self._url(target))]
         except _Transient as error:
-            return [Result(kind, target, "transient", error.detail, error.code) for target in targets]
+            return [
+                Result(kind, target, "transient", error.detail, error.code) for target in targets
+            ]
         except httpx.ConnectError as error:
-            return [Result(kind, target, "broken", f"{HOST_NOT_FOUND}: {error}") for target in targets]
+            return [
+                Result(kind, target, "broken", f"{HOST_NOT_FOUND}: {error}") for target in targets
+            ]
 
     async def _url(self, url: str) -> Result:
         current, seen, permanent = url, {url}, False
@@ -148,7 +157,13 @@ class Checker:
             body = _json(response)
             if body.get("responseCode") == 1:
                 return Result("doi", doi, "ok", "", 200)
-            return Result("doi", doi, "broken", f"DOI not found (handle response code {body.get('responseCode')})", 200)
+            return Result(
+                "doi",
+                doi,
+                "broken",
+                f"DOI not found (handle response code {body.get('responseCode')})",
+                200,
+            )
         return _by_status("doi", doi, response.status_code, None)
 
     async def _pmids(self, pmids: list[str]) -> list[Result]:
@@ -171,10 +186,18 @@ async def _unless_offline(results: Iterable[Result], settings: LinkcheckSettings
     """A host not found is a broken link only while other names resolve: with no DNS at all (a
     CI runner without network), every link would look broken. The DOI resolver's and NCBI's
     hosts should always resolve, so they tell which case this is."""
-    unresolved = [r for r in results if r.status == "broken" and r.detail.startswith(HOST_NOT_FOUND)]
+    unresolved = [
+        r for r in results if r.status == "broken" and r.detail.startswith(HOST_NOT_FOUND)
+    ]
     if not unresolved:
         return
-    hosts = sorted({h for h in (urlsplit(settings.doi_api).hostname, urlsplit(settings.pubmed_api).hostname) if h})
+    hosts = sorted(
+        {
+            h
+            for h in (urlsplit(settings.doi_api).hostname, urlsplit(settings.pubmed_api).hostname)
+            if h
+        }
+    )
     loop = asyncio.get_running_loop()
     for host in hosts:
         try:
@@ -184,8 +207,10 @@ async def _unless_offline(results: Iterable[Result], settings: LinkcheckSettings
             continue
     for result in unresolved:
         result.status = "transient"
-        result.detail = (f"{HOST_NOT_FOUND}, but neither could {' nor '.join(hosts)} be looked up: the network or "
-                         "its DNS is down, which says nothing about this link")
+        result.detail = (
+            f"{HOST_NOT_FOUND}, but neither could {' nor '.join(hosts)} be looked up: the network or "
+            "its DNS is down, which says nothing about this link"
+        )
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
@@ -199,10 +224,18 @@ def _json(response: httpx.Response) -> dict[str, Any]:
 def _by_status(kind: str, target: str, code: int, new_url: str | None) -> Result:
     if 200 <= code < 300:
         if new_url:
-            return Result(kind, target, "redirected", f"moved permanently to {new_url}", code, new_url)
+            return Result(
+                kind, target, "redirected", f"moved permanently to {new_url}", code, new_url
+            )
         return Result(kind, target, "ok", "", code)
     if code in (401, 403, 418):
-        return Result(kind, target, "blocked", f"HTTP {code}: the site refuses automated checks; check it by hand", code)
+        return Result(
+            kind,
+            target,
+            "blocked",
+            f"HTTP {code}: the site refuses automated checks; check it by hand",
+            code,
+        )
     return Result(kind, target, "broken", f"HTTP {code}", code)
 
 
@@ -222,7 +255,10 @@ class Cache:
 
     def get(self, kind: str, target: str) -> Result | None:
         entry = self.entries.get(f"{kind}:{target}")
-        if not isinstance(entry, dict) or time.time() - float(entry.get("checked", 0)) > self.max_age:
+        if (
+            not isinstance(entry, dict)
+            or time.time() - float(entry.get("checked", 0)) > self.max_age
+        ):
             return None
         return Result(kind, target, "ok", "", entry.get("code"), cached=True)
 
@@ -239,9 +275,14 @@ class Cache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(self.path, json.dumps(self.entries, indent=1, sort_keys=True))
-        except OSError as error:  # the results still count: report them, and say the cache was not kept
-            print(f"guidepress: warning: could not write the link cache {self.path}: {error.strerror or error}; "
-                  "the next run checks every link again", file=sys.stderr)
+        except (
+            OSError
+        ) as error:  # the results still count: report them, and say the cache was not kept
+            print(
+                f"guidepress: warning: could not write the link cache {self.path}: {error.strerror or error}; "
+                "the next run checks every link again",
+                file=sys.stderr,
+            )
 
 
 async def check_links(links: list[Link], settings: LinkcheckSettings, cache: Cache) -> list[Result]:
@@ -251,7 +292,9 @@ async def check_links(links: list[Link], settings: LinkcheckSettings, cache: Cac
     results: dict[tuple[str, str], Result] = {}
     todo = []
     for kind, target in grouped:
-        ignored = next((rule for rule in settings.ignore if re.fullmatch(rule.pattern, target)), None)
+        ignored = next(
+            (rule for rule in settings.ignore if re.fullmatch(rule.pattern, target)), None
+        )
         known = None if ignored else cache.get(kind, target)
         if ignored:
             results[(kind, target)] = Result(kind, target, "ignored", ignored.reason)
@@ -262,19 +305,31 @@ async def check_links(links: list[Link], settings: LinkcheckSettings, cache: Cac
     timeout = httpx.Timeout(settings.timeout)
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=64)
     headers = {"User-Agent": "guidepress-linkcheck (+https://pypi.org/project/guidepress/)"}
-    async with httpx.AsyncClient(timeout=timeout, limits=limits, headers=headers, follow_redirects=False) as client:
+    async with httpx.AsyncClient(
+        timeout=timeout, limits=limits, headers=headers, follow_redirects=False
+    ) as client:
         checker = Checker(settings, client)
         pmids = [target for kind, target in todo if kind == "pmid"]
-        jobs = [("pmid", pmids[i:i + PMID_BATCH]) for i in range(0, len(pmids), PMID_BATCH)]
+        jobs = [("pmid", pmids[i : i + PMID_BATCH]) for i in range(0, len(pmids), PMID_BATCH)]
         jobs += [(kind, [target]) for kind, target in todo if kind != "pmid"]
-        tasks = {asyncio.ensure_future(checker.check(kind, targets)): (kind, targets) for kind, targets in jobs}
+        tasks = {
+            asyncio.ensure_future(checker.check(kind, targets)): (kind, targets)
+            for kind, targets in jobs
+        }
         if tasks:
             done, pending = await asyncio.wait(tasks, timeout=settings.total_timeout)
             for task in pending:
                 task.cancel()
             for task, (kind, targets) in tasks.items():
-                late = [Result(kind, target, "transient", f"not checked within the {settings.total_timeout:g} s bound")
-                        for target in targets]
+                late = [
+                    Result(
+                        kind,
+                        target,
+                        "transient",
+                        f"not checked within the {settings.total_timeout:g} s bound",
+                    )
+                    for target in targets
+                ]
                 for result in task.result() if task in done else late:
                     results[(kind, result.target)] = result
         await _unless_offline(results.values(), settings)
@@ -299,15 +354,21 @@ def text_report(results: list[Result], fail_on: Sequence[str]) -> str:
     for page in sorted(by_page):
         lines.append(page)
         for place, result in sorted(by_page[page], key=lambda item: (item[0].line, item[0].col)):
-            where = f"reference {place.reference}, {result.kind}" if place.reference else result.kind
+            where = (
+                f"reference {place.reference}, {result.kind}" if place.reference else result.kind
+            )
             level = "error" if result.status in fail_on else "warning"
-            lines.append(f"  {place.path}:{place.line}:{place.col}: {level}: {result.status} [{where}] {result.target}: {result.detail}")
+            lines.append(
+                f"  {place.path}:{place.line}:{place.col}: {level}: {result.status} [{where}] {result.target}: {result.detail}"
+            )
     counts: defaultdict[str, int] = defaultdict(int)
     for result in results:
         counts[result.status] += 1
     summary = ", ".join(f"{counts[s]} {s}" for s in ("ok", *PROBLEMS) if counts[s])
     cached = sum(r.cached for r in results)
-    lines.append(f"guidepress: {len(results)} distinct link(s): {summary or 'none'} ({cached} from cache)")
+    lines.append(
+        f"guidepress: {len(results)} distinct link(s): {summary or 'none'} ({cached} from cache)"
+    )
     return "\n".join(lines)
 
 

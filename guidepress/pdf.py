@@ -48,7 +48,9 @@ def source_date_epoch() -> int:
 
 def cache_key(typ_dir: Path, main: str) -> str:
     """SHA-256 over the main file, every file it includes, the compiler version and settings."""
-    digest = hashlib.sha256(f"{importlib.metadata.version('typst')} {PDF_STANDARDS} {source_date_epoch()}".encode())
+    digest = hashlib.sha256(
+        f"{importlib.metadata.version('typst')} {PDF_STANDARDS} {source_date_epoch()}".encode()
+    )
     seen: set[str] = set()
     pending = [main]
     while pending:
@@ -65,20 +67,41 @@ def cache_key(typ_dir: Path, main: str) -> str:
 def _compile(typ_dir: str, job: Job) -> tuple[str, bytes | None, str | None]:
     try:
         pdf = typst.Compiler(root=typ_dir, ignore_system_fonts=True).compile(
-            str(Path(typ_dir) / job.typ), format="pdf", pdf_standards=PDF_STANDARDS, timestamp=source_date_epoch()
+            str(Path(typ_dir) / job.typ),
+            format="pdf",
+            pdf_standards=PDF_STANDARDS,
+            timestamp=source_date_epoch(),
         )
     except typst.TypstError as error:
         detail = " ".join(filter(None, [error.message, *getattr(error, "hints", [])]))
-        if NO_GLYPH.search(detail):  # Typst's hint is for template authors; editors cannot change fonts
-            detail += " (the PDF's fonts have no such character: write it another way, e.g. in words)"
+        if NO_GLYPH.search(
+            detail
+        ):  # Typst's hint is for template authors; editors cannot change fonts
+            detail += (
+                " (the PDF's fonts have no such character: write it another way, e.g. in words)"
+            )
         image = _image(Path(typ_dir), str(getattr(error, "diagnostic", "")))
         if image:  # a file the PDF cannot use (damaged, or not what its name says): name it
-            return job.pdf, None, (f"{_shown(image['where']) or _where(job.source, detail)}: the image "
-                                   f"{_shown(image['file'])} cannot go into the PDF {job.pdf}: {detail}; check that it "
-                                   "opens, or save it again as PNG, JPEG, GIF, WebP or SVG")
-        return job.pdf, None, f"{_where(job.source, detail)}: the PDF {job.pdf} did not compile: {detail}"
+            return (
+                job.pdf,
+                None,
+                (
+                    f"{_shown(image['where']) or _where(job.source, detail)}: the image "
+                    f"{_shown(image['file'])} cannot go into the PDF {job.pdf}: {detail}; check that it "
+                    "opens, or save it again as PNG, JPEG, GIF, WebP or SVG"
+                ),
+            )
+        return (
+            job.pdf,
+            None,
+            f"{_where(job.source, detail)}: the PDF {job.pdf} did not compile: {detail}",
+        )
     if not isinstance(pdf, bytes):  # a list of pages: only for image formats
-        return job.pdf, None, f"{job.source}: the PDF {job.pdf} came back as {type(pdf).__name__}, not a PDF"
+        return (
+            job.pdf,
+            None,
+            f"{job.source}: the PDF {job.pdf} came back as {type(pdf).__name__}, not a PDF",
+        )
     return job.pdf, pdf, None
 
 
@@ -86,7 +109,9 @@ def _image(typ_dir: Path, diagnostic: str) -> dict[str, str] | None:
     """The image (file, and the page and line showing it) that Typst's error points at, if any."""
     found = IMAGE.search(diagnostic)
     try:
-        images: dict[str, dict[str, str]] = json.loads((typ_dir / "images.json").read_text(encoding="utf-8"))
+        images: dict[str, dict[str, str]] = json.loads(
+            (typ_dir / "images.json").read_text(encoding="utf-8")
+        )
     except (OSError, ValueError):
         return None
     return images.get(found.group(0)) if found else None
@@ -104,7 +129,9 @@ def _where(source: str, detail: str) -> str:
         lines = Path(source).read_text(encoding="utf-8").splitlines() if glyph else []
     except OSError:
         lines = []
-    line = next((number for number, text in enumerate(lines, 1) if glyph and glyph.group(1) in text), None)
+    line = next(
+        (number for number, text in enumerate(lines, 1) if glyph and glyph.group(1) in text), None
+    )
     return f"{_shown(source)}:{line}" if line else _shown(source)
 
 
@@ -113,12 +140,17 @@ def compile_all(typ_dir: Path, out_dir: Path, cache_dir: Path) -> list[str]:
     manifest = json.loads((typ_dir / "manifest.json").read_text(encoding="utf-8"))
     out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    jobs = [Job(pdf, entry["typ"], entry["source"], cache_key(typ_dir, entry["typ"])) for pdf, entry in sorted(manifest.items())]
+    jobs = [
+        Job(pdf, entry["typ"], entry["source"], cache_key(typ_dir, entry["typ"]))
+        for pdf, entry in sorted(manifest.items())
+    ]
     pending = [job for job in jobs if not (cache_dir / f"{job.key}.pdf").is_file()]
     errors = []
     if pending:
         workers = min(len(pending), os.cpu_count() or 1)
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        context = multiprocessing.get_context(
+            "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        )
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             for name, pdf, error in pool.map(_compile, [str(typ_dir)] * len(pending), pending):
                 job = next(j for j in pending if j.pdf == name)

@@ -67,32 +67,45 @@ def approved_guidelines(root: Path, settings: Settings) -> list[Published]:
         if page is None or model is None:
             continue  # the check before the release has reported it
         if model.status not in ("approved", "retired"):
-            unapproved.append(f"  {os.path.relpath(path, root)}: {model.id} v{model.version} is {model.status}")
+            unapproved.append(
+                f"  {os.path.relpath(path, root)}: {model.id} v{model.version} is {model.status}"
+            )
         attach_files(page, Path(path), Path(layout.source))
         pages.append(Published(model, path, content_digest(page.data, page.body, page.files)))
     if unapproved:
-        raise ReleaseRefused("these pages are not approved, so the library cannot be released:\n" + "\n".join(unapproved))
+        raise ReleaseRefused(
+            "these pages are not approved, so the library cannot be released:\n"
+            + "\n".join(unapproved)
+        )
     return pages
 
 
-def refuse_changed_versions(root: Path, published: list[Published], versions: list[dict[str, Any]]) -> None:
+def refuse_changed_versions(
+    root: Path, published: list[Published], versions: list[dict[str, Any]]
+) -> None:
     """A guideline version names one content for ever: clinics compare version numbers, so an
     edited page must carry a new version before it is published again."""
     earlier: dict[tuple[str, str], tuple[str, str]] = {}
     for entry in reversed(versions):  # oldest first: name the release that first published it
         for item in entry["guidelines"]:
             if "digest" in item:  # releases made before digests were recorded cannot be compared
-                earlier.setdefault((item["id"], item["version"]), (item["digest"], entry["version"]))
+                earlier.setdefault(
+                    (item["id"], item["version"]), (item["digest"], entry["version"])
+                )
     changed = []
     for item in published:
         digest, release_name = earlier.get((item.model.id, item.model.version), (item.digest, ""))
         if digest != item.digest:
-            changed.append(f"  {os.path.relpath(item.source, root)}: {item.model.id} v{item.model.version} "
-                           f"differs from the v{item.model.version} published in release {release_name}")
+            changed.append(
+                f"  {os.path.relpath(item.source, root)}: {item.model.id} v{item.model.version} "
+                f"differs from the v{item.model.version} published in release {release_name}"
+            )
     if changed:
-        raise ReleaseRefused("these pages changed since their version was published, so the library cannot be "
-                             "released:\n" + "\n".join(changed) + "\ngive each a new version, with a change_history "
-                             "entry, and have it approved again")
+        raise ReleaseRefused(
+            "these pages changed since their version was published, so the library cannot be "
+            "released:\n" + "\n".join(changed) + "\ngive each a new version, with a change_history "
+            "entry, and have it approved again"
+        )
 
 
 def refuse_vanished_guidelines(published: list[Published], versions: list[dict[str, Any]]) -> None:
@@ -101,71 +114,109 @@ def refuse_vanished_guidelines(published: list[Published], versions: list[dict[s
     if not versions:
         return
     present = {item.model.id for item in published}
-    gone = [f"  {item['id']} v{item['version']} ({item['title']})" for item in versions[0]["guidelines"]
-            if item["id"] not in present and item.get("status") != "retired"]
+    gone = [
+        f"  {item['id']} v{item['version']} ({item['title']})"
+        for item in versions[0]["guidelines"]
+        if item["id"] not in present and item.get("status") != "retired"
+    ]
     if gone:
-        raise ReleaseRefused(f"these guidelines are current in release {versions[0]['version']} but their pages are "
-                             "gone from the library, so the library cannot be released:\n" + "\n".join(gone) +
-                             "\nto withdraw a guideline, keep its page and set status: retired, so that the downloads "
-                             "page and the PDF check tell clinics not to use it (after a change of id, retire the "
-                             "page under its old id); if it was deleted by mistake, restore it")
+        raise ReleaseRefused(
+            f"these guidelines are current in release {versions[0]['version']} but their pages are "
+            "gone from the library, so the library cannot be released:\n"
+            + "\n".join(gone)
+            + "\nto withdraw a guideline, keep its page and set status: retired, so that the downloads "
+            "page and the PDF check tell clinics not to use it (after a change of id, retire the "
+            "page under its old id); if it was deleted by mistake, restore it"
+        )
 
 
 def checksums(folder: Path) -> str:
     """sha256sum-style lines for every file in the release, so anyone can check a download."""
     lines = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "SHA256SUMS"):
-        lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(folder).as_posix()}")
+        lines.append(
+            f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(folder).as_posix()}"
+        )
     return "\n".join(lines) + "\n"
 
 
 def source_commit(root: Path, settings: Settings) -> str | None:
     """The commit of everything the release is built from: pages, settings, Sphinx config, registry."""
-    inputs = [root / settings.source_dir, root / "pyproject.toml", root / "conf.py", root / settings.registry]
+    inputs = [
+        root / settings.source_dir,
+        root / "pyproject.toml",
+        root / "conf.py",
+        root / settings.registry,
+    ]
     try:
         return library_commit(root, inputs)
     except HistoryError as error:
         raise ReleaseRefused(str(error)) from None
 
 
-def release_entry(version: str, today: date, folder: Path, published: list[Published],
-                  commit: str | None) -> dict[str, Any]:
+def release_entry(
+    version: str, today: date, folder: Path, published: list[Published], commit: str | None
+) -> dict[str, Any]:
     guidelines = []
     for item in sorted(published, key=lambda p: p.model.id):
         model = item.model
-        guidelines.append({
-            "id": model.id, "title": model.title, "version": model.version, "status": model.status,
-            "review_date": model.review_date.isoformat(), "next_review_date": model.next_review_date.isoformat(),
-            "digest": item.digest, **_download(version, folder / "pdf" / f"{model.id}-v{model.version}.pdf"),
-        })
-    entry = {"version": version, "date": today.isoformat(), "aliases": [], "guidelines": guidelines,
-             "compendium": _download(version, folder / "pdf" / "compendium.pdf")}
+        guidelines.append(
+            {
+                "id": model.id,
+                "title": model.title,
+                "version": model.version,
+                "status": model.status,
+                "review_date": model.review_date.isoformat(),
+                "next_review_date": model.next_review_date.isoformat(),
+                "digest": item.digest,
+                **_download(version, folder / "pdf" / f"{model.id}-v{model.version}.pdf"),
+            }
+        )
+    entry = {
+        "version": version,
+        "date": today.isoformat(),
+        "aliases": [],
+        "guidelines": guidelines,
+        "compendium": _download(version, folder / "pdf" / "compendium.pdf"),
+    }
     return entry | ({"commit": commit} if commit else {})
 
 
 def _download(version: str, pdf: Path) -> dict[str, Any]:
-    return {"pdf": f"{version}/pdf/{pdf.name}", "size": pdf.stat().st_size, "sha256": hashlib.sha256(pdf.read_bytes()).hexdigest()}
+    return {
+        "pdf": f"{version}/pdf/{pdf.name}",
+        "size": pdf.stat().st_size,
+        "sha256": hashlib.sha256(pdf.read_bytes()).hexdigest(),
+    }
 
 
 def check_release_name(version: str) -> None:
     """Raise ValueError unless `version` can name a release folder beside the archive's own files."""
     if not VERSION_NAME.match(version):
-        raise ValueError(f"{version!r} is not a release name: use letters, digits, '.', '-' or '_', e.g. 2026.1")
+        raise ValueError(
+            f"{version!r} is not a release name: use letters, digits, '.', '-' or '_', e.g. 2026.1"
+        )
     if version.lower() == "latest":
         raise ValueError("'latest' is the alias of the newest release, not a release name")
     if version.lower() in RESERVED_NAMES:
-        raise ValueError(f"{version!r} is a file the archive keeps beside its releases, not a release name; "
-                         "use e.g. 2026.1")
+        raise ValueError(
+            f"{version!r} is a file the archive keeps beside its releases, not a release name; "
+            "use e.g. 2026.1"
+        )
 
 
 def release(root: Path, settings: Settings, version: str, archive: Path, today: date) -> Path:
     check_release_name(version)
     # Releases are kept for ever: never where a build replaces everything, or where Sphinx reads pages.
-    for folder, why in ((root / settings.build_dir / "html", "every `guidepress build` replaces"),
-                        (root / settings.source_dir, "Sphinx reads as the library's pages")):
+    for folder, why in (
+        (root / settings.build_dir / "html", "every `guidepress build` replaces"),
+        (root / settings.source_dir, "Sphinx reads as the library's pages"),
+    ):
         if archive.resolve().is_relative_to(folder.resolve()):
-            raise ValueError(f"the archive {archive} is inside {folder}, which {why}; keep releases in a folder "
-                             "of their own, e.g. the default _build/archive")
+            raise ValueError(
+                f"the archive {archive} is inside {folder}, which {why}; keep releases in a folder "
+                "of their own, e.g. the default _build/archive"
+            )
     published = approved_guidelines(root, settings)
     commit = source_commit(root, settings)
     archive.mkdir(parents=True, exist_ok=True)
@@ -173,8 +224,10 @@ def release(root: Path, settings: Settings, version: str, archive: Path, today: 
         complete_archive(archive)  # finish whatever an interrupted run left
         target = archive / version
         if target.exists():
-            raise ReleaseRefused(f"version {version} is already published in {archive}; releases are never "
-                                 "overwritten: choose a new version")
+            raise ReleaseRefused(
+                f"version {version} is already published in {archive}; releases are never "
+                "overwritten: choose a new version"
+            )
         earlier = _versions(archive)
         refuse_changed_versions(root, published, earlier)
         refuse_vanished_guidelines(published, earlier)
@@ -226,10 +279,16 @@ def complete_archive(archive: Path) -> None:
 def _versions(archive: Path) -> list[dict[str, Any]]:
     versions_file = archive / "versions.json"
     try:
-        return list(json.loads(versions_file.read_text(encoding="utf-8"))) if versions_file.exists() else []
+        return (
+            list(json.loads(versions_file.read_text(encoding="utf-8")))
+            if versions_file.exists()
+            else []
+        )
     except (ValueError, TypeError) as error:
-        raise ReleaseRefused(f"{versions_file} is damaged ({error}); restore it from a backup or from the "
-                             f"release.json of each release folder") from None
+        raise ReleaseRefused(
+            f"{versions_file} is damaged ({error}); restore it from a backup or from the "
+            f"release.json of each release folder"
+        ) from None
 
 
 def _release_in(folder: Path) -> str | None:

@@ -39,19 +39,23 @@ def pdf_name(model: Guideline) -> str:
 
 def current_version_note(model: Guideline, settings: Settings) -> str:
     where = settings.publication_url or "the library's website"
-    return (f"this copy is version {model.version} (last reviewed {model.review_date.isoformat()}); "
-            f"before relying on it, check {where} for the current approved version.")
+    return (
+        f"this copy is version {model.version} (last reviewed {model.review_date.isoformat()}); "
+        f"before relying on it, check {where} for the current approved version."
+    )
 
 
 def meta(model: Guideline, settings: Settings) -> dict[str, Any]:
     data = model.model_dump(mode="json", exclude={"references", "change_history"})
     lang, _, region = model.language.partition("-")
-    data.update({
-        "type-label": TYPE_LABELS[model.type],
-        "lang": lang,
-        "region": region or None,
-        "current-version-note": current_version_note(model, settings),
-    })
+    data.update(
+        {
+            "type-label": TYPE_LABELS[model.type],
+            "lang": lang,
+            "region": region or None,
+            "current-version-note": current_version_note(model, settings),
+        }
+    )
     return data
 
 
@@ -93,10 +97,14 @@ class TypstBuilder(Builder):
         try:
             body = TypstTranslator(doctree, f"{model.id}:", source, self.image_file).translate()
         except UnsupportedNode as error:
-            logger.warning(error.message, type="guidepress", subtype="pdf-unsupported", location=error.where)
+            logger.warning(
+                error.message, type="guidepress", subtype="pdf-unsupported", location=error.where
+            )
             return
         out = Path(self.outdir)
-        (out / f"{model.id}.body.typ").write_text('#import "guidepress.typ": admonition\n' + body, encoding="utf-8")
+        (out / f"{model.id}.body.typ").write_text(
+            '#import "guidepress.typ": admonition\n' + body, encoding="utf-8"
+        )
         main = out / pdf_name(model).replace(".pdf", ".typ")
         main.write_text(
             '#import "guidepress.typ": guideline\n'
@@ -109,13 +117,18 @@ class TypstBuilder(Builder):
     def image_file(self, node: nodes.image) -> str:
         uri = node["uri"]
         if "://" in uri or uri.startswith("data:"):
-            raise UnsupportedNode(f"{node.source or 'a page'}:{node.line or 1}", f"the image {uri!r} is not a file in the "
-                                  "library; the PDF build never uses the network, so save the image into the library")
+            raise UnsupportedNode(
+                f"{node.source or 'a page'}:{node.line or 1}",
+                f"the image {uri!r} is not a file in the "
+                "library; the PDF build never uses the network, so save the image into the library",
+            )
         try:
             data = (Path(self.srcdir) / uri).read_bytes()
         except OSError as error:
-            raise UnsupportedNode(f"{node.source or 'a page'}:{node.line or 1}", f"the image {uri!r} cannot be read "
-                                  f"({error.strerror})") from None
+            raise UnsupportedNode(
+                f"{node.source or 'a page'}:{node.line or 1}",
+                f"the image {uri!r} cannot be read ({error.strerror})",
+            ) from None
         name = f"images/{hashlib.sha256(data).hexdigest()[:32]}{Path(uri).suffix.lower()}"
         where = f"{node.source}:{node.line}" if node.source and node.line else (node.source or "")
         self.image_sources.setdefault(name, {"file": str(Path(self.srcdir) / uri), "where": where})
@@ -134,14 +147,22 @@ class TypstBuilder(Builder):
         keywords = sorted({word for m in models for word in m.keywords})
         first = models[0] if models else None
         lang, _, region = (first.language if first else "en-GB").partition("-")
-        parts = "".join(f"#guideline-part({value(meta(m, self.settings))}, include \"{m.id}.body.typ\")\n" for m in models)
+        parts = "".join(
+            f'#guideline-part({value(meta(m, self.settings))}, include "{m.id}.body.typ")\n'
+            for m in models
+        )
         release = self.config.guidepress_release
         # Unlike a guideline's PDF, the compendium is the library at one moment: it names it.
-        summary = (f"All {len(models)} guidelines of the library in one document, as published in release {release}."
-                   if release else f"All {len(models)} guidelines of the library in one document. This copy was "
-                   "built from the library's sources and is not a published release.")
-        note = ("Each guideline carries its own version and review dates. Check the library's current "
-                "approved versions before relying on any of them.")
+        summary = (
+            f"All {len(models)} guidelines of the library in one document, as published in release {release}."
+            if release
+            else f"All {len(models)} guidelines of the library in one document. This copy was "
+            "built from the library's sources and is not a published release."
+        )
+        note = (
+            "Each guideline carries its own version and review dates. Check the library's current "
+            "approved versions before relying on any of them."
+        )
         (out / "compendium.typ").write_text(
             '#import "guidepress.typ": compendium, guideline-part\n'
             f"#show: compendium.with(title: {literal(self.config.project)}, "
@@ -150,9 +171,17 @@ class TypstBuilder(Builder):
             f"region: {value(region or None)}, note: {literal(note)})\n" + parts,
             encoding="utf-8",
         )
-        self.manifest["compendium.pdf"] = {"typ": "compendium.typ", "source": "the compendium", "id": "compendium"}
-        (out / "manifest.json").write_text(json.dumps(self.manifest, indent=2, sort_keys=True), encoding="utf-8")
-        (out / "images.json").write_text(json.dumps(self.image_sources, indent=2, sort_keys=True), encoding="utf-8")
+        self.manifest["compendium.pdf"] = {
+            "typ": "compendium.typ",
+            "source": "the compendium",
+            "id": "compendium",
+        }
+        (out / "manifest.json").write_text(
+            json.dumps(self.manifest, indent=2, sort_keys=True), encoding="utf-8"
+        )
+        (out / "images.json").write_text(
+            json.dumps(self.image_sources, indent=2, sort_keys=True), encoding="utf-8"
+        )
 
     def reading_order(self) -> list[str]:
         """Documents in table-of-contents order from the root page, then any left over."""

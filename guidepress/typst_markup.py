@@ -29,7 +29,11 @@ LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(%|px|pt|mm|cm|in|em)?\s*$")
 
 def literal(text: str) -> str:
     """A Typst string literal."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "") + '"'
+    return (
+        '"'
+        + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
+        + '"'
+    )
 
 
 def value(data: Any) -> str:
@@ -45,18 +49,36 @@ def value(data: Any) -> str:
     if isinstance(data, str):
         return literal(data)
     if isinstance(data, dict):
-        return "(" + ", ".join(f"{literal(str(k))}: {value(v)}" for k, v in data.items()) + ")" if data else "(:)"
+        return (
+            "(" + ", ".join(f"{literal(str(k))}: {value(v)}" for k, v in data.items()) + ")"
+            if data
+            else "(:)"
+        )
     if isinstance(data, list | tuple):
         return "(" + "".join(f"{value(item)}, " for item in data) + ")"
     raise TypeError(f"cannot write {type(data).__name__} as a Typst value")
 
 
 ADMONITION_TITLES = {
-    "attention": "Attention", "caution": "Caution", "danger": "Danger", "error": "Error", "hint": "Hint",
-    "important": "Important", "note": "Note", "tip": "Tip", "warning": "Warning", "seealso": "See also",
+    "attention": "Attention",
+    "caution": "Caution",
+    "danger": "Danger",
+    "error": "Error",
+    "hint": "Hint",
+    "important": "Important",
+    "note": "Note",
+    "tip": "Tip",
+    "warning": "Warning",
+    "seealso": "See also",
 }
-SKIPPED = (nodes.comment, nodes.target, nodes.substitution_definition, nodes.footnote, nodes.meta,
-           addnodes.index)  # index entries: the PDF has no index
+SKIPPED = (
+    nodes.comment,
+    nodes.target,
+    nodes.substitution_definition,
+    nodes.footnote,
+    nodes.meta,
+    addnodes.index,
+)  # index entries: the PDF has no index
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 CELL_ALIGN = ("text-left", "text-center", "text-right")
 
@@ -64,7 +86,9 @@ CELL_ALIGN = ("text-left", "text-center", "text-right")
 class TypstTranslator:
     """Walks one document; `label_prefix` keeps anchors unique when documents share a PDF."""
 
-    def __init__(self, document: nodes.document, label_prefix: str, source: str, images: ImageFiles) -> None:
+    def __init__(
+        self, document: nodes.document, label_prefix: str, source: str, images: ImageFiles
+    ) -> None:
         self.document = document
         self.prefix = label_prefix
         self.source = source
@@ -72,11 +96,15 @@ class TypstTranslator:
         self.level = 0
         # Ids that links of this page point at (a section, a label, a citation): each becomes a
         # Typst label where its node is written; a link whose target is never written loses its link.
-        self.targets = {str(n["refid"]) for n in document.findall(nodes.reference) if n.get("refid")}
+        self.targets = {
+            str(n["refid"]) for n in document.findall(nodes.reference) if n.get("refid")
+        }
         self.written: set[str] = set()
         self.spelled_out: set[str] = set()  # abbreviations already explained on this page
         self.handlers: dict[type, Callable[[Any], str]] = {
-            nodes.document: self.children, nodes.section: self.section, nodes.paragraph: self.paragraph,
+            nodes.document: self.children,
+            nodes.section: self.section,
+            nodes.paragraph: self.paragraph,
             nodes.Text: lambda n: "#" + literal(n.astext().replace("\n", " ")),
             nodes.emphasis: lambda n: f"#emph[{self.children(n)}]",
             nodes.strong: lambda n: f"#strong[{self.children(n)}]",
@@ -84,21 +112,34 @@ class TypstTranslator:
             nodes.subscript: lambda n: f"#sub[{self.children(n)}]",
             nodes.superscript: lambda n: f"#super[{self.children(n)}]",
             nodes.title_reference: lambda n: f"#emph[{self.children(n)}]",
-            nodes.inline: self.children, nodes.abbreviation: self.abbreviation, nodes.compound: self.children,
-            nodes.reference: self.reference, nodes.bullet_list: self.bullet_list,
-            nodes.enumerated_list: self.enumerated_list, nodes.list_item: self.list_item,
-            nodes.definition_list: self.definition_list, nodes.table: self.table,
-            nodes.Admonition: self.admonition, nodes.topic: self.titled_box, nodes.sidebar: self.titled_box,
+            nodes.inline: self.children,
+            nodes.abbreviation: self.abbreviation,
+            nodes.compound: self.children,
+            nodes.reference: self.reference,
+            nodes.bullet_list: self.bullet_list,
+            nodes.enumerated_list: self.enumerated_list,
+            nodes.list_item: self.list_item,
+            nodes.definition_list: self.definition_list,
+            nodes.table: self.table,
+            nodes.Admonition: self.admonition,
+            nodes.topic: self.titled_box,
+            nodes.sidebar: self.titled_box,
             nodes.footnote_reference: self.footnote_reference,
             nodes.literal_block: lambda n: f"#raw(block: true, {literal(n.astext())})\n\n",
             nodes.block_quote: lambda n: f"#quote(block: true)[{self.children(n)}]\n\n",
             nodes.attribution: lambda n: f"#align(right)[— {self.children(n)}]",
             nodes.rubric: lambda n: f"#strong[{self.children(n)}]\n\n",
-            nodes.container: self.container, nodes.transition: self.transition,
-            nodes.line_block: self.children, nodes.line: lambda n: f"{self.children(n)} \\\n",
-            nodes.image: self.image, nodes.figure: self.figure, nodes.raw: self.raw,
+            nodes.container: self.container,
+            nodes.transition: self.transition,
+            nodes.line_block: self.children,
+            nodes.line: lambda n: f"{self.children(n)} \\\n",
+            nodes.image: self.image,
+            nodes.figure: self.figure,
+            nodes.raw: self.raw,
             # Sphinx's own: a glossary is a definition list; hlist columns are one list on paper.
-            addnodes.glossary: self.children, addnodes.hlist: self.children, addnodes.hlistcol: self.children,
+            addnodes.glossary: self.children,
+            addnodes.hlist: self.children,
+            addnodes.hlistcol: self.children,
             addnodes.centered: lambda n: f"#align(center)[#strong[{self.children(n)}]]\n\n",
         }
 
@@ -116,8 +157,11 @@ class TypstTranslator:
             handler = self.handlers.get(kind)
             if handler is not None:
                 return anchors + handler(node)
-        raise UnsupportedNode(self.where(node), f"the PDF writer cannot render a {node.tagname!r} element; "
-                              "remove it from the page or ask for PDF support for it")
+        raise UnsupportedNode(
+            self.where(node),
+            f"the PDF writer cannot render a {node.tagname!r} element; "
+            "remove it from the page or ask for PDF support for it",
+        )
 
     def where(self, node: nodes.Node) -> str:
         source = node.get("source", None) if isinstance(node, nodes.Element) else None
@@ -131,7 +175,11 @@ class TypstTranslator:
 
     def anchors(self, node: nodes.Element) -> str:
         """Invisible labels for the ids of the node that links point at (references always)."""
-        found = [a for a in node.get("ids", []) if (a in self.targets or a.startswith("ref-")) and a not in self.written]
+        found = [
+            a
+            for a in node.get("ids", [])
+            if (a in self.targets or a.startswith("ref-")) and a not in self.written
+        ]
         self.written.update(found)
         return "".join(f"#metadata(none) {self.label(anchor)}" for anchor in found)
 
@@ -139,10 +187,16 @@ class TypstTranslator:
         self.level += 1
         title = node.next_node(nodes.title)
         heading = f"#heading(level: {self.level})[{self.children(title)}]\n\n" if title else ""
-        body = "".join(self.visit(child) for child in node.children if not isinstance(child, nodes.title))
+        body = "".join(
+            self.visit(child) for child in node.children if not isinstance(child, nodes.title)
+        )
         self.level -= 1
         # The page title itself comes from the front matter (document control), not the body.
-        return body if self.level == 0 and node is self.document.next_node(nodes.section) else heading + body
+        return (
+            body
+            if self.level == 0 and node is self.document.next_node(nodes.section)
+            else heading + body
+        )
 
     def abbreviation(self, node: nodes.abbreviation) -> str:
         # Paper has no hover: spell the abbreviation out where it is first used, as Sphinx's LaTeX does.
@@ -170,7 +224,11 @@ class TypstTranslator:
     def raw(self, node: nodes.raw) -> str:
         # Pages may not hold raw markup (the safety rules refuse it), so the only raw nodes here are
         # MyST's own hard line break, written once for HTML and once for LaTeX.
-        return "#linebreak()" if node.get("format") == "html" and node.astext().strip() == "<br />" else ""
+        return (
+            "#linebreak()"
+            if node.get("format") == "html" and node.astext().strip() == "<br />"
+            else ""
+        )
 
     @staticmethod
     def _in_references(node: nodes.Node) -> bool:
@@ -197,14 +255,26 @@ class TypstTranslator:
         for item in node.children:
             term = item.next_node(nodes.term)
             definition = item.next_node(nodes.definition)
-            items.append(f"terms.item([{self.anchors(term)}{self.children(term)}], [{self.children(definition).strip()}]), ")
+            items.append(
+                f"terms.item([{self.anchors(term)}{self.children(term)}], [{self.children(definition).strip()}]), "
+            )
         return "#terms(" + "".join(items) + ")\n\n"
 
     def table(self, node: nodes.table) -> str:
         group = node.next_node(nodes.tgroup)
         columns = int(group["cols"])
-        header = [self.cell(entry) for row in group.findall(nodes.row) if isinstance(row.parent, nodes.thead) for entry in row.children]
-        body = [self.cell(entry) for row in group.findall(nodes.row) if isinstance(row.parent, nodes.tbody) for entry in row.children]
+        header = [
+            self.cell(entry)
+            for row in group.findall(nodes.row)
+            if isinstance(row.parent, nodes.thead)
+            for entry in row.children
+        ]
+        body = [
+            self.cell(entry)
+            for row in group.findall(nodes.row)
+            if isinstance(row.parent, nodes.tbody)
+            for entry in row.children
+        ]
         parts = [f"columns: {columns}"]
         if header:
             parts.append("table.header(" + ", ".join(header) + ")")
@@ -221,7 +291,9 @@ class TypstTranslator:
             spans.append(f"colspan: {entry['morecols'] + 1}")
         if entry.get("morerows"):
             spans.append(f"rowspan: {entry['morerows'] + 1}")
-        align = next((c.removeprefix("text-") for c in entry.get("classes", []) if c in CELL_ALIGN), None)
+        align = next(
+            (c.removeprefix("text-") for c in entry.get("classes", []) if c in CELL_ALIGN), None
+        )
         if align:  # Markdown's |:--|--:| columns
             spans.append(f"align: {align}")
         content = f"[{self.children(entry).strip()}]"
@@ -243,11 +315,13 @@ class TypstTranslator:
     def titled_box(self, node: nodes.Element) -> str:
         """A box with its own title: a custom admonition, a topic or a sidebar (on paper, in the flow)."""
         title_node = node.next_node(nodes.title)
-        title = self.children(title_node) if title_node else "#\"Note\""
+        title = self.children(title_node) if title_node else '#"Note"'
         subtitle = node.next_node(nodes.subtitle)
         if subtitle is not None:
             title += f": {self.children(subtitle)}"
-        body = "".join(self.visit(c) for c in node.children if not isinstance(c, (nodes.title, nodes.subtitle)))
+        body = "".join(
+            self.visit(c) for c in node.children if not isinstance(c, (nodes.title, nodes.subtitle))
+        )
         return f"#admonition([{title}])[{body.strip()}]\n\n"
 
     def footnote_reference(self, node: nodes.footnote_reference) -> str:
@@ -260,7 +334,9 @@ class TypstTranslator:
     def image_call(self, node: nodes.image) -> str:
         alt = node.get("alt", "").strip()
         if not alt:  # the image-without-alt rule stops such pages first; PDF/UA needs it too
-            raise UnsupportedNode(self.where(node), f"the image {node.get('uri')!r} has no alternative text")
+            raise UnsupportedNode(
+                self.where(node), f"the image {node.get('uri')!r} has no alternative text"
+            )
         arguments = [literal(self.images(node)), f"alt: {literal(alt)}"]
         width = _length(node.get("width", ""))
         if width:
@@ -281,14 +357,18 @@ class TypstTranslator:
         if caption is not None:
             arguments.append(f"caption: [{self.children(caption)}]")
         legend = node.next_node(nodes.legend)
-        return f"#figure({', '.join(arguments)})\n\n" + (self.children(legend) if legend is not None else "")
+        return f"#figure({', '.join(arguments)})\n\n" + (
+            self.children(legend) if legend is not None else ""
+        )
 
     def container(self, node: nodes.container) -> str:
         if "guidepress-document-control" in node.get("classes", []):
             return ""  # the PDF builds its own document control from the front matter
         caption = node.next_node(nodes.caption)
         if node.get("literal_block") and caption is not None:  # a code block with a caption
-            code = "".join(self.visit(c) for c in node.children if not isinstance(c, nodes.caption)).strip()
+            code = "".join(
+                self.visit(c) for c in node.children if not isinstance(c, nodes.caption)
+            ).strip()
             return f"#figure(kind: raw, caption: [{self.children(caption)}])[{code}]\n\n"
         return self.children(node)
 

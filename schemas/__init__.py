@@ -4,4 +4,15 @@ from schemas.guideline import Approval, ChangeEntry, Guideline, Person, Referenc
 from schemas.registry import Registry, RegistryMember, person_key
 from schemas.settings import Settings
 
-__all__ = ["Approval", "ChangeEntry", "Guideline", "Person", "Reference", "Registry", "RegistryMember", "Reviewer", "Settings", "person_key"]
+__all__ = [
+    "Approval",
+    "ChangeEntry",
+    "Guideline",
+    "Person",
+    "Reference",
+    "Registry",
+    "RegistryMember",
+    "Reviewer",
+    "Settings",
+    "person_key",
+]

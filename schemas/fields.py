@@ -41,7 +41,9 @@ def _iso_date(value: Any) -> date:
         return value
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip()) if len(value.strip()) == 10 else _bad_date(value)
+            return (
+                date.fromisoformat(value.strip()) if len(value.strip()) == 10 else _bad_date(value)
+            )
         except ValueError:
             return _bad_date(value)
     return _bad_date(value)
@@ -70,14 +72,14 @@ def _version(value: Any) -> str:
     if isinstance(value, int | float):  # bool is an int too
         raise PydanticCustomError(
             "version-not-string",
-            "version must be quoted, e.g. version: \"{value}\": unquoted, YAML reads it as the "
+            'version must be quoted, e.g. version: "{value}": unquoted, YAML reads it as the '
             "number {value}, which turns 2.10 into 2.1",
             {"value": value},
         )
     if not isinstance(value, str) or not VERSION_PATTERN.match(value):
         raise PydanticCustomError(
             "invalid-version",
-            "'{value}' is not a version; write MAJOR.MINOR in quotes, e.g. \"1.0\" or \"2.10\"",
+            '\'{value}\' is not a version; write MAJOR.MINOR in quotes, e.g. "1.0" or "2.10"',
             {"value": value},
         )
     return value
@@ -101,15 +103,24 @@ def _pattern(code: str, pattern: re.Pattern[str], hint: str) -> Any:
 
 def _doi(value: str) -> str:
     lowered = value.lower()
-    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"):
+    for prefix in (
+        "https://doi.org/",
+        "http://doi.org/",
+        "https://dx.doi.org/",
+        "http://dx.doi.org/",
+        "doi:",
+    ):
         if lowered.startswith(prefix):
             raise PydanticCustomError(
                 "invalid-doi",
                 "give the bare DOI without '{prefix}', e.g. doi: \"{bare}\"",
                 {"prefix": value[: len(prefix)], "bare": value[len(prefix) :]},
             )
-    checked: str = _pattern("invalid-doi", DOI_PATTERN, "a DOI starts with 10. and a registrant code, "
-                            "then a slash, e.g. 10.12890/2020_001530")(value)
+    checked: str = _pattern(
+        "invalid-doi",
+        DOI_PATTERN,
+        "a DOI starts with 10. and a registrant code, then a slash, e.g. 10.12890/2020_001530",
+    )(value)
     return checked
 
 
@@ -136,30 +147,50 @@ StrictText = Annotated[str, BeforeValidator(_text), StringConstraints(min_length
 # Volume, issue and pages are often plain numbers in YAML; they are still text (e.g. "7", "e5606").
 NumberText = Annotated[
     str,
-    BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else _text(v)),
+    BeforeValidator(
+        lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else _text(v)
+    ),
     StringConstraints(min_length=1),
 ]
 Slug = Annotated[str, BeforeValidator(_text), StringConstraints(pattern=SLUG_PATTERN)]
-RefId = Annotated[str, BeforeValidator(_text), StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+RefId = Annotated[
+    str, BeforeValidator(_text), StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+]
 Version = Annotated[str, BeforeValidator(_version)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 PastDate = Annotated[date, BeforeValidator(_iso_date), AfterValidator(_not_future)]
 Doi = Annotated[str, BeforeValidator(_text), AfterValidator(_doi)]
 Pmid = Annotated[
     str,
-    BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else _text(v)),
-    AfterValidator(_pattern("invalid-pmid", PMID_PATTERN, "a PubMed id is digits only, e.g. 32399442")),
+    BeforeValidator(
+        lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else _text(v)
+    ),
+    AfterValidator(
+        _pattern("invalid-pmid", PMID_PATTERN, "a PubMed id is digits only, e.g. 32399442")
+    ),
 ]
 Pmcid = Annotated[
     str,
     BeforeValidator(_text),
-    AfterValidator(_pattern("invalid-pmcid", PMCID_PATTERN, "a PubMed Central id is PMC then digits, e.g. PMC7213831")),
+    AfterValidator(
+        _pattern(
+            "invalid-pmcid",
+            PMCID_PATTERN,
+            "a PubMed Central id is PMC then digits, e.g. PMC7213831",
+        )
+    ),
 ]
 Isbn = Annotated[str, BeforeValidator(_text), AfterValidator(_isbn)]
 WebUrl = Annotated[
     str,
     BeforeValidator(_text),
-    AfterValidator(_pattern("invalid-url", URL_PATTERN, "write the full web address starting with https:// or http://")),
+    AfterValidator(
+        _pattern(
+            "invalid-url",
+            URL_PATTERN,
+            "write the full web address starting with https:// or http://",
+        )
+    ),
 ]
 Contact = Annotated[
     str,

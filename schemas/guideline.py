@@ -49,22 +49,30 @@ class _Strict(BaseModel):
         if not isinstance(data, dict):
             return data
         optional = {name for name, field in cls.model_fields.items() if not field.is_required()}
-        return {key: value for key, value in data.items() if value is not None or key not in optional}
+        return {
+            key: value for key, value in data.items() if value is not None or key not in optional
+        }
 
 
 class Person(_Strict):
     """Someone who wrote the page."""
 
-    name: StrictText = Field(description="Full name as it should appear in print.", examples=["Example Author"])
+    name: StrictText = Field(
+        description="Full name as it should appear in print.", examples=["Example Author"]
+    )
     role: StrictText = Field(
         description="Job title or role on this page.",
         examples=["Specialty Registrar, Interventional Radiology"],
     )
     qualifications: StrictText | None = Field(
-        default=None, description="Professional qualifications, where known.", examples=["MB BS, FRCR"]
+        default=None,
+        description="Professional qualifications, where known.",
+        examples=["MB BS, FRCR"],
     )
     organisation: StrictText | None = Field(
-        default=None, description="Employer or organisation, where relevant.", examples=["Example NHS Trust"]
+        default=None,
+        description="Employer or organisation, where relevant.",
+        examples=["Example NHS Trust"],
     )
 
 
@@ -75,30 +83,66 @@ class Reviewer(Person):
 class Reference(_Strict):
     """A source the page relies on, cited in the body with {cite}`id`."""
 
-    id: RefId = Field(description="Short key, unique in the page, used in {cite}`id`: letters, digits and . _ : -, no spaces.", examples=["micallef2020"])
-    title: StrictText = Field(description="Title of the work.", examples=["Hepatic necrosis after trans-arterial embolization"])
+    id: RefId = Field(
+        description="Short key, unique in the page, used in {cite}`id`: letters, digits and . _ : -, no spaces.",
+        examples=["micallef2020"],
+    )
+    title: StrictText = Field(
+        description="Title of the work.",
+        examples=["Hepatic necrosis after trans-arterial embolization"],
+    )
     authors: list[StrictText] = Field(
         default_factory=list,
         description="Authors in Vancouver form (surname and initials), or an organisation.",
         examples=[["Micallef S", "Cortis K", "Magri C"]],
     )
-    year: int | None = Field(default=None, ge=1500, le=2100, description="Year of publication.", examples=[2020])
-    journal: StrictText | None = Field(default=None, description="Journal (abbreviated NLM title where there is one).", examples=["Eur J Case Rep Intern Med"])
+    year: int | None = Field(
+        default=None, ge=1500, le=2100, description="Year of publication.", examples=[2020]
+    )
+    journal: StrictText | None = Field(
+        default=None,
+        description="Journal (abbreviated NLM title where there is one).",
+        examples=["Eur J Case Rep Intern Med"],
+    )
     volume: NumberText | None = Field(default=None, description="Journal volume.", examples=["7"])
     issue: NumberText | None = Field(default=None, description="Journal issue.", examples=["5"])
-    pages: NumberText | None = Field(default=None, description="Pages or article number.", examples=["001530"])
-    publisher: StrictText | None = Field(default=None, description="Publisher or organisation that issued the work.", examples=["Macmillan Cancer Support"])
-    doi: Doi | None = Field(default=None, description="Digital Object Identifier, bare (no https://doi.org/).", examples=["10.12890/2020_001530"])
-    pmid: Pmid | None = Field(default=None, description="PubMed id (digits).", examples=["32399442"])
-    pmcid: Pmcid | None = Field(default=None, description="PubMed Central id.", examples=["PMC7213831"])
-    isbn: Isbn | None = Field(default=None, description="ISBN-10 or ISBN-13 of a book.", examples=["978-0-19-852663-6"])
-    url: WebUrl | None = Field(default=None, description="Web address (http or https). Requires `accessed`.", examples=["https://www.ncbi.nlm.nih.gov/pmc/articles/PMC7213831/"])
+    pages: NumberText | None = Field(
+        default=None, description="Pages or article number.", examples=["001530"]
+    )
+    publisher: StrictText | None = Field(
+        default=None,
+        description="Publisher or organisation that issued the work.",
+        examples=["Macmillan Cancer Support"],
+    )
+    doi: Doi | None = Field(
+        default=None,
+        description="Digital Object Identifier, bare (no https://doi.org/).",
+        examples=["10.12890/2020_001530"],
+    )
+    pmid: Pmid | None = Field(
+        default=None, description="PubMed id (digits).", examples=["32399442"]
+    )
+    pmcid: Pmcid | None = Field(
+        default=None, description="PubMed Central id.", examples=["PMC7213831"]
+    )
+    isbn: Isbn | None = Field(
+        default=None, description="ISBN-10 or ISBN-13 of a book.", examples=["978-0-19-852663-6"]
+    )
+    url: WebUrl | None = Field(
+        default=None,
+        description="Web address (http or https). Requires `accessed`.",
+        examples=["https://www.ncbi.nlm.nih.gov/pmc/articles/PMC7213831/"],
+    )
     accessed: PastDate | None = Field(
         default=None,
         description="Date you last opened the source (YYYY-MM-DD); required with `url`.",
         examples=["2026-11-23"],
     )
-    note: StrictText | None = Field(default=None, description="Anything a reader needs to find or judge the source.", examples=["Patient information page"])
+    note: StrictText | None = Field(
+        default=None,
+        description="Anything a reader needs to find or judge the source.",
+        examples=["Patient information page"],
+    )
 
     @model_validator(mode="after")
     def _findable(self) -> Reference:
@@ -127,15 +171,25 @@ class ChangeEntry(_Strict):
 
     version: Version = Field(description="Version this change produced.", examples=["1.1"])
     date: IsoDate = Field(description="Date of the change (YYYY-MM-DD).", examples=["2026-11-23"])
-    summary: StrictText = Field(description="What changed, in a sentence a reader understands.", examples=["Added the section on aftercare."])
+    summary: StrictText = Field(
+        description="What changed, in a sentence a reader understands.",
+        examples=["Added the section on aftercare."],
+    )
 
 
 class Approval(_Strict):
     """A reviewer's approval of one version of the page, tied to its exact content by a digest."""
 
-    reviewer: StrictText = Field(description="Name of the approving reviewer, as in the reviewer registry.", examples=["Example Reviewer"])
-    role: StrictText = Field(description="Their role when approving.", examples=["Consultant Interventional Radiologist"])
-    date: PastDate = Field(description="Date of the approval (YYYY-MM-DD).", examples=["2026-11-23"])
+    reviewer: StrictText = Field(
+        description="Name of the approving reviewer, as in the reviewer registry.",
+        examples=["Example Reviewer"],
+    )
+    role: StrictText = Field(
+        description="Their role when approving.", examples=["Consultant Interventional Radiologist"]
+    )
+    date: PastDate = Field(
+        description="Date of the approval (YYYY-MM-DD).", examples=["2026-11-23"]
+    )
     version: Version = Field(description="The page version approved.", examples=['"1.0"'])
     digest: str = Field(
         pattern=r"^sha256:[0-9a-f]{64}$",
@@ -147,43 +201,84 @@ class Approval(_Strict):
 class Guideline(_Strict):
     """Front matter of a guideline page (a page under the guidelines folder)."""
 
-    id: Slug = Field(description="Lower-case letters, digits and single hyphens (a slug), unique in the library; names the PDF.", examples=["hepatic-artery-embolisation"])
-    title: StrictText = Field(description="Title shown on the page and the PDF.", examples=["Hepatic artery embolisation"])
-    summary: StrictText = Field(description="One or two sentences on what the page covers.", examples=["When embolisation is offered and what to expect."])
-    version: Version = Field(description="MAJOR.MINOR in quotes; bump it for every published change.", examples=['"1.0"'])
+    id: Slug = Field(
+        description="Lower-case letters, digits and single hyphens (a slug), unique in the library; names the PDF.",
+        examples=["hepatic-artery-embolisation"],
+    )
+    title: StrictText = Field(
+        description="Title shown on the page and the PDF.", examples=["Hepatic artery embolisation"]
+    )
+    summary: StrictText = Field(
+        description="One or two sentences on what the page covers.",
+        examples=["When embolisation is offered and what to expect."],
+    )
+    version: Version = Field(
+        description="MAJOR.MINOR in quotes; bump it for every published change.", examples=['"1.0"']
+    )
     status: Literal["draft", "in-review", "approved", "retired"] = Field(
-        description="Where the page is in its life: draft, in-review, approved or retired.", examples=["draft"]
+        description="Where the page is in its life: draft, in-review, approved or retired.",
+        examples=["draft"],
     )
     type: PageType = Field(
-        description="guideline (for clinicians) or patient-info (for patients and carers).", examples=["guideline"]
+        description="guideline (for clinicians) or patient-info (for patients and carers).",
+        examples=["guideline"],
     )
     audience: list[StrictText] = Field(
-        min_length=1, description="Who the page is written for.", examples=[["Interventional radiologists"]]
+        min_length=1,
+        description="Who the page is written for.",
+        examples=[["Interventional radiologists"]],
     )
     authors: list[Person] = Field(min_length=1, description="Who wrote the page (at least one).")
-    reviewers: list[Reviewer] = Field(min_length=1, description="Who reviewed the page (at least one, none of them an author).")
-    review_date: PastDate = Field(description="Date of the last review (YYYY-MM-DD), not in the future.", examples=["2026-11-23"])
+    reviewers: list[Reviewer] = Field(
+        min_length=1, description="Who reviewed the page (at least one, none of them an author)."
+    )
+    review_date: PastDate = Field(
+        description="Date of the last review (YYYY-MM-DD), not in the future.",
+        examples=["2026-11-23"],
+    )
     next_review_date: IsoDate = Field(
         description="When the page must be reviewed again: after review_date, within the library's review interval.",
         examples=["2029-11-23"],
     )
-    references: list[Reference] = Field(min_length=1, description="The sources the page relies on (at least one).")
+    references: list[Reference] = Field(
+        min_length=1, description="The sources the page relies on (at least one)."
+    )
     conflicts_of_interest: StrictText = Field(
         description="Declared competing interests of authors and reviewers, or 'None declared.'",
         examples=["None declared."],
     )
-    funding: StrictText = Field(description="Who paid for the work, and any influence they had.", examples=["No external funding."])
-    feedback_contact: Contact = Field(description="Email or web address where readers can send feedback.", examples=["guidelines@example.org"])
+    funding: StrictText = Field(
+        description="Who paid for the work, and any influence they had.",
+        examples=["No external funding."],
+    )
+    feedback_contact: Contact = Field(
+        description="Email or web address where readers can send feedback.",
+        examples=["guidelines@example.org"],
+    )
     change_history: list[ChangeEntry] = Field(
-        min_length=1, description="What changed in each version, newest first; must include the current version."
+        min_length=1,
+        description="What changed in each version, newest first; must include the current version.",
     )
     approvals: list[Approval] = Field(
         default_factory=list,
         description="Reviewers' approvals of this version, written by `guidepress approve`; status approved needs them.",
     )
-    methods: StrictText | None = Field(default=None, description="How the evidence was found and selected.", examples=["Narrative review of the cited sources."])
-    keywords: list[StrictText] = Field(default_factory=list, description="Words for search and PDF metadata.", examples=[["embolisation", "NET"]])
-    language: StrictText = Field(default="en-GB", pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$", description="Language tag of the page.", examples=["en-GB"])
+    methods: StrictText | None = Field(
+        default=None,
+        description="How the evidence was found and selected.",
+        examples=["Narrative review of the cited sources."],
+    )
+    keywords: list[StrictText] = Field(
+        default_factory=list,
+        description="Words for search and PDF metadata.",
+        examples=[["embolisation", "NET"]],
+    )
+    language: StrictText = Field(
+        default="en-GB",
+        pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$",
+        description="Language tag of the page.",
+        examples=["en-GB"],
+    )
 
     @field_validator("references")
     @classmethod
@@ -205,7 +300,11 @@ class Guideline(_Strict):
             raise PydanticCustomError(
                 "next-review-before-review",
                 "next_review_date {next} must be after review_date {last}",
-                {"next": self.next_review_date.isoformat(), "last": self.review_date.isoformat(), "at": ("next_review_date",)},
+                {
+                    "next": self.next_review_date.isoformat(),
+                    "last": self.review_date.isoformat(),
+                    "at": ("next_review_date",),
+                },
             )
         return self
 

@@ -17,11 +17,21 @@ class RegistryMember(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: StrictText = Field(description="Full name, as used in approvals.", examples=["Example Reviewer"])
-    role: StrictText = Field(description="Role on the board or in the service.", examples=["Consultant Interventional Radiologist"])
-    qualifications: StrictText | None = Field(default=None, description="Professional qualifications.")
+    name: StrictText = Field(
+        description="Full name, as used in approvals.", examples=["Example Reviewer"]
+    )
+    role: StrictText = Field(
+        description="Role on the board or in the service.",
+        examples=["Consultant Interventional Radiologist"],
+    )
+    qualifications: StrictText | None = Field(
+        default=None, description="Professional qualifications."
+    )
     git_name: StrictText | None = Field(default=None, description="user.name they commit with.")
-    git_email: StrictText = Field(description="user.email they commit with; approvals are checked against it.", examples=["reviewer@example.org"])
+    git_email: StrictText = Field(
+        description="user.email they commit with; approvals are checked against it.",
+        examples=["reviewer@example.org"],
+    )
 
 
 class Registry(BaseModel):

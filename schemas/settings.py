@@ -16,7 +16,9 @@ class IgnoredLink(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    pattern: str = Field(description="Regular expression matched against the whole URL, DOI or PMID.")
+    pattern: str = Field(
+        description="Regular expression matched against the whole URL, DOI or PMID."
+    )
     reason: str = Field(min_length=1, description="Why it is not checked.")
 
     @field_validator("pattern")
@@ -37,21 +39,47 @@ class LinkcheckSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    doi_api: WebUrl = Field(default="https://doi.org/api/handles/", description="DOI resolver's handle API (a DOI is appended).")
+    doi_api: WebUrl = Field(
+        default="https://doi.org/api/handles/",
+        description="DOI resolver's handle API (a DOI is appended).",
+    )
     pubmed_api: WebUrl = Field(
         default="https://eutils.ncbi.nlm.nih.gov/entrez/eutils/esummary.fcgi",
         description="NCBI E-utilities summary service, used to check PubMed ids.",
     )
     timeout: float = Field(default=15.0, gt=0, description="Seconds to wait for one response.")
-    retries: int = Field(default=2, ge=0, le=10, description="Extra attempts for a transient failure (timeout, 429, 5xx).")
-    backoff: float = Field(default=1.0, ge=0, description="Seconds before the first retry; doubles each time.")
-    max_retry_after: float = Field(default=60.0, ge=0, description="Longest Retry-After honoured, in seconds.")
-    per_host: int = Field(default=8, ge=1, le=64, description="Requests in flight at once to one host.")
-    ncbi_per_second: float = Field(default=3.0, gt=0, description="Requests a second to NCBI (its limit without an API key).")
-    total_timeout: float = Field(default=600.0, gt=0, description="Bound on the whole run; links left are reported transient.")
-    cache_max_age_days: float = Field(default=7.0, ge=0, description="How long a successful result is trusted.")
-    fail_on: list[LinkClass] = Field(default=["broken"], description="Classes that fail the run (exit 1).")
-    ignore: list[IgnoredLink] = Field(default_factory=list, description="Links not to check, each with a reason.")
+    retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Extra attempts for a transient failure (timeout, 429, 5xx).",
+    )
+    backoff: float = Field(
+        default=1.0, ge=0, description="Seconds before the first retry; doubles each time."
+    )
+    max_retry_after: float = Field(
+        default=60.0, ge=0, description="Longest Retry-After honoured, in seconds."
+    )
+    per_host: int = Field(
+        default=8, ge=1, le=64, description="Requests in flight at once to one host."
+    )
+    ncbi_per_second: float = Field(
+        default=3.0, gt=0, description="Requests a second to NCBI (its limit without an API key)."
+    )
+    total_timeout: float = Field(
+        default=600.0,
+        gt=0,
+        description="Bound on the whole run; links left are reported transient.",
+    )
+    cache_max_age_days: float = Field(
+        default=7.0, ge=0, description="How long a successful result is trusted."
+    )
+    fail_on: list[LinkClass] = Field(
+        default=["broken"], description="Classes that fail the run (exit 1)."
+    )
+    ignore: list[IgnoredLink] = Field(
+        default_factory=list, description="Links not to check, each with a reason."
+    )
 
 
 def _one_approval_each() -> dict[PageType, int]:
@@ -61,12 +89,18 @@ def _one_approval_each() -> dict[PageType, int]:
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    source_dir: str = Field(default="docs", description="Folder holding the library's pages (the Sphinx source).")
+    source_dir: str = Field(
+        default="docs", description="Folder holding the library's pages (the Sphinx source)."
+    )
     guidelines_dir: str = Field(
         default="guidelines",
         description="Folder, inside source_dir, whose pages are guidelines and must carry full front matter.",
     )
-    build_dir: str = Field(default="_build", validate_default=True, description="Where `guidepress build` writes its output.")
+    build_dir: str = Field(
+        default="_build",
+        validate_default=True,
+        description="Where `guidepress build` writes its output.",
+    )
     publication_url: WebUrl | None = Field(
         default=None,
         description="Where readers check for the current approved version; printed on every PDF.",
@@ -80,21 +114,30 @@ class Settings(BaseModel):
         default_factory=_one_approval_each,
         description="Valid approvals a page of each type needs before it may have status approved.",
     )
-    linkcheck: LinkcheckSettings = Field(default_factory=LinkcheckSettings, description="See [tool.guidepress.linkcheck].")
+    linkcheck: LinkcheckSettings = Field(
+        default_factory=LinkcheckSettings, description="See [tool.guidepress.linkcheck]."
+    )
     review_interval_years: int = Field(
-        default=3, ge=1, le=10, description="Longest allowed gap between review_date and next_review_date, in years."
+        default=3,
+        ge=1,
+        le=10,
+        description="Longest allowed gap between review_date and next_review_date, in years.",
     )
 
     @property
     def guidelines_folder(self) -> str:
         """The guidelines folder as editors name it, e.g. docs/guidelines/."""
-        return posixpath.join(posixpath.normpath(self.source_dir), posixpath.normpath(self.guidelines_dir), "")
+        return posixpath.join(
+            posixpath.normpath(self.source_dir), posixpath.normpath(self.guidelines_dir), ""
+        )
 
     @field_validator("guidelines_dir")
     @classmethod
     def _inside_source(cls, value: str) -> str:
         if posixpath.isabs(value) or posixpath.normpath(value).startswith(".."):
-            raise ValueError(f"{value!r} is not inside source_dir: give a folder below it, e.g. guidelines")
+            raise ValueError(
+                f"{value!r} is not inside source_dir: give a folder below it, e.g. guidelines"
+            )
         return value
 
     @field_validator("build_dir")
@@ -102,11 +145,18 @@ class Settings(BaseModel):
     def _own_folder(cls, value: str, info: ValidationInfo) -> str:
         # A build replaces html/, typst/ and its caches in this folder, and Sphinx reads every page
         # of the source folder: the two must not share a folder, or a build deletes or reads the other.
-        build, source = posixpath.normpath(value), posixpath.normpath(info.data.get("source_dir", "docs"))
+        build, source = (
+            posixpath.normpath(value),
+            posixpath.normpath(info.data.get("source_dir", "docs")),
+        )
         if build == ".":
-            raise ValueError("the build folder cannot be the project folder itself, where a build would replace "
-                             "folders of yours; give it a folder of its own, e.g. _build")
+            raise ValueError(
+                "the build folder cannot be the project folder itself, where a build would replace "
+                "folders of yours; give it a folder of its own, e.g. _build"
+            )
         if build == source or build.startswith(source + "/") or source.startswith(build + "/"):
-            raise ValueError(f"the build folder {value!r} overlaps the source folder {source!r}: Sphinx would read "
-                             "the build's output as pages; keep them apart, e.g. source_dir = \"docs\" and build_dir = \"_build\"")
+            raise ValueError(
+                f"the build folder {value!r} overlaps the source folder {source!r}: Sphinx would read "
+                'the build\'s output as pages; keep them apart, e.g. source_dir = "docs" and build_dir = "_build"'
+            )
         return value

@@ -61,14 +61,18 @@ def make_project(root: Path, pages: dict[str, str], settings: str = "") -> Path:
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """The real `guidepress` command in a subprocess, as a user runs it."""
     command = [sys.executable, "-m", "guidepress", *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, timeout=600, check=False
+    )
 
 
 @pytest.fixture
 def approved(tmp_path: Path) -> Path:
     """A library of one guideline, approved by the registry's reviewer."""
     root = tmp_path / "library"
-    make_project(root, {"guidelines/p.md": valid_page().replace("status: draft", "status: approved")})
+    make_project(
+        root, {"guidelines/p.md": valid_page().replace("status: draft", "status: approved")}
+    )
     (root / "reviewers.yaml").write_text(REGISTRY, encoding="utf-8")
     assert run_cli("approve", PAGE, "--reviewer", "Example Reviewer", cwd=root).returncode == 0
     return root
@@ -82,7 +86,9 @@ class QuietHandler(SimpleHTTPRequestHandler):
 @contextmanager
 def serve(folder: Path) -> Iterator[str]:
     """A real HTTP server on 127.0.0.1 for a built site; yields its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(folder)))
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(folder))
+    )
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

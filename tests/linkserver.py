@@ -101,10 +101,18 @@ class Handler(BaseHTTPRequestHandler):
         elif path.startswith("/handles/"):
             doi = path.removeprefix("/handles/")
             found = doi == GOOD_DOI
-            self.send(200 if found else 404, json.dumps({"responseCode": 1 if found else 100, "handle": doi}).encode())
+            self.send(
+                200 if found else 404,
+                json.dumps({"responseCode": 1 if found else 100, "handle": doi}).encode(),
+            )
         elif path == "/esummary":
             pmids = parse_qs(parts.query).get("id", [""])[0].split(",")
-            records = {p: {"uid": p} if p == GOOD_PMID else {"uid": p, "error": "cannot get document summary"} for p in pmids}
+            records = {
+                p: {"uid": p}
+                if p == GOOD_PMID
+                else {"uid": p, "error": "cannot get document summary"}
+                for p in pmids
+            }
             self.send(200, json.dumps({"result": {"uids": pmids, **records}}).encode())
         else:
             self.send(404)

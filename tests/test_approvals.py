@@ -14,7 +14,9 @@ from tests.test_sphinx import sphinx_build
 
 def git(root: Path, *args: str, email: str = "editor@example.org") -> str:
     identity = ["-c", f"user.name={email.split('@')[0]}", "-c", f"user.email={email}"]
-    return subprocess.run(["git", *identity, *args], cwd=root, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", *identity, *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture
@@ -51,7 +53,7 @@ def test_approval_is_accepted_and_keeps_the_file_byte_for_byte(library: Path) ->
     after = (library / PAGE).read_text()
     added = after.replace(before.split("\n---\n")[0], "", 1)
     assert after.startswith(before.split("\n---\n")[0])  # everything before the record is untouched
-    assert "approvals:\n  - reviewer: \"Example Reviewer\"" in added
+    assert 'approvals:\n  - reviewer: "Example Reviewer"' in added
     assert after.endswith(before.split("\n---\n", 1)[1])  # and so is the body
     set_status(library, "approved")  # status is not signed: approving first, then publishing, works
     assert validate(library).returncode == 0, validate(library).stdout
@@ -65,27 +67,43 @@ def test_edit_after_approval_is_detected(library: Path) -> None:
     page.write_text(page.read_text().replace("A statement", "A changed statement"))
     result = validate(library)
     assert result.returncode == 1
-    assert "[approval-stale] approvals[0].digest" not in result.stdout  # the message is the reviewer's, not a path
+    assert (
+        "[approval-stale] approvals[0].digest" not in result.stdout
+    )  # the message is the reviewer's, not a path
     assert "Example Reviewer's approval of version 1.0" in result.stdout
     assert "has lapsed: the page has changed since it was approved" in result.stdout
-    assert "[approval-missing] status is approved but the page has 0 valid approval(s)" in result.stdout
+    assert (
+        "[approval-missing] status is approved but the page has 0 valid approval(s)"
+        in result.stdout
+    )
 
 
 def test_a_lapsed_approval_names_what_changed_since(library: Path) -> None:
     approve(library, "Example Reviewer")
     git(library, "commit", "-qam", "Approve p", email="reviewer@example.org")
     page = library / PAGE
-    text = page.read_text().replace("A statement", "A changed statement").replace("No external funding.", "A grant.")
-    page.write_text(text + "\n```text\n## not a heading, in a code block\n```\n\n## Added section\n\nMore.\n")
+    text = (
+        page.read_text()
+        .replace("A statement", "A changed statement")
+        .replace("No external funding.", "A grant.")
+    )
+    page.write_text(
+        text + "\n```text\n## not a heading, in a code block\n```\n\n## Added section\n\nMore.\n"
+    )
     result = validate(library)
     assert result.returncode == 1
-    assert 'what changed: `funding`, the section "Section", the section "Added section"' in result.stdout
+    assert (
+        'what changed: `funding`, the section "Section", the section "Added section"'
+        in result.stdout
+    )
 
 
 def test_reformatting_the_front_matter_keeps_the_approval(library: Path) -> None:
     approve(library, "Example Reviewer")
     page = library / PAGE
-    page.write_text(page.read_text().replace("audience: [Testers]", "audience:\n  - Testers  # same value"))
+    page.write_text(
+        page.read_text().replace("audience: [Testers]", "audience:\n  - Testers  # same value")
+    )
     assert validate(library).returncode == 0
 
 
@@ -94,9 +112,15 @@ def test_unknown_reviewer_is_refused(library: Path) -> None:
     assert result.returncode == 1
     assert "Someone Else is not in the reviewer registry (reviewers.yaml)" in result.stderr
     page = library / PAGE
-    record = '\napprovals:\n  - reviewer: Someone Else\n    role: X\n    date: 2026-01-10\n    version: "1.0"\n    digest: sha256:' + "0" * 64
+    record = (
+        '\napprovals:\n  - reviewer: Someone Else\n    role: X\n    date: 2026-01-10\n    version: "1.0"\n    digest: sha256:'
+        + "0" * 64
+    )
     page.write_text(page.read_text().replace("\n---\n\n## Section", record + "\n---\n\n## Section"))
-    assert "[approval-unknown-reviewer] Someone Else's approval of version 1.0 (2026-01-10) does not count" in validate(library).stdout
+    assert (
+        "[approval-unknown-reviewer] Someone Else's approval of version 1.0 (2026-01-10) does not count"
+        in validate(library).stdout
+    )
 
 
 def test_self_approval_is_refused(library: Path) -> None:
@@ -109,12 +133,21 @@ def test_approval_of_another_version_is_refused(library: Path) -> None:
     approve(library, "Example Reviewer")
     page = library / PAGE
     text = page.read_text().replace('version: "1.0"\nstatus', 'version: "1.1"\nstatus', 1)
-    page.write_text(text.replace("change_history:\n", 'change_history:\n  - version: "1.1"\n    date: 2026-01-10\n    summary: Second.\n'))
+    page.write_text(
+        text.replace(
+            "change_history:\n",
+            'change_history:\n  - version: "1.1"\n    date: 2026-01-10\n    summary: Second.\n',
+        )
+    )
     result = validate(library)
     assert "[approval-wrong-version] Example Reviewer's approval of version 1.0" in result.stdout
     assert "is for another version: the page is now version 1.1" in result.stdout
-    assert "while version 1.1 is still draft, delete this approval" in result.stdout  # the editor's way out
-    assert approve(library, "Example Reviewer").returncode == 0  # a new approval replaces the old record
+    assert (
+        "while version 1.1 is still draft, delete this approval" in result.stdout
+    )  # the editor's way out
+    assert (
+        approve(library, "Example Reviewer").returncode == 0
+    )  # a new approval replaces the old record
     assert (library / PAGE).read_text().count("- reviewer:") == 1
     assert validate(library).returncode == 0
 
@@ -122,13 +155,21 @@ def test_approval_of_another_version_is_refused(library: Path) -> None:
 def test_approving_a_new_version_removes_approvals_of_earlier_ones(library: Path) -> None:
     # Two reviewers approve 1.0; version 1.1 is approved by the second alone. The first's approval
     # of 1.0 must not block 1.1 forever: approving 1.1 removes it, leaving git to keep it.
-    (library / "reviewers.yaml").write_text(REGISTRY + "  - name: Second Reviewer\n    role: Consultant (placeholder)\n"
-                                            "    git_email: second@example.org\n", encoding="utf-8")
+    (library / "reviewers.yaml").write_text(
+        REGISTRY + "  - name: Second Reviewer\n    role: Consultant (placeholder)\n"
+        "    git_email: second@example.org\n",
+        encoding="utf-8",
+    )
     assert approve(library, "Example Reviewer").returncode == 0
     assert approve(library, "Second Reviewer").returncode == 0
     page = library / PAGE
     text = page.read_text().replace('version: "1.0"\nstatus', 'version: "1.1"\nstatus', 1)
-    page.write_text(text.replace("change_history:\n", 'change_history:\n  - version: "1.1"\n    date: 2026-01-10\n    summary: Second.\n'))
+    page.write_text(
+        text.replace(
+            "change_history:\n",
+            'change_history:\n  - version: "1.1"\n    date: 2026-01-10\n    summary: Second.\n',
+        )
+    )
     result = approve(library, "Second Reviewer")
     assert result.returncode == 0, result.stderr
     assert "removed 1 approval(s) of earlier versions" in result.stdout
@@ -175,7 +216,10 @@ def test_only_guideline_pages_can_be_approved(library: Path) -> None:
     before = index.read_bytes()
     result = run_cli("approve", "docs/index.md", "--reviewer", "Example Reviewer", cwd=library)
     assert result.returncode == 2
-    assert "docs/index.md is not a guideline page: only pages under docs/guidelines/ have" in result.stderr
+    assert (
+        "docs/index.md is not a guideline page: only pages under docs/guidelines/ have"
+        in result.stderr
+    )
     assert index.read_bytes() == before
 
 
@@ -183,19 +227,30 @@ def test_approving_a_page_reached_by_a_symbolic_link_writes_the_page_itself(libr
     page = library / PAGE
     link = library / "docs/guidelines/link.md"
     link.symlink_to(page.name)
-    assert run_cli("approve", "docs/guidelines/link.md", "--reviewer", "Example Reviewer", cwd=library).returncode == 0
+    assert (
+        run_cli(
+            "approve", "docs/guidelines/link.md", "--reviewer", "Example Reviewer", cwd=library
+        ).returncode
+        == 0
+    )
     assert link.is_symlink()
     assert "digest: sha256:" in page.read_text()
 
 
-def test_approve_says_who_must_commit_the_approval(library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_approve_says_who_must_commit_the_approval(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The approval counts once its reviewer commits it: told at once, not when CI fails.
-    monkeypatch.delenv("GIT_AUTHOR_EMAIL", raising=False)  # it would win over the repository's setting
+    monkeypatch.delenv(
+        "GIT_AUTHOR_EMAIL", raising=False
+    )  # it would win over the repository's setting
     git(library, "config", "user.email", "editor@example.org")
     result = approve(library, "Example Reviewer")
     assert result.returncode == 0, result.stderr
-    assert ("warning: your git identity is editor@example.org, not Example Reviewer's (reviewer@example.org); "
-            "Example Reviewer must commit this approval") in result.stderr
+    assert (
+        "warning: your git identity is editor@example.org, not Example Reviewer's (reviewer@example.org); "
+        "Example Reviewer must commit this approval"
+    ) in result.stderr
     git(library, "config", "user.email", "Reviewer@Example.org")
     result = approve(library, "Example Reviewer")
     assert "now commit it as yourself (Reviewer@Example.org)" in result.stderr
@@ -211,16 +266,21 @@ def test_diff_of_a_page_without_document_control_says_so(library: Path) -> None:
 
 def test_approved_status_needs_the_configured_number(library: Path) -> None:
     with (library / "pyproject.toml").open("a") as settings:
-        settings.write('required_approvals = { guideline = 2, patient-info = 1 }\n')
+        settings.write("required_approvals = { guideline = 2, patient-info = 1 }\n")
     approve(library, "Example Reviewer")
     set_status(library, "approved")
     assert "has 1 valid approval(s) of version 1.0; it needs 2" in validate(library).stdout
 
 
 def test_a_broken_registry_is_located(library: Path) -> None:
-    (library / "reviewers.yaml").write_text("reviewers:\n  - name: X\n    role: Y\n    git_emial: x@example.org\n")
+    (library / "reviewers.yaml").write_text(
+        "reviewers:\n  - name: X\n    role: Y\n    git_emial: x@example.org\n"
+    )
     result = validate(library)
-    assert "reviewers.yaml:4:5: error: [registry-invalid] unknown field `reviewers[0].git_emial`; did you mean `git_email`?" in result.stdout
+    assert (
+        "reviewers.yaml:4:5: error: [registry-invalid] unknown field `reviewers[0].git_emial`; did you mean `git_email`?"
+        in result.stdout
+    )
 
 
 def test_diff_shows_what_changed_since_the_last_approved_version(library: Path) -> None:
@@ -252,9 +312,22 @@ def test_verify_approvals_checks_the_committer(library: Path) -> None:
     git(library, "commit", "-qam", "Approval committed by the editor", email="editor@example.org")
     result = run_cli("verify-approvals", cwd=library)
     assert result.returncode == 1
-    assert "[approval-unverified] Example Reviewer's approval of version 1.0 was committed by editor@example.org" in result.stdout
-    assert result.stdout.startswith("docs/guidelines/p.md:")  # as validate names pages: from where it runs
-    git(library, "commit", "-q", "--amend", "--no-edit", "--reset-author", email="reviewer@example.org")
+    assert (
+        "[approval-unverified] Example Reviewer's approval of version 1.0 was committed by editor@example.org"
+        in result.stdout
+    )
+    assert result.stdout.startswith(
+        "docs/guidelines/p.md:"
+    )  # as validate names pages: from where it runs
+    git(
+        library,
+        "commit",
+        "-q",
+        "--amend",
+        "--no-edit",
+        "--reset-author",
+        email="reviewer@example.org",
+    )
     assert run_cli("verify-approvals", cwd=library).returncode == 0
 
 
@@ -278,7 +351,9 @@ def test_a_renamed_page_keeps_its_approvals_and_history(library: Path) -> None:
     assert "+An edited statement" in diff.stdout
 
 
-def test_a_shallow_clone_is_refused_not_misread(library: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_a_shallow_clone_is_refused_not_misread(
+    library: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     # A shallow clone's one commit seems to add every approval: verify-approvals would blame
     # whoever made it, and diff would find no earlier version. Both say what to do instead.
     approve(library, "Example Reviewer")
@@ -302,7 +377,10 @@ def add_figure(root: Path, picture: bytes) -> None:
     (root / "docs/guidelines/pathway.png").write_bytes(picture)
     (root / "docs/leaflet.txt").write_text("Leaflet, first edition\n")
     page = root / PAGE
-    page.write_text(page.read_text() + "\n![The care pathway](pathway.png)\n\n{download}`Leaflet </leaflet.txt>`\n")
+    page.write_text(
+        page.read_text()
+        + "\n![The care pathway](pathway.png)\n\n{download}`Leaflet </leaflet.txt>`\n"
+    )
 
 
 def test_replacing_a_file_the_page_shows_lapses_the_approval(library: Path) -> None:
@@ -312,11 +390,15 @@ def test_replacing_a_file_the_page_shows_lapses_the_approval(library: Path) -> N
     assert validate(library).returncode == 0, validate(library).stdout
     git(library, "add", "-A")
     git(library, "commit", "-qm", "Approve p with its figure", email="reviewer@example.org")
-    (library / "docs/guidelines/pathway.png").write_bytes(b"another picture")  # the page's text is unchanged
+    (library / "docs/guidelines/pathway.png").write_bytes(
+        b"another picture"
+    )  # the page's text is unchanged
     result = validate(library)
     assert result.returncode == 1
     assert "[approval-stale]" in result.stdout
-    assert "has lapsed: the page or a file it shows has changed since it was approved" in result.stdout
+    assert (
+        "has lapsed: the page or a file it shows has changed since it was approved" in result.stdout
+    )
     assert "what changed: file guidelines/pathway.png" in result.stdout
     diff = run_cli("diff", PAGE, cwd=library)
     assert diff.returncode == 0, diff.stderr
@@ -324,9 +406,13 @@ def test_replacing_a_file_the_page_shows_lapses_the_approval(library: Path) -> N
     assert "+file guidelines/pathway.png: sha256:" in diff.stdout
     assert "-file leaflet.txt" not in diff.stdout
     assert "+file leaflet.txt" not in diff.stdout
-    (library / "docs/guidelines/pathway.png").write_bytes(b"first picture")  # put back: approved again
+    (library / "docs/guidelines/pathway.png").write_bytes(
+        b"first picture"
+    )  # put back: approved again
     assert validate(library).returncode == 0
-    (library / "docs/leaflet.txt").write_text("Leaflet, second edition\n")  # a download is signed as well
+    (library / "docs/leaflet.txt").write_text(
+        "Leaflet, second edition\n"
+    )  # a download is signed as well
     assert "[approval-stale]" in validate(library).stdout
 
 
@@ -336,11 +422,16 @@ def test_approving_a_page_whose_file_is_missing_is_refused(library: Path) -> Non
     result = approve(library, "Example Reviewer")
     assert result.returncode == 1
     assert "the page has errors" in result.stderr
-    assert "[missing-file] the image path 'pathway.png' names guidelines/pathway.png, which does not exist" in result.stderr
+    assert (
+        "[missing-file] the image path 'pathway.png' names guidelines/pathway.png, which does not exist"
+        in result.stderr
+    )
     assert "approvals:" not in (library / PAGE).read_text()
 
 
-def test_sphinx_rereads_a_page_whose_figure_changed_and_finds_the_approval_lapsed(library: Path) -> None:
+def test_sphinx_rereads_a_page_whose_figure_changed_and_finds_the_approval_lapsed(
+    library: Path,
+) -> None:
     add_figure(library, b"first picture")
     approve(library, "Example Reviewer")
     set_status(library, "approved")

@@ -19,18 +19,29 @@ from tests.conftest import serve
 from tests.test_release import add_retired_page, new_version, release
 
 CHROMIUM = os.environ.get("GUIDEPRESS_CHROMIUM") or shutil.which("chromium")
-WCAG_22_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]},
-              "resultTypes": ["violations"]}
+WCAG_22_AA = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"],
+    },
+    "resultTypes": ["violations"],
+}
 VIEWS: dict[str, dict[str, Any]] = {
     "desktop-light": {"viewport": {"width": 1280, "height": 800}, "color_scheme": "light"},
     "desktop-dark": {"viewport": {"width": 1280, "height": 800}, "color_scheme": "dark"},
-    "phone": {"viewport": {"width": 390, "height": 844}, "color_scheme": "light", "is_mobile": True},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "color_scheme": "light",
+        "is_mobile": True,
+    },
 }
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert CHROMIUM, "no Chromium: run tests/install-chromium.sh (the README's test command does) or set GUIDEPRESS_CHROMIUM"
+    assert CHROMIUM, (
+        "no Chromium: run tests/install-chromium.sh (the README's test command does) or set GUIDEPRESS_CHROMIUM"
+    )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM)
         yield browser
@@ -39,15 +50,24 @@ def browser() -> Iterator[Browser]:
 
 def violations(page: Page) -> list[str]:
     found = Axe().run(page, options=WCAG_22_AA).response["violations"]
-    return [f"{rule['id']} ({rule['impact']}): {[node['target'] for node in rule['nodes']]}" for rule in found]
+    return [
+        f"{rule['id']} ({rule['impact']}): {[node['target'] for node in rule['nodes']]}"
+        for rule in found
+    ]
 
 
 def site_pages(site: Path) -> list[str]:
-    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html") if not p.relative_to(site).parts[0].startswith("_"))
+    return sorted(
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*.html")
+        if not p.relative_to(site).parts[0].startswith("_")
+    )
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_every_page_of_the_sample_library_meets_wcag_22_aa(browser: Browser, sample_build: Path, view: str) -> None:
+def test_every_page_of_the_sample_library_meets_wcag_22_aa(
+    browser: Browser, sample_build: Path, view: str
+) -> None:
     site = sample_build / "html"
     pages = site_pages(site)
     assert "guidelines/hepatic-artery-embolisation.html" in pages
@@ -66,24 +86,34 @@ def test_every_page_of_the_sample_library_meets_wcag_22_aa(browser: Browser, sam
 def test_toctree_captions_are_headings_with_a_level(sample_build: Path) -> None:
     index = (sample_build / "html" / "index.html").read_text(encoding="utf-8")
     captions = re.findall(r'<p [^>]*role="heading"[^>]*>', index)
-    assert len(captions) == 6, "the sample index groups its pages under three captions, in the body and the sidebar"
+    assert len(captions) == 6, (
+        "the sample index groups its pages under three captions, in the body and the sidebar"
+    )
     assert all('aria-level="2"' in caption for caption in captions), captions
 
 
-def test_a_table_wider_than_the_screen_can_be_scrolled_from_the_keyboard(browser: Browser, sample_build: Path) -> None:
+def test_a_table_wider_than_the_screen_can_be_scrolled_from_the_keyboard(
+    browser: Browser, sample_build: Path
+) -> None:
     context = browser.new_context(**VIEWS["phone"])
     with serve(sample_build / "html") as url:
         page = context.new_page()
         page.goto(f"{url}/reference/fields.html")
         wrapper = page.locator(".table-wrapper").first
-        assert wrapper.evaluate("e => e.scrollWidth > e.clientWidth"), "the field table overflows a phone screen"
+        assert wrapper.evaluate("e => e.scrollWidth > e.clientWidth"), (
+            "the field table overflows a phone screen"
+        )
         assert wrapper.get_attribute("tabindex") == "0"
         page.set_viewport_size({"width": 3000, "height": 800})  # wide enough: no longer a tab stop
-        page.wait_for_function("() => !document.querySelector('.table-wrapper').hasAttribute('tabindex')")
+        page.wait_for_function(
+            "() => !document.querySelector('.table-wrapper').hasAttribute('tabindex')"
+        )
     context.close()
 
 
-def test_every_guideline_page_reflows_to_the_narrowest_screen(browser: Browser, sample_build: Path) -> None:
+def test_every_guideline_page_reflows_to_the_narrowest_screen(
+    browser: Browser, sample_build: Path
+) -> None:
     # WCAG 1.4.10 Reflow: at 320 CSS pixels a guideline, its document control and its references
     # are read without scrolling sideways (long ids and addresses break instead).
     context = browser.new_context(viewport={"width": 320, "height": 640}, is_mobile=True)
@@ -93,7 +123,11 @@ def test_every_guideline_page_reflows_to_the_narrowest_screen(browser: Browser, 
         page = context.new_page()
         for name in [n for n in site_pages(site) if n.startswith("guidelines/")]:
             page.goto(f"{url}/{name}")
-            for part in (".guidepress-document-control .table-wrapper", ".guidepress-references", "html"):
+            for part in (
+                ".guidepress-document-control .table-wrapper",
+                ".guidepress-references",
+                "html",
+            ):
                 if page.locator(part).first.evaluate("e => e.scrollWidth > e.clientWidth"):
                     wide.append(f"{name}: {part}")
     context.close()
@@ -109,7 +143,9 @@ def archive(approved: Path, tmp_path: Path) -> Path:
     return archive
 
 
-def test_old_release_banner_and_switcher_work_in_the_browser(browser: Browser, archive: Path) -> None:
+def test_old_release_banner_and_switcher_work_in_the_browser(
+    browser: Browser, archive: Path
+) -> None:
     context = browser.new_context(**VIEWS["desktop-light"])
     with serve(archive.parent) as host:
         url = f"{host}/{archive.name}"  # published under a sub-path, as on GitHub Pages
@@ -139,14 +175,20 @@ def test_old_release_banner_and_switcher_work_in_the_browser(browser: Browser, a
     context.close()
 
 
-def test_latest_alias_has_no_banner_and_archive_pages_are_accessible(browser: Browser, archive: Path) -> None:
+def test_latest_alias_has_no_banner_and_archive_pages_are_accessible(
+    browser: Browser, archive: Path
+) -> None:
     context = browser.new_context(**VIEWS["desktop-dark"])
     with serve(archive) as url:
         page = context.new_page()
         page.goto(f"{url}/latest/guidelines/p.html")
         page.locator(".guidepress-versions").wait_for()
         assert page.locator(".guidepress-old-release").count() == 0
-        assert page.locator(".guidepress-versions summary").inner_text().startswith("Version 2026.2 (current)")
+        assert (
+            page.locator(".guidepress-versions summary")
+            .inner_text()
+            .startswith("Version 2026.2 (current)")
+        )
         page.goto(f"{url}/index.html")
         page.wait_for_url(f"{url}/latest/index.html")  # the archive's front door sends readers on
         page.goto(f"{url}/downloads.html")
@@ -164,11 +206,15 @@ def test_every_released_page_leads_to_the_downloads_page(browser: Browser, archi
         page = context.new_page()
         for start in ("2026.1/guidelines/p.html", "latest/guidelines/p.html"):
             page.goto(f"{url}/{start}")
-            page.locator(".guidepress-pdf-link").get_by_role("link", name="Check which version it is").click()
+            page.locator(".guidepress-pdf-link").get_by_role(
+                "link", name="Check which version it is"
+            ).click()
             page.wait_for_url(f"{url}/downloads.html#check")
             assert page.get_by_role("heading", name="Check a PDF you hold").is_visible()
         page.goto(f"{url}/2026.2/index.html")
-        page.locator(".guidepress-versions").get_by_role("link", name=re.compile("^Downloads")).click()
+        page.locator(".guidepress-versions").get_by_role(
+            "link", name=re.compile("^Downloads")
+        ).click()
         page.wait_for_url(f"{url}/downloads.html")
         page.get_by_role("link", name="Read the library's website").click()  # and back
         page.wait_for_url(f"{url}/latest/index.html")
@@ -179,12 +225,17 @@ def check_pdf(page: Page, pdf: Path, shows: str) -> str:
     """Give the downloads page's checker a PDF; its verdict, once it says `shows`. While it works it
     says "Checking compendium.pdf…", which may hold the very word awaited: wait past that."""
     page.get_by_label("PDF to check:").set_input_files(str(pdf))
-    page.wait_for_function("(shows) => { const text = document.getElementById('check-result').textContent;"
-                           " return !text.startsWith('Checking') && text.includes(shows); }", arg=shows)
+    page.wait_for_function(
+        "(shows) => { const text = document.getElementById('check-result').textContent;"
+        " return !text.startsWith('Checking') && text.includes(shows); }",
+        arg=shows,
+    )
     return page.locator("#check-result").inner_text()
 
 
-def test_a_clinic_can_check_which_version_a_pdf_is_on_the_downloads_page(browser: Browser, archive: Path, tmp_path: Path) -> None:
+def test_a_clinic_can_check_which_version_a_pdf_is_on_the_downloads_page(
+    browser: Browser, archive: Path, tmp_path: Path
+) -> None:
     altered = tmp_path / "altered.pdf"
     altered.write_bytes((archive / "2026.2/pdf/test-page-v1.1.pdf").read_bytes() + b"\n% edited")
     context = browser.new_context(**VIEWS["desktop-light"])
@@ -197,7 +248,9 @@ def test_a_clinic_can_check_which_version_a_pdf_is_on_the_downloads_page(browser
 
         verdict = check_pdf(page, archive / "2026.1/pdf/test-page-v1.0.pdf", "superseded")
         assert "version 1.0, published in release 2026.1" in verdict
-        page.locator("#check-result").get_by_role("link", name="Download the current version").click()
+        page.locator("#check-result").get_by_role(
+            "link", name="Download the current version"
+        ).click()
         page.wait_for_url(f"{url}/2026.2/pdf/test-page-v1.1.pdf")
 
         page.goto(f"{url}/downloads.html")
@@ -206,7 +259,9 @@ def test_a_clinic_can_check_which_version_a_pdf_is_on_the_downloads_page(browser
         assert "It is the current release." in verdict
         verdict = check_pdf(page, archive / "2026.1/pdf/compendium.pdf", "superseded")
         assert "published in release 2026.1" in verdict
-        current = page.locator("#check-result").get_by_role("link", name="Download the current compendium")
+        current = page.locator("#check-result").get_by_role(
+            "link", name="Download the current compendium"
+        )
         assert current.get_attribute("href") == "2026.2/pdf/compendium.pdf"
 
         assert "do not rely on it" in check_pdf(page, altered, "does not match")
@@ -218,7 +273,9 @@ def test_a_clinic_can_check_which_version_a_pdf_is_on_the_downloads_page(browser
     context.close()
 
 
-def test_a_guideline_read_after_its_next_review_date_is_marked_overdue(browser: Browser, archive: Path) -> None:
+def test_a_guideline_read_after_its_next_review_date_is_marked_overdue(
+    browser: Browser, archive: Path
+) -> None:
     # The test page is due for review on 2027-01-10; the site was built long before that day.
     with serve(archive) as url:
         for day, overdue in (("2027-01-10T12:00:00", False), ("2027-01-11T09:00:00", True)):
@@ -230,15 +287,21 @@ def test_a_guideline_read_after_its_next_review_date_is_marked_overdue(browser: 
             assert due.inner_text().startswith("2027-01-10")
             assert ("review overdue" in due.inner_text()) is overdue
             page.goto(f"{url}/downloads.html")
-            assert ("review overdue" in page.locator("tbody .guidepress-next-review").inner_text()) is overdue
-            verdict = check_pdf(page, archive / "2026.2/pdf/test-page-v1.1.pdf", "current approved version")
+            assert (
+                "review overdue" in page.locator("tbody .guidepress-next-review").inner_text()
+            ) is overdue
+            verdict = check_pdf(
+                page, archive / "2026.2/pdf/test-page-v1.1.pdf", "current approved version"
+            )
             assert ("it was due for review on 2027-01-10" in verdict) is overdue
             if overdue:
                 assert violations(page) == []
             context.close()
 
 
-def test_checking_a_retired_guidelines_pdf_says_not_to_use_it(browser: Browser, approved: Path, tmp_path: Path) -> None:
+def test_checking_a_retired_guidelines_pdf_says_not_to_use_it(
+    browser: Browser, approved: Path, tmp_path: Path
+) -> None:
     add_retired_page(approved)
     archive = tmp_path / "archive"
     assert release(approved, "2026.1", archive).returncode == 0
@@ -246,12 +309,16 @@ def test_checking_a_retired_guidelines_pdf_says_not_to_use_it(browser: Browser, 
     with serve(archive) as url:
         page = context.new_page()
         page.goto(f"{url}/downloads.html")
-        assert "it is withdrawn, do not use it" in check_pdf(page, archive / "2026.1/pdf/old-advice-v1.0.pdf", "retired")
+        assert "it is withdrawn, do not use it" in check_pdf(
+            page, archive / "2026.1/pdf/old-advice-v1.0.pdf", "retired"
+        )
         assert violations(page) == []
     context.close()
 
 
-def test_a_pdf_of_the_current_version_from_an_earlier_release_is_current(browser: Browser, approved: Path, tmp_path: Path) -> None:
+def test_a_pdf_of_the_current_version_from_an_earlier_release_is_current(
+    browser: Browser, approved: Path, tmp_path: Path
+) -> None:
     # The page is unchanged, but the second release prints another publication address on its PDF:
     # a clinic holding the first release's file holds the current version all the same.
     archive = tmp_path / "archive"

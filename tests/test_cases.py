@@ -57,14 +57,20 @@ def write_case(root: Path, case: dict[str, Any]) -> Path:
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_bytes(text.encode(case.get("encoding", "utf-8")))
     files = case.get("files", [])  # files the page shows, below docs/: names, or names and contents
-    for name, content in files.items() if isinstance(files, dict) else ((name, "image data") for name in files):
+    for name, content in (
+        files.items() if isinstance(files, dict) else ((name, "image data") for name in files)
+    ):
         (root / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "docs" / name).write_bytes(content.encode())
     return page
 
 
-def validate_json(root: Path, capsys: pytest.CaptureFixture[str], *paths: str) -> tuple[int, dict[str, Any]]:
-    status = main(["--root", str(root), "validate", "--today", TODAY.isoformat(), "--format", "json", *paths])
+def validate_json(
+    root: Path, capsys: pytest.CaptureFixture[str], *paths: str
+) -> tuple[int, dict[str, Any]]:
+    status = main(
+        ["--root", str(root), "validate", "--today", TODAY.isoformat(), "--format", "json", *paths]
+    )
     return status, json.loads(capsys.readouterr().out)
 
 
@@ -75,14 +81,23 @@ def test_valid_page_is_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert (status, report["pages"]) == (0, 2)
 
 
-@pytest.mark.parametrize(("area", "case"), ALL_CASES, ids=[f"{a}: {c['name']}" for a, c in ALL_CASES])
-def test_case(area: str, case: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
-              monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("area", "case"), ALL_CASES, ids=[f"{a}: {c['name']}" for a, c in ALL_CASES]
+)
+def test_case(
+    area: str,
+    case: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     page = write_case(tmp_path, case)
     monkeypatch.chdir(tmp_path)
     status, report = validate_json(tmp_path, capsys)
     found = report["diagnostics"]
-    assert [(d["code"], d["line"]) for d in found] == [(e["code"], e["line"]) for e in case["expect"]], found
+    assert [(d["code"], d["line"]) for d in found] == [
+        (e["code"], e["line"]) for e in case["expect"]
+    ], found
     for diagnostic, expected in zip(found, case["expect"], strict=True):
         assert expected["says"] in diagnostic["message"], diagnostic
         assert diagnostic["path"] == str(page.relative_to(tmp_path))

@@ -26,7 +26,9 @@ def test_sample_library_validates_clean() -> None:
 
 
 def test_text_format_is_path_line_col_severity_code(tmp_path: Path) -> None:
-    make_project(tmp_path, {"guidelines/p.md": valid_page().replace('version: "1.0"', "version: 2.10")})
+    make_project(
+        tmp_path, {"guidelines/p.md": valid_page().replace('version: "1.0"', "version: 2.10")}
+    )
     result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout.startswith(
@@ -36,16 +38,24 @@ def test_text_format_is_path_line_col_severity_code(tmp_path: Path) -> None:
 
 
 def test_github_annotations(tmp_path: Path) -> None:
-    make_project(tmp_path, {"guidelines/p.md": valid_page().replace("status: draft", "status: nope")})
+    make_project(
+        tmp_path, {"guidelines/p.md": valid_page().replace("status: draft", "status: nope")}
+    )
     result = run_cli("validate", "--format", "github", "--today", TODAY.isoformat(), cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stdout.startswith("::error file=docs/guidelines/p.md,line=6,col=1,title=invalid-value::")
+    assert result.stdout.startswith(
+        "::error file=docs/guidelines/p.md,line=6,col=1,title=invalid-value::"
+    )
 
 
 def test_github_annotations_escape_a_file_name_with_commas_and_colons(tmp_path: Path) -> None:
-    make_project(tmp_path, {"guidelines/a,b:c.md": valid_page().replace("status: draft", "status: nope")})
+    make_project(
+        tmp_path, {"guidelines/a,b:c.md": valid_page().replace("status: draft", "status: nope")}
+    )
     result = run_cli("validate", "--format", "github", "--today", TODAY.isoformat(), cwd=tmp_path)
-    assert result.stdout.startswith("::error file=docs/guidelines/a%2Cb%3Ac.md,line=6,col=1,title=invalid-value::")
+    assert result.stdout.startswith(
+        "::error file=docs/guidelines/a%2Cb%3Ac.md,line=6,col=1,title=invalid-value::"
+    )
 
 
 def test_json_reports_counts(tmp_path: Path) -> None:
@@ -61,9 +71,15 @@ def test_json_reports_counts(tmp_path: Path) -> None:
 
 def test_reports_all_pages_not_just_the_first(tmp_path: Path) -> None:
     bad = valid_page().replace("status: draft", "status: nope")
-    make_project(tmp_path, {"guidelines/a.md": bad, "guidelines/b.md": bad.replace("id: test-page", "id: other")})
+    make_project(
+        tmp_path,
+        {"guidelines/a.md": bad, "guidelines/b.md": bad.replace("id: test-page", "id: other")},
+    )
     result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
-    assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["docs/guidelines/a.md", "docs/guidelines/b.md"]
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [
+        "docs/guidelines/a.md",
+        "docs/guidelines/b.md",
+    ]
 
 
 def test_paths_may_be_files_or_folders(tmp_path: Path) -> None:
@@ -112,14 +128,23 @@ def test_bad_settings_are_reported_with_their_line(tmp_path: Path) -> None:
     make_project(tmp_path, {}, settings='source_dir = "docs"\nreview_interval_yeers = 3')
     result = run_cli("validate", cwd=tmp_path)
     assert result.returncode == 2
-    assert "pyproject.toml:3:1: error: [tool.guidepress] review_interval_yeers: Extra inputs are not permitted" in result.stderr
+    assert (
+        "pyproject.toml:3:1: error: [tool.guidepress] review_interval_yeers: Extra inputs are not permitted"
+        in result.stderr
+    )
 
 
-@pytest.mark.parametrize(("setting", "says"), [
-    ('build_dir = "."', "build_dir: the build folder cannot be the project folder itself"),
-    ('build_dir = "docs/out"', "build_dir: the build folder 'docs/out' overlaps the source folder 'docs'"),
-    ('guidelines_dir = "../outside"', "guidelines_dir: '../outside' is not inside source_dir"),
-])
+@pytest.mark.parametrize(
+    ("setting", "says"),
+    [
+        ('build_dir = "."', "build_dir: the build folder cannot be the project folder itself"),
+        (
+            'build_dir = "docs/out"',
+            "build_dir: the build folder 'docs/out' overlaps the source folder 'docs'",
+        ),
+        ('guidelines_dir = "../outside"', "guidelines_dir: '../outside' is not inside source_dir"),
+    ],
+)
 def test_folders_a_build_would_clobber_are_refused(tmp_path: Path, setting: str, says: str) -> None:
     make_project(tmp_path, {}, settings=setting)
     (tmp_path / "html").mkdir()  # a folder of the user's, which a build into "." would replace
@@ -132,21 +157,46 @@ def test_folders_a_build_would_clobber_are_refused(tmp_path: Path, setting: str,
 
 
 def test_bad_nested_settings_point_at_their_line_in_their_table(tmp_path: Path) -> None:
-    settings = 'source_dir = "docs"\n\n[tool.guidepress.linkcheck]\ntimeout = 5\nfail_on = ["brokn"]'
+    settings = (
+        'source_dir = "docs"\n\n[tool.guidepress.linkcheck]\ntimeout = 5\nfail_on = ["brokn"]'
+    )
     make_project(tmp_path, {}, settings=settings)
     result = run_cli("validate", cwd=tmp_path)
     assert result.returncode == 2
-    assert "pyproject.toml:6:1: error: [tool.guidepress] linkcheck.fail_on[0]: Input should be 'broken'" in result.stderr
+    assert (
+        "pyproject.toml:6:1: error: [tool.guidepress] linkcheck.fail_on[0]: Input should be 'broken'"
+        in result.stderr
+    )
 
 
-@pytest.mark.parametrize(("setting", "says"), [
-    ("required_approvals = { guideline = 0 }", "required_approvals.guideline: Input should be greater than or equal to 1"),
-    ("required_approvals = { guidline = 2 }", "required_approvals.guidline: Input should be 'guideline' or 'patient-info'"),
-    ('publication_url = "guidelines.example.org"', "publication_url: 'guidelines.example.org' is not valid: write the full web address"),
-    ("linkcheck.ignore = [{ pattern = '(x', reason = 'r' }]", "linkcheck.ignore[0].pattern: '(x' is not a regular expression"),
-    ('linkcheck.doi_api = "doi.org/api/handles/"', "linkcheck.doi_api: 'doi.org/api/handles/' is not valid: write the full web address"),
-])
-def test_settings_that_would_weaken_a_check_or_crash_a_command_are_refused(tmp_path: Path, setting: str, says: str) -> None:
+@pytest.mark.parametrize(
+    ("setting", "says"),
+    [
+        (
+            "required_approvals = { guideline = 0 }",
+            "required_approvals.guideline: Input should be greater than or equal to 1",
+        ),
+        (
+            "required_approvals = { guidline = 2 }",
+            "required_approvals.guidline: Input should be 'guideline' or 'patient-info'",
+        ),
+        (
+            'publication_url = "guidelines.example.org"',
+            "publication_url: 'guidelines.example.org' is not valid: write the full web address",
+        ),
+        (
+            "linkcheck.ignore = [{ pattern = '(x', reason = 'r' }]",
+            "linkcheck.ignore[0].pattern: '(x' is not a regular expression",
+        ),
+        (
+            'linkcheck.doi_api = "doi.org/api/handles/"',
+            "linkcheck.doi_api: 'doi.org/api/handles/' is not valid: write the full web address",
+        ),
+    ],
+)
+def test_settings_that_would_weaken_a_check_or_crash_a_command_are_refused(
+    tmp_path: Path, setting: str, says: str
+) -> None:
     make_project(tmp_path, {}, settings=setting)
     for command in ("validate", "linkcheck"):
         result = run_cli(command, cwd=tmp_path)
@@ -158,21 +208,28 @@ def test_settings_that_would_weaken_a_check_or_crash_a_command_are_refused(tmp_p
 def test_review_interval_is_configurable(tmp_path: Path) -> None:
     make_project(tmp_path, {"guidelines/p.md": valid_page()}, settings="review_interval_years = 1")
     page = tmp_path / "docs/guidelines/p.md"
-    page.write_text(valid_page().replace("next_review_date: 2027-01-10", "next_review_date: 2027-06-01"))
+    page.write_text(
+        valid_page().replace("next_review_date: 2027-01-10", "next_review_date: 2027-06-01")
+    )
     result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
     assert "[next-review-too-far] next_review_date 2027-06-01 is more than 1 years" in result.stdout
 
 
 def test_guidelines_folder_is_configurable(tmp_path: Path) -> None:
-    make_project(tmp_path, {"pages/p.md": "no front matter", "guidelines/q.md": "not a guideline here"},
-                 settings='guidelines_dir = "pages"')
+    make_project(
+        tmp_path,
+        {"pages/p.md": "no front matter", "guidelines/q.md": "not a guideline here"},
+        settings='guidelines_dir = "pages"',
+    )
     result = run_cli("validate", cwd=tmp_path)
     assert "docs/pages/p.md:1:1: error: [no-front-matter]" in result.stdout
     assert "q.md" not in result.stdout
 
 
 def test_build_refuses_an_invalid_library_and_writes_nothing(tmp_path: Path) -> None:
-    make_project(tmp_path, {"guidelines/p.md": valid_page().replace("funding: No external funding.\n", "")})
+    make_project(
+        tmp_path, {"guidelines/p.md": valid_page().replace("funding: No external funding.\n", "")}
+    )
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 1
     assert "build refused" in result.stderr
@@ -185,7 +242,9 @@ def test_an_overdue_page_is_reported_but_fails_the_build_only_with_strict(tmp_pa
     make_project(tmp_path, {"guidelines/p.md": overdue})
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("[review-overdue]") == 1  # from the validation, not again from Sphinx
+    assert (
+        result.stdout.count("[review-overdue]") == 1
+    )  # from the validation, not again from Sphinx
     assert "guidepress.review-overdue" not in result.stderr
     assert (tmp_path / "_build" / "html" / "pdf" / "test-page-v1.0.pdf").is_file()
     strict = run_cli("build", "--strict", cwd=tmp_path)
@@ -194,9 +253,22 @@ def test_an_overdue_page_is_reported_but_fails_the_build_only_with_strict(tmp_pa
 
 
 def test_a_library_started_as_the_readme_says_builds(tmp_path: Path) -> None:
-    section = (REPO / "README.md").read_text(encoding="utf-8").split("## Starting a library of your own")[1].split("\n## ")[0]
-    files = re.findall(r"^`([^`]+)`:\n\n(`{3,})\w*\n(.*?)\n\2$", section, flags=re.MULTILINE | re.DOTALL)
-    assert [name for name, _, _ in files] == ["pyproject.toml", "conf.py", "reviewers.yaml", "docs/index.md", ".gitignore"]
+    section = (
+        (REPO / "README.md")
+        .read_text(encoding="utf-8")
+        .split("## Starting a library of your own")[1]
+        .split("\n## ")[0]
+    )
+    files = re.findall(
+        r"^`([^`]+)`:\n\n(`{3,})\w*\n(.*?)\n\2$", section, flags=re.MULTILINE | re.DOTALL
+    )
+    assert [name for name, _, _ in files] == [
+        "pyproject.toml",
+        "conf.py",
+        "reviewers.yaml",
+        "docs/index.md",
+        ".gitignore",
+    ]
     for name, _, text in files:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text + "\n", encoding="utf-8")
@@ -204,10 +276,25 @@ def test_a_library_started_as_the_readme_says_builds(tmp_path: Path) -> None:
     (tmp_path / "docs" / "guidelines" / "test-page.md").write_text(valid_page(), encoding="utf-8")
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
-    subprocess.run(["git", "-c", "user.name=Editor", "-c", "user.email=editor@example.org", "commit", "-qm", "library"], cwd=tmp_path, check=True)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=Editor",
+            "-c",
+            "user.email=editor@example.org",
+            "commit",
+            "-qm",
+            "library",
+        ],
+        cwd=tmp_path,
+        check=True,
+    )
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
     assert status.stdout.splitlines() == [], "the build left files for git to commit"
     assert "test-page" in (tmp_path / "_build" / "html" / "index.html").read_text(encoding="utf-8")
     assert (tmp_path / "_build" / "html" / "pdf" / "test-page-v1.0.pdf").is_file()
@@ -217,7 +304,10 @@ def test_a_mistake_in_conf_py_is_one_located_line(tmp_path: Path) -> None:
     make_project(tmp_path, {"guidelines/p.md": valid_page()})
     conf = tmp_path / "conf.py"
     lines = len(conf.read_text().splitlines())
-    for mistake, says in (("x = (", "syntax error: '(' was never closed"), ("import no_such_module", "ModuleNotFoundError")):
+    for mistake, says in (
+        ("x = (", "syntax error: '(' was never closed"),
+        ("import no_such_module", "ModuleNotFoundError"),
+    ):
         conf.write_text(conf.read_text().split("# mistake")[0] + f"# mistake\n{mistake}\n")
         result = run_cli("build", cwd=tmp_path)
         assert result.returncode == 1
@@ -238,8 +328,14 @@ def test_a_missing_library_folder_is_bad_usage(tmp_path: Path, command: list[str
 
 def test_schemas_import_without_sphinx() -> None:
     code = "import sys; sys.modules['sphinx'] = None; sys.modules['docutils'] = None; import schemas; print('ok')"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
-                            env={**os.environ, "PYTHONPATH": str(REPO)}, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=False,
+    )
     assert result.stdout.strip() == "ok", result.stderr
 
 
@@ -252,10 +348,14 @@ def test_the_editors_guide_example_page_is_valid(tmp_path: Path) -> None:
     assert result.stdout == ""
 
     # The guide's "Checking your page" shows what validate prints for an unquoted version.
-    shown = guide.split("$ guidepress validate docs/guidelines/example-procedure.md\n", 1)[1].split("\n")[0]
+    shown = guide.split("$ guidepress validate docs/guidelines/example-procedure.md\n", 1)[1].split(
+        "\n"
+    )[0]
     page = tmp_path / "docs/guidelines/example-procedure.md"
     page.write_text(example.replace('version: "1.0"', "version: 1.0"))
-    result = run_cli("validate", "docs/guidelines/example-procedure.md", "--today", "2026-12-01", cwd=tmp_path)
+    result = run_cli(
+        "validate", "docs/guidelines/example-procedure.md", "--today", "2026-12-01", cwd=tmp_path
+    )
     assert result.stdout.startswith(shown.removesuffix(" …")), result.stdout
 
 
@@ -276,14 +376,18 @@ def test_a_failed_build_fails_again_until_the_page_is_fixed(tmp_path: Path) -> N
 def test_a_crash_inside_sphinx_is_one_line_naming_the_page(tmp_path: Path) -> None:
     make_project(tmp_path, {"guidelines/p.md": valid_page()})
     with (tmp_path / "conf.py").open("a") as conf:  # an extension with a bug, as real ones have
-        conf.write("def setup(app):\n    def crash(app, doctree, docname):\n"
-                   "        if docname == 'guidelines/p':\n            raise RuntimeError('extension bug')\n"
-                   "    app.connect('doctree-resolved', crash)\n")
+        conf.write(
+            "def setup(app):\n    def crash(app, doctree, docname):\n"
+            "        if docname == 'guidelines/p':\n            raise RuntimeError('extension bug')\n"
+            "    app.connect('doctree-resolved', crash)\n"
+        )
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert (f"guidepress: build failed: {tmp_path / 'docs/guidelines/p.md'}: Sphinx stopped with an internal "
-            "error in the html build (RuntimeError: extension bug)") in result.stderr
+    assert (
+        f"guidepress: build failed: {tmp_path / 'docs/guidelines/p.md'}: Sphinx stopped with an internal "
+        "error in the html build (RuntimeError: extension bug)"
+    ) in result.stderr
     report = tmp_path / "_build" / "sphinx-crash.log"
     assert f"The full report is in {report}." in result.stderr
     assert "Traceback" in report.read_text()
@@ -294,12 +398,21 @@ def test_a_crash_inside_sphinx_is_one_line_naming_the_page(tmp_path: Path) -> No
 def test_an_interrupted_build_says_so_and_leaves_no_cache_behind(tmp_path: Path) -> None:
     make_project(tmp_path, {"guidelines/p.md": valid_page()})
     marker = tmp_path / "writing"
-    with (tmp_path / "conf.py").open("a") as conf:  # holds the build mid-write, so the signal lands there
-        conf.write(f"import time, pathlib\ndef setup(app):\n    def wait(app, doctree, docname):\n"
-                   f"        pathlib.Path({str(marker)!r}).touch(); time.sleep(60)\n"
-                   "    app.connect('doctree-resolved', wait)\n")
-    process = subprocess.Popen([sys.executable, "-m", "guidepress", "build"], cwd=tmp_path, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with (tmp_path / "conf.py").open(
+        "a"
+    ) as conf:  # holds the build mid-write, so the signal lands there
+        conf.write(
+            f"import time, pathlib\ndef setup(app):\n    def wait(app, doctree, docname):\n"
+            f"        pathlib.Path({str(marker)!r}).touch(); time.sleep(60)\n"
+            "    app.connect('doctree-resolved', wait)\n"
+        )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "guidepress", "build"],
+        cwd=tmp_path,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while not marker.exists():
         assert process.poll() is None, process.communicate()
@@ -320,15 +433,24 @@ def test_a_second_build_waits_for_the_first(tmp_path: Path) -> None:
     make_project(tmp_path, {"guidelines/p.md": valid_page()})
     (tmp_path / "_build").mkdir()
     with FileLock(str(tmp_path / "_build" / ".build.lock")):  # a build is running
-        process = subprocess.Popen([sys.executable, "-m", "guidepress", "build"], cwd=tmp_path, text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "guidepress", "build"],
+            cwd=tmp_path,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         assert process.stderr is not None
         said = ""
-        while "waiting" not in said and process.poll() is None:  # ends: the message, or the build ends
+        while (
+            "waiting" not in said and process.poll() is None
+        ):  # ends: the message, or the build ends
             said += process.stderr.readline()
         assert "another build of this library is running; waiting for it to finish" in said
         assert process.poll() is None
-        assert not (tmp_path / "_build" / ".doctrees").exists()  # it has not touched the shared cache
+        assert not (
+            tmp_path / "_build" / ".doctrees"
+        ).exists()  # it has not touched the shared cache
     _, rest = process.communicate(timeout=300)
     assert process.returncode == 0, said + rest
     assert (tmp_path / "_build" / "html" / "pdf" / "test-page-v1.0.pdf").is_file()
@@ -336,7 +458,9 @@ def test_a_second_build_waits_for_the_first(tmp_path: Path) -> None:
 
 def test_guidepress_finds_its_library_from_any_folder_inside_it(tmp_path: Path) -> None:
     make_project(tmp_path, {"pages/p.md": "no front matter"}, settings='guidelines_dir = "pages"')
-    (tmp_path / "docs" / "pyproject.toml").write_text("[project]\nname = 'unrelated'\n")  # not a library's
+    (tmp_path / "docs" / "pyproject.toml").write_text(
+        "[project]\nname = 'unrelated'\n"
+    )  # not a library's
     inside = tmp_path / "docs" / "pages"
     one = run_cli("validate", "p.md", cwd=inside)  # the settings still say pages/ holds guidelines
     assert one.returncode == 1

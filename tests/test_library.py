@@ -14,8 +14,10 @@ def test_duplicate_page_id(tmp_path: Path) -> None:
     result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        ("docs/guidelines/b.md:2:1: error: [duplicate-page-id] id 'test-page' is already used by "
-         "docs/guidelines/a.md; give this page its own id")
+        (
+            "docs/guidelines/b.md:2:1: error: [duplicate-page-id] id 'test-page' is already used by "
+            "docs/guidelines/a.md; give this page its own id"
+        )
     ]
 
 
@@ -23,7 +25,10 @@ def test_a_missing_image_is_reported_on_any_page(tmp_path: Path) -> None:
     make_project(tmp_path, {"top.md": "# Top\n\n![diagram](figures/d.png)\n"})
     result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
     assert result.returncode == 1
-    assert "docs/top.md:3:1: error: [missing-file] the image path 'figures/d.png' names figures/d.png" in result.stdout
+    assert (
+        "docs/top.md:3:1: error: [missing-file] the image path 'figures/d.png' names figures/d.png"
+        in result.stdout
+    )
 
 
 def test_image_path_is_judged_from_the_page_folder(tmp_path: Path) -> None:
@@ -34,8 +39,10 @@ def test_image_path_is_judged_from_the_page_folder(tmp_path: Path) -> None:
     result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
     # From guidelines/ the path stays inside docs/; from the top-level page it escapes.
     assert result.stdout.splitlines() == [
-        ("docs/top.md:3:1: error: [unsafe-content] the image path '../_static/d.png' points outside "
-         "the library folder; keep files the page uses inside it; the page is refused")
+        (
+            "docs/top.md:3:1: error: [unsafe-content] the image path '../_static/d.png' points outside "
+            "the library folder; keep files the page uses inside it; the page is refused"
+        )
     ]
 
 
@@ -45,7 +52,10 @@ def outside_links(root: Path) -> Path:
     outside.mkdir(parents=True)
     (outside / "secret.md").write_text("# Secret\n\nCONTENTS OF A FILE OUTSIDE THE LIBRARY\n")
     (outside / "secret.png").write_bytes(b"SECRET IMAGE BYTES")
-    library = make_project(root / "library", {"guidelines/a.md": valid_page() + "\n![A diagram](d.png)\n", "about.md": "# About\n"})
+    library = make_project(
+        root / "library",
+        {"guidelines/a.md": valid_page() + "\n![A diagram](d.png)\n", "about.md": "# About\n"},
+    )
     docs = library / "docs"
     (docs / "notes.md").symlink_to(outside / "secret.md")
     (docs / "more").symlink_to(outside, target_is_directory=True)
@@ -59,24 +69,47 @@ def outside_links(root: Path) -> Path:
 
 def test_links_out_of_the_library_are_refused_never_read(tmp_path: Path) -> None:
     library = outside_links(tmp_path)
-    (library / "docs" / "guidelines" / "up").symlink_to(library / "docs", target_is_directory=True)  # a loop: not walked
+    (library / "docs" / "guidelines" / "up").symlink_to(
+        library / "docs", target_is_directory=True
+    )  # a loop: not walked
     result = run_cli("validate", "--today", TODAY.isoformat(), cwd=library)
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     outside = (tmp_path / "outside").resolve()
-    assert f"docs/notes.md:1:1: error: [unsafe-content] this page is a symbolic link (or in a linked folder) to {outside}/secret.md, outside the library's source folder; keep the page itself in the library; the page is refused" in lines
-    assert any(line.startswith(f"docs/more/secret.md:1:1: error: [unsafe-content] this page is a symbolic link (or in a linked folder) to {outside}/secret.md") for line in lines)
-    assert any(line.startswith("docs/guidelines/a.md:44:1: error: [unsafe-content] the image path 'd.png' names guidelines/d.png, a symbolic link to a file outside the library") for line in lines)
-    assert "docs/gone.md:1:1: error: [unreadable-file] cannot read the file: No such file or directory; fix its permissions or the link it is, or remove it" in lines
+    assert (
+        f"docs/notes.md:1:1: error: [unsafe-content] this page is a symbolic link (or in a linked folder) to {outside}/secret.md, outside the library's source folder; keep the page itself in the library; the page is refused"
+        in lines
+    )
+    assert any(
+        line.startswith(
+            f"docs/more/secret.md:1:1: error: [unsafe-content] this page is a symbolic link (or in a linked folder) to {outside}/secret.md"
+        )
+        for line in lines
+    )
+    assert any(
+        line.startswith(
+            "docs/guidelines/a.md:44:1: error: [unsafe-content] the image path 'd.png' names guidelines/d.png, a symbolic link to a file outside the library"
+        )
+        for line in lines
+    )
+    assert (
+        "docs/gone.md:1:1: error: [unreadable-file] cannot read the file: No such file or directory; fix its permissions or the link it is, or remove it"
+        in lines
+    )
     assert len(lines) == 4, lines  # same.md, and the loop walked once, are not problems
     assert "SECRET" not in result.stdout + result.stderr
 
 
-def test_parallel_check_reports_exactly_what_a_serial_one_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_check_reports_exactly_what_a_serial_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from schemas import Settings
     from validators import library
 
-    pages = {f"guidelines/p{n}.md": valid_page().replace("id: test-page", f"id: p{n % 5}") for n in range(12)}
+    pages = {
+        f"guidelines/p{n}.md": valid_page().replace("id: test-page", f"id: p{n % 5}")
+        for n in range(12)
+    }
     pages["guidelines/bad.md"] = valid_page().replace("status: draft", "status: nope")
     make_project(tmp_path, pages)
     monkeypatch.chdir(tmp_path)
@@ -94,19 +127,27 @@ def test_pages_outside_the_guidelines_may_not_reconfigure_the_parser(tmp_path: P
     result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("docs/about.md:3:1: error: [unsafe-content] `myst` is not allowed in front matter")
+    assert lines[0].startswith(
+        "docs/about.md:3:1: error: [unsafe-content] `myst` is not allowed in front matter"
+    )
     assert lines[1].startswith("docs/news.md:2:1: error: [title-markup] the title holds emphasis")
     assert len(lines) == 2  # orphan, a key Sphinx reads, is fine
 
 
 def test_a_guideline_outside_the_guidelines_folder_is_an_error(tmp_path: Path) -> None:
     # Elsewhere it would be published as a plain page: no document control, approvals or PDF.
-    make_project(tmp_path, {"treatment.md": valid_page(), "about.md": "---\norphan: true\ntitle: About\n---\nText.\n"})
+    make_project(
+        tmp_path,
+        {"treatment.md": valid_page(), "about.md": "---\norphan: true\ntitle: About\n---\nText.\n"},
+    )
     result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
     assert result.returncode == 1
     status_line = valid_page().splitlines().index("status: draft") + 1
     assert result.stdout.splitlines() == [
-        (f"docs/treatment.md:{status_line}:1: error: [guideline-outside-folder] this page has a guideline's document "
-        "control (`status`, `reviewers`, `review_date`, `next_review_date`) but is not under "
-        "docs/guidelines/, so it would be published without its document control, approvals check or PDF; "
-        "move it into docs/guidelines/")]
+        (
+            f"docs/treatment.md:{status_line}:1: error: [guideline-outside-folder] this page has a guideline's document "
+            "control (`status`, `reviewers`, `review_date`, `next_review_date`) but is not under "
+            "docs/guidelines/, so it would be published without its document control, approvals check or PDF; "
+            "move it into docs/guidelines/"
+        )
+    ]

@@ -66,8 +66,12 @@ def test_guideline_pdf_content_and_metadata(sample_build: Path, model: Guideline
 def test_doi_links_are_real_link_annotations(sample_build: Path) -> None:
     model = next(m for m in MODELS if any(r.doi for r in m.references))
     reader = pypdf.PdfReader(pdf_path(sample_build, model))
-    uris = {annot.get_object()["/A"].get("/URI") for page in reader.pages for annot in page.get("/Annots", [])
-            if annot.get_object().get("/A")}
+    uris = {
+        annot.get_object()["/A"].get("/URI")
+        for page in reader.pages
+        for annot in page.get("/Annots", [])
+        if annot.get_object().get("/A")
+    }
     doi = next(r.doi for r in model.references if r.doi)
     assert f"https://doi.org/{doi}" in uris
 
@@ -87,7 +91,9 @@ def test_pdf_is_tagged_pdf_ua_with_embedded_fonts(sample_build: Path, name: str)
             font = font.get_object()
             for descendant in font.get("/DescendantFonts", [font]):
                 descriptor = descendant.get_object()["/FontDescriptor"].get_object()
-                fonts[descriptor["/FontName"]] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                fonts[descriptor["/FontName"]] = any(
+                    k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                )
     assert fonts, "the PDF names no fonts"
     assert all(fonts.values()), fonts
 
@@ -96,11 +102,15 @@ def test_compendium_holds_every_guideline(sample_build: Path) -> None:
     reader = pypdf.PdfReader(sample_build / "html" / "pdf" / "compendium.pdf")
     content = flat(text(reader))
     assert reader.metadata.title.startswith("NET liver-directed therapies")
-    assert "This copy was built from the library's sources and is not a published release." in content
+    assert (
+        "This copy was built from the library's sources and is not a published release." in content
+    )
     for model in MODELS:
         assert flat(model.title) in content
     outline_titles = [item.title for item in reader.outline if not isinstance(item, list)]
-    assert outline_titles == [m.title for m in sorted(MODELS, key=lambda m: outline_titles.index(m.title))]
+    assert outline_titles == [
+        m.title for m in sorted(MODELS, key=lambda m: outline_titles.index(m.title))
+    ]
     for page in reader.pages:  # the watermark follows the guideline each page belongs to
         page_text = page.extract_text()
         owner = next((m for m in MODELS if f"{m.id} v{m.version}" in page_text), None)
@@ -110,7 +120,9 @@ def test_compendium_holds_every_guideline(sample_build: Path) -> None:
 
 def test_html_pages_link_their_pdf(sample_build: Path) -> None:
     for model, path in zip(MODELS, GUIDELINES, strict=True):
-        page_html = (sample_build / "html" / "guidelines" / f"{path.stem}.html").read_text(encoding="utf-8")
+        page_html = (sample_build / "html" / "guidelines" / f"{path.stem}.html").read_text(
+            encoding="utf-8"
+        )
         assert f'href="../pdf/{model.id}-v{model.version}.pdf"' in page_html
 
 
@@ -121,35 +133,51 @@ def test_two_builds_give_byte_identical_pdfs(sample_build: Path, tmp_path: Path)
     assert result.returncode == 0, result.stderr
 
     def digests(build: Path) -> dict[str, str]:
-        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((build / "html" / "pdf").glob("*.pdf"))}
+        return {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((build / "html" / "pdf").glob("*.pdf"))
+        }
 
     first, second = digests(sample_build), digests(copy / "_build")
     assert len(first) == len(MODELS) + 1
     assert first == second
 
 
-def test_one_edit_recompiles_only_that_guideline_and_the_compendium(sample_build: Path, tmp_path: Path) -> None:
+def test_one_edit_recompiles_only_that_guideline_and_the_compendium(
+    sample_build: Path, tmp_path: Path
+) -> None:
     copy = tmp_path / "edit"
     shutil.copytree(sample_build.parent, copy)  # with its _build, so the PDF cache is warm
-    page = copy / "docs" / "guidelines" / "hepatic-arterial-infusion.md"  # a draft: no approval to lapse
+    page = (
+        copy / "docs" / "guidelines" / "hepatic-arterial-infusion.md"
+    )  # a draft: no approval to lapse
     page.write_text(page.read_text().replace("carries blood to the liver", "supplies the liver"))
     result = run_cli("--root", str(copy), "build", cwd=copy)
     assert result.returncode == 0, result.stderr
-    assert "compiled 2 PDF(s) (compendium.pdf, hepatic-arterial-infusion-v1.0.pdf), reused 6 unchanged" in result.stderr
+    assert (
+        "compiled 2 PDF(s) (compendium.pdf, hepatic-arterial-infusion-v1.0.pdf), reused 6 unchanged"
+        in result.stderr
+    )
 
 
 def test_unsupported_content_fails_the_build_naming_the_page(tmp_path: Path) -> None:
     page = valid_page() + "\n$$\nE = mc^2\n$$\n"
-    make_project(tmp_path, {"guidelines/p.md": page.replace("{cite}`web`", "{cite}`web` {math}`x`")})
+    make_project(
+        tmp_path, {"guidelines/p.md": page.replace("{cite}`web`", "{cite}`web` {math}`x`")}
+    )
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 1
-    assert re.search(r"docs/guidelines/p\.md:\d+: WARNING: the PDF writer cannot render a 'math'", result.stderr)
+    assert re.search(
+        r"docs/guidelines/p\.md:\d+: WARNING: the PDF writer cannot render a 'math'", result.stderr
+    )
     assert not (tmp_path / "_build" / "html").exists()
 
 
 def test_links_within_a_page_go_to_their_section_in_the_pdf(tmp_path: Path) -> None:
-    body = ("\nSee {ref}`dose-section` and [the dose section](#dose-section).\n\n"
-            "(dose-section)=\n## Dose\n\nThe dose.\n")
+    body = (
+        "\nSee {ref}`dose-section` and [the dose section](#dose-section).\n\n"
+        "(dose-section)=\n## Dose\n\nThe dose.\n"
+    )
     make_project(tmp_path, {"guidelines/p.md": valid_page() + body})
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr  # a link to nowhere stops Typst
@@ -161,14 +189,16 @@ def test_links_within_a_page_go_to_their_section_in_the_pdf(tmp_path: Path) -> N
 
 
 def test_table_titles_alignment_version_notes_and_glossaries_reach_the_pdf(tmp_path: Path) -> None:
-    body = ("\n```{list-table} Doses by weight\n:header-rows: 1\n\n* - Weight\n  - Dose\n* - 70 kg\n  - 5 mg\n```\n\n"
-            "| Drug | Dose |\n|:--|--:|\n| A | 10 mg |\n\n```{versionchanged} 1.0\nThe dose table.\n```\n\n"
-            "```{glossary}\nTAE\n  Transarterial embolisation.\n```\n\nSee {term}`TAE`.\n\n"
-            "```{hlist}\n:columns: 2\n\n- left\n- right\n```\n\n```{centered} Centred words\n```\n\n"
-            "{abbr}`PES (post-embolisation syndrome)` is common; {abbr}`PES (post-embolisation syndrome)` passes.\n\n"
-            "```{topic} Before the procedure\nStop eating six hours before.\n```\n\n"
-            "```{sidebar} In short\nA side note.\n```\n\n"
-            "```{code-block} text\n:caption: Order set\nFBC, U&E\n```\n\nA footnote[^f].\n\n[^f]: Its words.\n")
+    body = (
+        "\n```{list-table} Doses by weight\n:header-rows: 1\n\n* - Weight\n  - Dose\n* - 70 kg\n  - 5 mg\n```\n\n"
+        "| Drug | Dose |\n|:--|--:|\n| A | 10 mg |\n\n```{versionchanged} 1.0\nThe dose table.\n```\n\n"
+        "```{glossary}\nTAE\n  Transarterial embolisation.\n```\n\nSee {term}`TAE`.\n\n"
+        "```{hlist}\n:columns: 2\n\n- left\n- right\n```\n\n```{centered} Centred words\n```\n\n"
+        "{abbr}`PES (post-embolisation syndrome)` is common; {abbr}`PES (post-embolisation syndrome)` passes.\n\n"
+        "```{topic} Before the procedure\nStop eating six hours before.\n```\n\n"
+        "```{sidebar} In short\nA side note.\n```\n\n"
+        "```{code-block} text\n:caption: Order set\nFBC, U&E\n```\n\nA footnote[^f].\n\n[^f]: Its words.\n"
+    )
     make_project(tmp_path, {"guidelines/p.md": valid_page() + body})
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -178,34 +208,55 @@ def test_table_titles_alignment_version_notes_and_glossaries_reach_the_pdf(tmp_p
     assert "Versionchanged" not in words
     assert "TAE Transarterial embolisation. See TAE." in words
     assert "• left • right Centred words" in words
-    assert "PES (post-embolisation syndrome) is common; PES passes." in words  # spelled out once, on paper
+    assert (
+        "PES (post-embolisation syndrome) is common; PES passes." in words
+    )  # spelled out once, on paper
     assert "Before the procedure Stop eating six hours before." in words
     assert "In short A side note." in words
     assert "Listing 1: Order set FBC, U&E" in words
-    assert "Change history Changes in version 1.0: First version. Version Date Changes 1.0 2026-01-10 First version." in words
+    assert (
+        "Change history Changes in version 1.0: First version. Version Date Changes 1.0 2026-01-10 First version."
+        in words
+    )
     markup = (tmp_path / "_build" / "typst" / "test-page.body.typ").read_text()
     assert 'table.cell(align: right)[#"10 mg"]' in markup
-    assert "#line(" not in markup  # no rule above footnotes: on paper each sits at the foot of its page
+    assert (
+        "#line(" not in markup
+    )  # no rule above footnotes: on paper each sits at the foot of its page
 
 
 def test_a_failed_compile_names_the_page_and_leaves_no_pdf(tmp_path: Path) -> None:
     sources = tmp_path / "typst"
     sources.mkdir()
     (sources / "broken.typ").write_text("#let x = (\n", encoding="utf-8")
-    (sources / "manifest.json").write_text(json.dumps({"broken-v1.0.pdf": {"typ": "broken.typ", "source": "docs/guidelines/broken.md", "id": "broken"}}))
-    with pytest.raises(PdfError, match=r"docs/guidelines/broken.md: the PDF broken-v1.0.pdf did not compile"):
+    (sources / "manifest.json").write_text(
+        json.dumps(
+            {
+                "broken-v1.0.pdf": {
+                    "typ": "broken.typ",
+                    "source": "docs/guidelines/broken.md",
+                    "id": "broken",
+                }
+            }
+        )
+    )
+    with pytest.raises(
+        PdfError, match=r"docs/guidelines/broken.md: the PDF broken-v1.0.pdf did not compile"
+    ):
         compile_all(sources, tmp_path / "out", tmp_path / "cache")
     assert list((tmp_path / "out").iterdir()) == []
     assert list((tmp_path / "cache").iterdir()) == []
 
 
 def test_a_character_the_fonts_lack_is_located_in_the_page(tmp_path: Path) -> None:
-    page = valid_page().replace("A statement", "Doses \u2265 2 GBq, 5 \u00b5g, \u03b2-blockers. \U0001F600 A statement")
+    page = valid_page().replace(
+        "A statement", "Doses \u2265 2 GBq, 5 \u00b5g, \u03b2-blockers. \U0001f600 A statement"
+    )
     make_project(tmp_path, {"guidelines/p.md": page})
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 1
     assert "docs/guidelines/p.md:42: the PDF test-page-v1.0.pdf did not compile" in result.stderr
-    assert "\U0001F600" in result.stderr
+    assert "\U0001f600" in result.stderr
     assert "the PDF's fonts have no such character: write it another way" in result.stderr
     assert not (tmp_path / "_build" / "html").exists()
 
@@ -246,13 +297,22 @@ breaks before this one.
 
 Ask for [the consent form](https://example.org/form), or see <https://example.org/plain>.
 """
-    make_project(tmp_path, {"guidelines/p.md": valid_page().replace("status: draft", "status: draft") + body})
+    make_project(
+        tmp_path, {"guidelines/p.md": valid_page().replace("status: draft", "status: draft") + body}
+    )
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     content = flat(text(pypdf.PdfReader(tmp_path / "_build/html/pdf/test-page-v1.0.pdf")))
-    for expected in ("footnote\N{RIGHT SINGLE QUOTATION MARK}s own words.", "outer item", "1. inner numbered item", "A quoted line.",
-                     "literal <code> here", "cell one cell two", "Warning Mind the warning.",
-                     "See also The other page."):
+    for expected in (
+        "footnote\N{RIGHT SINGLE QUOTATION MARK}s own words.",
+        "outer item",
+        "1. inner numbered item",
+        "A quoted line.",
+        "literal <code> here",
+        "cell one cell two",
+        "Warning Mind the warning.",
+        "See also The other page.",
+    ):
         assert expected in content, expected
     lines = text(pypdf.PdfReader(tmp_path / "_build/html/pdf/test-page-v1.0.pdf")).splitlines()
     assert "A line ending in two spaces" in lines
@@ -265,11 +325,20 @@ Ask for [the consent form](https://example.org/form), or see <https://example.or
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     """A real PNG file of one colour."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
     rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def alt_texts(reader: pypdf.PdfReader) -> list[str]:
@@ -308,17 +377,30 @@ def test_images_and_figures_go_into_the_pdf_with_their_alt_text(tmp_path: Path) 
     assert result.returncode == 0, result.stdout + result.stderr
     pdf = tmp_path / "_build/html/pdf/test-page-v1.0.pdf"
     reader = pypdf.PdfReader(pdf)
-    images = [x.get_object() for page in reader.pages for x in page["/Resources"].get("/XObject", {}).values()]
-    assert sorted((i["/Width"], i["/Height"]) for i in images if i["/Subtype"] == "/Image") == [(400, 200), (800, 300)]
+    images = [
+        x.get_object()
+        for page in reader.pages
+        for x in page["/Resources"].get("/XObject", {}).values()
+    ]
+    assert sorted((i["/Width"], i["/Height"]) for i in images if i["/Subtype"] == "/Image") == [
+        (400, 200),
+        (800, 300),
+    ]
     assert "Figure 1: The referral pathway." in flat(text(reader))
-    assert {"Bar chart of response rates", "Flow chart from referral to treatment"} <= set(alt_texts(reader))
+    assert {"Bar chart of response rates", "Flow chart from referral to treatment"} <= set(
+        alt_texts(reader)
+    )
     html = (tmp_path / "_build/html/guidelines/p.html").read_text(encoding="utf-8")
     assert 'alt="Bar chart of response rates"' in html
 
     before = hashlib.sha256(pdf.read_bytes()).hexdigest()
-    (tmp_path / "docs/guidelines/chart.png").write_bytes(png(400, 200, (40, 160, 40)))  # same name, new picture
+    (tmp_path / "docs/guidelines/chart.png").write_bytes(
+        png(400, 200, (40, 160, 40))
+    )  # same name, new picture
     assert run_cli("build", cwd=tmp_path).returncode == 0
-    assert hashlib.sha256(pdf.read_bytes()).hexdigest() != before, "a changed image is a changed PDF, not a cached one"
+    assert hashlib.sha256(pdf.read_bytes()).hexdigest() != before, (
+        "a changed image is a changed PDF, not a cached one"
+    )
 
 
 def test_a_remote_image_fails_the_pdf_build_naming_the_page(tmp_path: Path) -> None:
@@ -340,6 +422,9 @@ def test_a_damaged_image_is_named_with_the_line_that_shows_it(tmp_path: Path) ->
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 1
     line = page.splitlines().index("![The care pathway](pathway.png)") + 1
-    assert f"docs/guidelines/p.md:{line}: the image docs/guidelines/pathway.png cannot go into the PDF test-page-v1.0.pdf" in result.stderr
+    assert (
+        f"docs/guidelines/p.md:{line}: the image docs/guidelines/pathway.png cannot go into the PDF test-page-v1.0.pdf"
+        in result.stderr
+    )
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "_build" / "html").exists()

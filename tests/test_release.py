@@ -24,7 +24,8 @@ def tree(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and not any(part.startswith((".staging-", ".lock")) for part in p.relative_to(folder).parts)
+        if p.is_file()
+        and not any(part.startswith((".staging-", ".lock")) for part in p.relative_to(folder).parts)
     }
 
 
@@ -35,7 +36,10 @@ def release(root: Path, version: str, archive: Path) -> subprocess.CompletedProc
 def new_version(root: Path, version: str) -> None:
     page = root / PAGE
     text = page.read_text().replace('version: "1.0"\nstatus', f'version: "{version}"\nstatus', 1)
-    text = text.replace("change_history:\n", f'change_history:\n  - version: "{version}"\n    date: 2026-01-10\n    summary: Revised.\n')
+    text = text.replace(
+        "change_history:\n",
+        f'change_history:\n  - version: "{version}"\n    date: 2026-01-10\n    summary: Revised.\n',
+    )
     page.write_text(text.replace("A statement", "A revised statement"))
     assert run_cli("approve", PAGE, "--reviewer", "Example Reviewer", cwd=root).returncode == 0
 
@@ -54,7 +58,11 @@ def test_release_publishes_site_pdfs_checksums_and_versions(approved: Path, tmp_
     assert [v["version"] for v in versions] == ["2026.1"]
     assert versions[0]["aliases"] == ["latest"]
     entry = versions[0]["guidelines"][0]
-    assert (entry["id"], entry["version"], entry["pdf"]) == ("test-page", "1.0", "2026.1/pdf/test-page-v1.0.pdf")
+    assert (entry["id"], entry["version"], entry["pdf"]) == (
+        "test-page",
+        "1.0",
+        "2026.1/pdf/test-page-v1.0.pdf",
+    )
     assert entry["sha256"] == hashlib.sha256((archive / entry["pdf"]).read_bytes()).hexdigest()
     assert tree(archive / "latest") == tree(folder)
     downloads = (archive / "downloads.html").read_text()
@@ -62,11 +70,18 @@ def test_release_publishes_site_pdfs_checksums_and_versions(approved: Path, tmp_
     assert 'href="2026.1/pdf/test-page-v1.0.pdf"' in downloads
     compendium = versions[0]["compendium"]
     assert compendium["pdf"] == "2026.1/pdf/compendium.pdf"
-    assert compendium["sha256"] == hashlib.sha256((archive / compendium["pdf"]).read_bytes()).hexdigest()
+    assert (
+        compendium["sha256"]
+        == hashlib.sha256((archive / compendium["pdf"]).read_bytes()).hexdigest()
+    )
     assert '<a href="2026.1/pdf/compendium.pdf">Compendium of release 2026.1</a>' in downloads
     umask = os.umask(0)
     os.umask(umask)
-    for name in ("versions.json", "downloads.html", "index.html"):  # readable by a web server's user
+    for name in (
+        "versions.json",
+        "downloads.html",
+        "index.html",
+    ):  # readable by a web server's user
         assert (archive / name).stat().st_mode & 0o777 == 0o666 & ~umask, name
     assert compendium["sha256"] in downloads
     title_page = pypdf.PdfReader(archive / compendium["pdf"]).pages[0].extract_text()
@@ -77,7 +92,9 @@ def test_release_publishes_site_pdfs_checksums_and_versions(approved: Path, tmp_
     assert (folder / "_static" / "guidepress-versions.js").is_file()
 
 
-def test_second_release_of_a_version_is_refused_and_changes_nothing(approved: Path, tmp_path: Path) -> None:
+def test_second_release_of_a_version_is_refused_and_changes_nothing(
+    approved: Path, tmp_path: Path
+) -> None:
     archive = tmp_path / "archive"
     assert release(approved, "2026.1", archive).returncode == 0
     before = tree(archive)
@@ -95,7 +112,10 @@ def test_a_later_release_keeps_earlier_ones_untouched(approved: Path, tmp_path: 
     assert release(approved, "2026.2", archive).returncode == 0
     assert tree(archive / "2026.1") == first
     versions = json.loads((archive / "versions.json").read_text())
-    assert [(v["version"], v["aliases"]) for v in versions] == [("2026.2", ["latest"]), ("2026.1", [])]
+    assert [(v["version"], v["aliases"]) for v in versions] == [
+        ("2026.2", ["latest"]),
+        ("2026.1", []),
+    ]
     assert (archive / "latest" / "pdf" / "test-page-v1.1.pdf").is_file()
     downloads = (archive / "downloads.html").read_text()
     assert 'href="2026.2/pdf/test-page-v1.1.pdf"' in downloads
@@ -107,7 +127,9 @@ def test_a_later_release_keeps_earlier_ones_untouched(approved: Path, tmp_path: 
     assert downloads.count("v1.0 (release") == 1
 
 
-def test_a_guideline_version_cannot_be_published_with_other_content(approved: Path, tmp_path: Path) -> None:
+def test_a_guideline_version_cannot_be_published_with_other_content(
+    approved: Path, tmp_path: Path
+) -> None:
     archive = tmp_path / "archive"
     assert release(approved, "2026.1", archive).returncode == 0
     page = approved / PAGE
@@ -116,7 +138,10 @@ def test_a_guideline_version_cannot_be_published_with_other_content(approved: Pa
     before = tree(archive)
     refused = release(approved, "2026.2", archive)
     assert refused.returncode == 1
-    assert "docs/guidelines/p.md: test-page v1.0 differs from the v1.0 published in release 2026.1" in refused.stderr
+    assert (
+        "docs/guidelines/p.md: test-page v1.0 differs from the v1.0 published in release 2026.1"
+        in refused.stderr
+    )
     assert "give each a new version" in refused.stderr
     assert tree(archive) == before
     new_version(approved, "1.1")
@@ -143,12 +168,16 @@ def test_drafts_are_refused_with_a_list(approved: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "archive" / "2026.1").exists()
 
 
-def test_a_release_names_its_commit_and_refuses_uncommitted_changes(approved: Path, tmp_path: Path) -> None:
+def test_a_release_names_its_commit_and_refuses_uncommitted_changes(
+    approved: Path, tmp_path: Path
+) -> None:
     archive = tmp_path / "archive"
     git(approved, "init", "-q", "-b", "main")
     git(approved, "add", "-A")
     git(approved, "commit", "-qm", "Approved library")
-    (approved / "conf.py").write_text((approved / "conf.py").read_text() + "html_title = 'Uncommitted'\n")
+    (approved / "conf.py").write_text(
+        (approved / "conf.py").read_text() + "html_title = 'Uncommitted'\n"
+    )
     (approved / "docs" / "extra.txt").write_text("a file nobody committed\n")
     refused = release(approved, "2026.1", archive)
     assert refused.returncode == 1
@@ -175,8 +204,10 @@ def test_bad_release_names_are_bad_usage(approved: Path, tmp_path: Path) -> None
 
 
 def test_an_archive_where_builds_or_sphinx_would_reach_it_is_refused(approved: Path) -> None:
-    for inside, says in (("_build/html/releases", "which every `guidepress build` replaces"),
-                         ("docs/releases", "which Sphinx reads as the library's pages")):
+    for inside, says in (
+        ("_build/html/releases", "which every `guidepress build` replaces"),
+        ("docs/releases", "which Sphinx reads as the library's pages"),
+    ):
         result = release(approved, "2026.1", approved / inside)
         assert result.returncode == 2
         assert says in result.stderr
@@ -185,22 +216,33 @@ def test_an_archive_where_builds_or_sphinx_would_reach_it_is_refused(approved: P
 
 def test_an_archive_that_is_not_a_folder_is_a_clear_error(approved: Path, tmp_path: Path) -> None:
     (tmp_path / "file").write_text("not a folder")
-    for archive, code, message in ((tmp_path / "file", 2, "is a file"), (tmp_path / "file" / "below", 1, "Not a directory")):
+    for archive, code, message in (
+        (tmp_path / "file", 2, "is a file"),
+        (tmp_path / "file" / "below", 1, "Not a directory"),
+    ):
         result = release(approved, "2026.1", archive)
         assert result.returncode == code, result.stderr
         assert message in result.stderr
         assert "Traceback" not in result.stderr
 
 
-def test_a_release_killed_part_way_leaves_the_archive_as_it_was(approved: Path, tmp_path: Path) -> None:
+def test_a_release_killed_part_way_leaves_the_archive_as_it_was(
+    approved: Path, tmp_path: Path
+) -> None:
     archive = tmp_path / "archive"
     assert release(approved, "2026.1", archive).returncode == 0
     before = tree(archive)
     new_version(approved, "1.1")
-    process = subprocess.Popen([sys.executable, "-m", "guidepress", "release", "2026.2", "--archive", str(archive)],
-                               cwd=approved, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "guidepress", "release", "2026.2", "--archive", str(archive)],
+        cwd=approved,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
-    while not any(archive.glob(".staging-*/2026.2*")) and not any(archive.glob(".staging-*/.html-*")):
+    while not any(archive.glob(".staging-*/2026.2*")) and not any(
+        archive.glob(".staging-*/.html-*")
+    ):
         assert process.poll() is None, "release ended before it could be interrupted"
         assert time.monotonic() < deadline, "release never reached the point to interrupt"
         time.sleep(0.01)
@@ -212,7 +254,9 @@ def test_a_release_killed_part_way_leaves_the_archive_as_it_was(approved: Path, 
     assert list(archive.glob(".staging-*")) == [], "the killed run's staging folder is cleared"
 
 
-def test_a_release_killed_after_publishing_is_completed_by_the_next_run(approved: Path, tmp_path: Path) -> None:
+def test_a_release_killed_after_publishing_is_completed_by_the_next_run(
+    approved: Path, tmp_path: Path
+) -> None:
     archive = tmp_path / "archive"
     assert release(approved, "2026.1", archive).returncode == 0
     pointers = {name: (archive / name).read_bytes() for name in ("versions.json", "downloads.html")}
@@ -232,7 +276,10 @@ def test_a_release_killed_after_publishing_is_completed_by_the_next_run(approved
     assert again.returncode == 1
     assert "version 2026.2 is already published" in again.stderr
     versions = json.loads((archive / "versions.json").read_text())
-    assert [(v["version"], v["aliases"]) for v in versions] == [("2026.2", ["latest"]), ("2026.1", [])]
+    assert [(v["version"], v["aliases"]) for v in versions] == [
+        ("2026.2", ["latest"]),
+        ("2026.1", []),
+    ]
     assert tree(archive / "latest") == tree(archive / "2026.2") == published
     assert "2026.2/pdf/test-page-v1.1.pdf" in (archive / "downloads.html").read_text()
 
@@ -242,7 +289,12 @@ def test_two_releases_at_once_cannot_corrupt_the_archive(approved: Path, tmp_pat
     copy = tmp_path / "copy"
     shutil.copytree(approved, copy)  # separate build folders, one archive
     command = [sys.executable, "-m", "guidepress", "release", "2026.1", "--archive", str(archive)]
-    runs = [subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for root in (approved, copy)]
+    runs = [
+        subprocess.Popen(
+            command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for root in (approved, copy)
+    ]
     messages = [run.communicate()[1] for run in runs]
     assert sorted(run.returncode for run in runs) == [0, 1], messages
     assert any("version 2026.1 is already published" in message for message in messages)
@@ -253,15 +305,22 @@ def test_two_releases_at_once_cannot_corrupt_the_archive(approved: Path, tmp_pat
         assert hashlib.sha256((archive / "2026.1" / name).read_bytes()).hexdigest() == digest
 
 
-
 def add_retired_page(root: Path) -> None:
-    retired = valid_page().replace("id: test-page", "id: old-advice").replace("title: Test page", "title: Old advice")
-    (root / "docs" / "guidelines" / "old.md").write_text(retired.replace("status: draft", "status: retired"))
+    retired = (
+        valid_page()
+        .replace("id: test-page", "id: old-advice")
+        .replace("title: Test page", "title: Old advice")
+    )
+    (root / "docs" / "guidelines" / "old.md").write_text(
+        retired.replace("status: draft", "status: retired")
+    )
     index = root / "docs" / "index.md"
     index.write_text(index.read_text().replace("guidelines/p\n", "guidelines/p\nguidelines/old\n"))
 
 
-def test_retired_guidelines_are_listed_apart_never_as_current(approved: Path, tmp_path: Path) -> None:
+def test_retired_guidelines_are_listed_apart_never_as_current(
+    approved: Path, tmp_path: Path
+) -> None:
     add_retired_page(approved)
     archive = tmp_path / "archive"
     assert release(approved, "2026.1", archive).returncode == 0
@@ -273,11 +332,18 @@ def test_retired_guidelines_are_listed_apart_never_as_current(approved: Path, tm
     assert "do not use them" in retired
 
 
-def test_a_current_guideline_is_withdrawn_by_retiring_it_not_by_deleting_its_page(approved: Path, tmp_path: Path) -> None:
+def test_a_current_guideline_is_withdrawn_by_retiring_it_not_by_deleting_its_page(
+    approved: Path, tmp_path: Path
+) -> None:
     add_retired_page(approved)
     old = approved / "docs" / "guidelines" / "old.md"
     old.write_text(old.read_text().replace("status: retired", "status: approved"))
-    assert run_cli("approve", "docs/guidelines/old.md", "--reviewer", "Example Reviewer", cwd=approved).returncode == 0
+    assert (
+        run_cli(
+            "approve", "docs/guidelines/old.md", "--reviewer", "Example Reviewer", cwd=approved
+        ).returncode
+        == 0
+    )
     archive = tmp_path / "archive"
     assert release(approved, "2026.1", archive).returncode == 0  # old-advice is current in 2026.1
     index = approved / "docs" / "index.md"

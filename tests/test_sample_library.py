@@ -36,7 +36,9 @@ def test_library_has_at_least_six_guidelines_of_both_types() -> None:
 @pytest.mark.parametrize("path", GUIDELINES, ids=[p.stem for p in GUIDELINES])
 def test_page_shows_its_document_control(sample_build: Path, path: Path) -> None:
     model = model_of(path)
-    page_html = (sample_build / "html" / "guidelines" / f"{path.stem}.html").read_text(encoding="utf-8")
+    page_html = (sample_build / "html" / "guidelines" / f"{path.stem}.html").read_text(
+        encoding="utf-8"
+    )
     text = text_of(page_html)
     control = text[text.index("Document control") : text.index("Page id")]
     assert f"Version {model.version}" in control
@@ -63,7 +65,9 @@ def test_page_shows_its_document_control(sample_build: Path, path: Path) -> None
 
 def test_every_citation_links_to_its_reference(sample_build: Path) -> None:
     for path in GUIDELINES:
-        page_html = (sample_build / "html" / "guidelines" / f"{path.stem}.html").read_text(encoding="utf-8")
+        page_html = (sample_build / "html" / "guidelines" / f"{path.stem}.html").read_text(
+            encoding="utf-8"
+        )
         targets = set(re.findall(r'class="guidepress-citation[^"]*" href="#([^"]+)"', page_html))
         assert targets, path.name
         assert all(f'id="{target}"' in page_html for target in targets)
@@ -75,7 +79,9 @@ def test_reference_docs_are_generated_from_the_models(sample_build: Path) -> Non
     for name in Guideline.model_fields:
         assert f'<span class="pre">{name}</span>' in fields_html
     assert "table of guideline | patient-info = whole number" in fields_html  # required_approvals
-    codes_html = (sample_build / "html" / "reference" / "diagnostics.html").read_text(encoding="utf-8")
+    codes_html = (sample_build / "html" / "reference" / "diagnostics.html").read_text(
+        encoding="utf-8"
+    )
     assert "url-needs-accessed" in codes_html
     assert "unsafe-content" in codes_html
 

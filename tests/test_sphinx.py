@@ -9,19 +9,37 @@ from pathlib import Path
 from tests.conftest import make_project, valid_page
 from tests.test_library import outside_links
 
-OVERDUE = valid_page().replace("review_date: 2026-01-10", "review_date: 2023-01-10").replace(
-    "next_review_date: 2027-01-10", "next_review_date: 2024-01-10"
+OVERDUE = (
+    valid_page()
+    .replace("review_date: 2026-01-10", "review_date: 2023-01-10")
+    .replace("next_review_date: 2027-01-10", "next_review_date: 2024-01-10")
 )
 
 
 def sphinx_build(root: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(root), "-q", "--no-color",
-               *options, str(root / "docs"), str(root / "_build" / "html")]
+    command = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        "html",
+        "-c",
+        str(root),
+        "-q",
+        "--no-color",
+        *options,
+        str(root / "docs"),
+        str(root / "_build" / "html"),
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
 
 
 def test_problems_are_located_warnings_with_type_and_subtype(tmp_path: Path) -> None:
-    bad = valid_page().replace('version: "1.0"', "version: 2.10").replace("{cite}`web`", "{cite}`nope`")
+    bad = (
+        valid_page()
+        .replace('version: "1.0"', "version: 2.10")
+        .replace("{cite}`web`", "{cite}`nope`")
+    )
     make_project(tmp_path, {"guidelines/p.md": bad})
     result = sphinx_build(tmp_path)
     page = tmp_path / "docs" / "guidelines" / "p.md"
@@ -52,17 +70,24 @@ def test_a_code_can_be_suppressed(tmp_path: Path) -> None:
 def test_duplicate_ids_across_pages(tmp_path: Path) -> None:
     make_project(tmp_path, {"guidelines/a.md": valid_page(), "guidelines/b.md": valid_page()})
     result = sphinx_build(tmp_path)
-    assert f"{tmp_path / 'docs/guidelines/b.md'}:1: WARNING: error: id 'test-page' is already used" in result.stderr
+    assert (
+        f"{tmp_path / 'docs/guidelines/b.md'}:1: WARNING: error: id 'test-page' is already used"
+        in result.stderr
+    )
 
 
 def test_unsafe_pages_are_refused_and_never_published(tmp_path: Path) -> None:
     script = "<script>alert('pwned')</script>"
     guideline = valid_page().replace("A statement", f"A {script} statement")
-    plain = f"# About\n\n<div onclick=\"alert('pwned')\">x</div>\n\n```{{raw}} html\n{script}\n```\n"
+    plain = (
+        f"# About\n\n<div onclick=\"alert('pwned')\">x</div>\n\n```{{raw}} html\n{script}\n```\n"
+    )
     make_project(tmp_path, {"guidelines/p.md": guideline, "about.md": plain})
     result = sphinx_build(tmp_path)
     assert "[guidepress.unsafe-content]" in result.stderr
-    assert f"{tmp_path / 'docs/about.md'}:3: WARNING: error: raw HTML is not allowed" in result.stderr
+    assert (
+        f"{tmp_path / 'docs/about.md'}:3: WARNING: error: raw HTML is not allowed" in result.stderr
+    )
     for name in ("guidelines/p.html", "about.html"):
         html = (tmp_path / "_build/html" / name).read_text()
         assert "pwned" not in html
@@ -83,7 +108,13 @@ def test_valid_page_renders_document_control_and_references(tmp_path: Path) -> N
 def test_a_parallel_build_with_w_succeeds(tmp_path: Path) -> None:
     # `sphinx-build -j auto -W` is a common CI line: no guidepress extension may force a serial
     # write, whose warning -W turns into a failure.
-    make_project(tmp_path, {"guidelines/p.md": valid_page(), "guidelines/q.md": valid_page().replace("id: test-page", "id: q")})
+    make_project(
+        tmp_path,
+        {
+            "guidelines/p.md": valid_page(),
+            "guidelines/q.md": valid_page().replace("id: test-page", "id: q"),
+        },
+    )
     result = sphinx_build(tmp_path, "-W", "-j", "2")
     assert result.returncode == 0, result.stderr
     assert 'id="document-control"' in (tmp_path / "_build/html/guidelines/q.html").read_text()
@@ -94,8 +125,10 @@ def test_a_parallel_build_with_w_succeeds(tmp_path: Path) -> None:
 
 
 def test_unsafe_links_and_front_matter_are_refused_without_w(tmp_path: Path) -> None:
-    about = ('---\nmyst:\n  html_meta:\n    "http-equiv=refresh": "0; url=https://evil.example/"\n---\n# About\n\n'
-             "```{toctree}\nClick <javascript://%0aalert(1)>\n```\n")
+    about = (
+        '---\nmyst:\n  html_meta:\n    "http-equiv=refresh": "0; url=https://evil.example/"\n---\n# About\n\n'
+        "```{toctree}\nClick <javascript://%0aalert(1)>\n```\n"
+    )
     image = "\n```{image} d.png\n:alt: A diagram\n:target: javascript:alert(2)\n```\n"
     make_project(tmp_path, {"guidelines/p.md": valid_page() + image, "about.md": about})
     result = sphinx_build(tmp_path)
@@ -108,12 +141,17 @@ def test_unsafe_links_and_front_matter_are_refused_without_w(tmp_path: Path) -> 
 
 
 def test_markup_in_a_title_refuses_the_page_instead_of_crashing_sphinx(tmp_path: Path) -> None:
-    titled = valid_page().replace("title: Test page", "title: \"Forms {download}`form.txt` <b>x</b>\"")
+    titled = valid_page().replace(
+        "title: Test page", 'title: "Forms {download}`form.txt` <b>x</b>"'
+    )
     make_project(tmp_path, {"guidelines/p.md": titled})
     (tmp_path / "docs/guidelines/form.txt").write_text("x")
     result = sphinx_build(tmp_path)
     assert result.returncode == 0, result.stderr
-    assert f"{tmp_path / 'docs/guidelines/p.md'}:3: WARNING: error: the title holds a role" in result.stderr
+    assert (
+        f"{tmp_path / 'docs/guidelines/p.md'}:3: WARNING: error: the title holds a role"
+        in result.stderr
+    )
     html = (tmp_path / "_build/html/guidelines/p.html").read_text()
     assert "<h1>This page was refused" in html
     assert "<b>x</b>" not in html
@@ -134,12 +172,16 @@ def test_links_that_run_script_never_reach_the_site_whatever_made_them(tmp_path:
             "def setup(app):\n    app.connect('doctree-read', inject, priority=300)\n"
         )
     result = sphinx_build(tmp_path)
-    assert result.stderr.count("[guidepress.unsafe-content]") == 3, result.stderr  # a link on each page, a toctree entry
+    assert result.stderr.count("[guidepress.unsafe-content]") == 3, (
+        result.stderr
+    )  # a link on each page, a toctree entry
     assert "the link ' JavaScript:alert(1)' is not allowed and was removed" in result.stderr
     for page in ("index.html", "guidelines/p.html"):
         html = (tmp_path / "_build/html" / page).read_text()
         assert "alert(" not in html, page
-    assert "evil" in (tmp_path / "_build/html/guidelines/p.html").read_text()  # the text stays, the link goes
+    assert (
+        "evil" in (tmp_path / "_build/html/guidelines/p.html").read_text()
+    )  # the text stays, the link goes
 
 
 def test_sphinx_publishes_nothing_from_links_out_of_the_library(tmp_path: Path) -> None:
@@ -171,8 +213,12 @@ def test_references_and_change_history_are_in_the_pages_contents(tmp_path: Path)
     assert 'href="#change-history"' in contents
 
 
-def test_a_missing_link_target_is_reported_once_and_not_blamed_on_guidepress(tmp_path: Path) -> None:
-    make_project(tmp_path, {"guidelines/p.md": valid_page() + "\nSee [the other page](other.md).\n"})
+def test_a_missing_link_target_is_reported_once_and_not_blamed_on_guidepress(
+    tmp_path: Path,
+) -> None:
+    make_project(
+        tmp_path, {"guidelines/p.md": valid_page() + "\nSee [the other page](other.md).\n"}
+    )
     result = sphinx_build(tmp_path)
     assert "cross-reference target not found: 'other.md'" in result.stderr
     assert "guidepress" not in result.stderr, result.stderr

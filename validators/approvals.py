@@ -31,7 +31,9 @@ def _plain(value: Any) -> Any:
 
 def content_digest(data: dict[str, Any], body: str, files: dict[str, str] | None = None) -> str:
     fields = {key: value for key, value in data.items() if key not in UNSIGNED_FIELDS}
-    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain)
+    canonical = json.dumps(
+        fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain
+    )
     text = "\n".join(line.rstrip() for line in body.replace("\r\n", "\n").split("\n")).strip("\n")
     signed = f"{canonical}\n---\n{text}\n"
     if files:
@@ -39,9 +41,13 @@ def content_digest(data: dict[str, Any], body: str, files: dict[str, str] | None
     return "sha256:" + hashlib.sha256(signed.encode()).hexdigest()
 
 
-def check_approvals(page: Page, model: Guideline, registry: Registry | None, settings: Settings) -> list[Diagnostic]:
+def check_approvals(
+    page: Page, model: Guideline, registry: Registry | None, settings: Settings
+) -> list[Diagnostic]:
     found = []
-    digest = content_digest(page.data, page.body, page.files) if model.approvals else ""  # drafts have none
+    digest = (
+        content_digest(page.data, page.body, page.files) if model.approvals else ""
+    )  # drafts have none
     authors = {person_key(person.name) for person in model.authors}
     valid = 0
     for index, approval in enumerate(model.approvals):
@@ -52,26 +58,57 @@ def check_approvals(page: Page, model: Guideline, registry: Registry | None, set
             found.append(page.at(line, col, code, message))
 
         if registry is None or registry.find(approval.reviewer) is None:
-            where = f"the reviewer registry ({settings.registry})" if registry else f"a reviewer registry: {settings.registry} does not exist"
-            at("reviewer", "approval-unknown-reviewer", f"{who} does not count: {approval.reviewer} is not in {where}")
+            where = (
+                f"the reviewer registry ({settings.registry})"
+                if registry
+                else f"a reviewer registry: {settings.registry} does not exist"
+            )
+            at(
+                "reviewer",
+                "approval-unknown-reviewer",
+                f"{who} does not count: {approval.reviewer} is not in {where}",
+            )
         elif person_key(approval.reviewer) in authors:
-            at("reviewer", "approval-by-author", f"{who} does not count: {approval.reviewer} is an author of this page")
+            at(
+                "reviewer",
+                "approval-by-author",
+                f"{who} does not count: {approval.reviewer} is an author of this page",
+            )
         elif approval.version != model.version:
-            drafting = "" if model.status == "approved" else (
-                f", or, while version {model.version} is still {model.status}, delete this approval (git keeps it)")
-            at("version", "approval-wrong-version", f"{who} is for another version: the page is now version "
-               f"{model.version}; ask for a new approval with guidepress approve, which removes approvals of "
-               f"other versions{drafting}")
+            drafting = (
+                ""
+                if model.status == "approved"
+                else (
+                    f", or, while version {model.version} is still {model.status}, delete this approval (git keeps it)"
+                )
+            )
+            at(
+                "version",
+                "approval-wrong-version",
+                f"{who} is for another version: the page is now version "
+                f"{model.version}; ask for a new approval with guidepress approve, which removes approvals of "
+                f"other versions{drafting}",
+            )
         elif approval.digest != digest:
             changed = "the page or a file it shows has" if page.files else "the page has"
-            at("digest", "approval-stale", f"{who} has lapsed: {changed} changed since it was approved "
-               f"(run `guidepress diff {page.path}` to see what changed, then ask for a new approval)")
+            at(
+                "digest",
+                "approval-stale",
+                f"{who} has lapsed: {changed} changed since it was approved "
+                f"(run `guidepress diff {page.path}` to see what changed, then ask for a new approval)",
+            )
         else:
             valid += 1
     needed = settings.required_approvals.get(model.type, 1)
     if model.status == "approved" and valid < needed:
         line, col = page.locate(("status",))
-        found.append(page.at(line, col, "approval-missing",
-                             f"status is approved but the page has {valid} valid approval(s) of version "
-                             f"{model.version}; it needs {needed} (guidepress approve {page.path} --reviewer NAME)"))
+        found.append(
+            page.at(
+                line,
+                col,
+                "approval-missing",
+                f"status is approved but the page has {valid} valid approval(s) of version "
+                f"{model.version}; it needs {needed} (guidepress approve {page.path} --reviewer NAME)",
+            )
+        )
     return found

@@ -25,7 +25,9 @@ def find_root(start: Path) -> Path:
     pytest and ruff do. Without one, `start` itself (with the default settings)."""
     for folder in (start, *start.parents):
         try:
-            table = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8")).get("tool", {})
+            table = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8")).get(
+                "tool", {}
+            )
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             continue  # no file here, or one that load_settings will report if it is the library's
         if "guidepress" in table:
@@ -51,14 +53,19 @@ def load_settings(root: Path) -> Settings:
             line = _setting_line(lines, tuple(item["loc"]))
             # A check of ours raises ValueError, which Pydantic prefixes with "Value error, ".
             message = str(item["ctx"]["error"]) if item["type"] == "value_error" else item["msg"]
-            problems.append(f"{path}:{line}:1: error: [tool.guidepress] {dotted(tuple(item['loc']))}: {message}")
+            problems.append(
+                f"{path}:{line}:1: error: [tool.guidepress] {dotted(tuple(item['loc']))}: {message}"
+            )
         raise SettingsError("\n".join(problems)) from None
 
 
 def _setting_line(lines: list[str], loc: tuple[int | str, ...]) -> int:
     """The line of a setting: under its own table header ([tool.guidepress.linkcheck]) if it has one.
     tomllib keeps no positions, and settings files are short enough to search."""
-    table, start = "tool.guidepress", next((i for i, t in enumerate(lines) if t.strip() == "[tool.guidepress]"), 0)
+    table, start = (
+        "tool.guidepress",
+        next((i for i, t in enumerate(lines) if t.strip() == "[tool.guidepress]"), 0),
+    )
     for key in (str(k) for k in loc if isinstance(k, str)):
         header = next((i for i, t in enumerate(lines) if t.strip() == f"[{table}.{key}]"), None)
         if header is not None:
@@ -80,9 +87,16 @@ def load_registry(root: Path, settings: Settings) -> tuple[Registry | None, list
         text = path.read_text(encoding="utf-8")
         data = yaml.load(text, Loader=_Loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, _DuplicateKey) as error:
-        return None, [Diagnostic.of("registry-invalid", shown, 1, 1, f"cannot read the reviewer registry: {error}")]
+        return None, [
+            Diagnostic.of(
+                "registry-invalid", shown, 1, 1, f"cannot read the reviewer registry: {error}"
+            )
+        ]
     page = Page(path=shown, text=text, front_matter=text, data=data, offset=1)
     try:
         return Registry.model_validate(data), []
     except ValidationError as error:
-        return None, [Diagnostic.of("registry-invalid", d.path, d.line, d.col, d.message) for d in schema_diagnostics(page, error, Registry)]
+        return None, [
+            Diagnostic.of("registry-invalid", d.path, d.line, d.col, d.message)
+            for d in schema_diagnostics(page, error, Registry)
+        ]

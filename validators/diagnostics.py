@@ -29,7 +29,9 @@ class Diagnostic:
     def github(self) -> str:
         # GitHub Actions workflow command: shows the message on the pull request's diff.
         message = _escape(self.message)
-        path = _escape(self.path).replace(":", "%3A").replace(",", "%2C")  # property values end at , and :
+        path = (
+            _escape(self.path).replace(":", "%3A").replace(",", "%2C")
+        )  # property values end at , and :
         return f"::{self.severity} file={path},line={self.line},col={self.col},title={self.code}::{message}"
 
 

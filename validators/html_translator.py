@@ -17,4 +17,6 @@ class AccessibleHTMLTranslator(HTML5Translator):
         start = len(self.body)
         super().visit_title(node)
         if isinstance(node.parent, addnodes.compact_paragraph) and node.parent.get("toctree"):
-            self.body[start] = self.body[start].replace('role="heading"', 'role="heading" aria-level="2"', 1)
+            self.body[start] = self.body[start].replace(
+                'role="heading"', 'role="heading" aria-level="2"', 1
+            )

@@ -26,7 +26,9 @@ PARALLEL_FROM = 1000  # below this many pages, starting workers costs more than 
 @dataclass
 class Report:
     pages: int = 0
-    ids: dict[str, str] = field(default_factory=dict)  # display path -> id, for valid guideline pages
+    ids: dict[str, str] = field(
+        default_factory=dict
+    )  # display path -> id, for valid guideline pages
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -40,7 +42,9 @@ class Layout:
     @classmethod
     def of(cls, root: Path, settings: Settings) -> Layout:
         source = os.path.join(os.path.abspath(root / settings.source_dir), "")
-        return cls(source, os.path.join(os.path.abspath(os.path.join(source, settings.guidelines_dir)), ""))
+        return cls(
+            source, os.path.join(os.path.abspath(os.path.join(source, settings.guidelines_dir)), "")
+        )
 
     def is_guideline(self, path: str) -> bool:
         # A file named outside the library is checked as a guideline: that is why it was named.
@@ -55,18 +59,30 @@ class Layout:
         if not path.startswith(self.source):
             return None  # named from outside the library: read where it is
         folder, name = os.path.split(path)
-        real = os.path.realpath(path) if os.path.islink(path) else os.path.join(_real_folder(folder), name)
+        real = (
+            os.path.realpath(path)
+            if os.path.islink(path)
+            else os.path.join(_real_folder(folder), name)
+        )
         return None if real.startswith(os.path.join(_real_folder(self.source), "")) else real
 
 
 def linked_out(shown: str, real: str) -> Diagnostic:
-    return Diagnostic.of("unsafe-content", shown, 1, 1, f"this page is a symbolic link (or in a linked folder) to {real}, "
-                         "outside the library's source folder; keep the page itself in the library; the page is refused")
+    return Diagnostic.of(
+        "unsafe-content",
+        shown,
+        1,
+        1,
+        f"this page is a symbolic link (or in a linked folder) to {real}, "
+        "outside the library's source folder; keep the page itself in the library; the page is refused",
+    )
 
 
 @functools.lru_cache(maxsize=4096)
 def _real_folder(folder: str) -> str:
-    return os.path.realpath(folder)  # once per folder: resolving every page would cost ~10% of a run
+    return os.path.realpath(
+        folder
+    )  # once per folder: resolving every page would cost ~10% of a run
 
 
 def _loops(folder: str, name: str) -> bool:
@@ -86,9 +102,15 @@ def find_pages(paths: list[Path]) -> list[str]:
         if not os.path.isdir(top):
             found.append(top)
             continue
-        for folder, subfolders, files in os.walk(top, followlinks=True):  # as Sphinx walks the source
-            subfolders[:] = sorted(d for d in subfolders if not d.startswith(("_", ".")) and not _loops(folder, d))
-            found.extend(os.path.join(folder, name) for name in sorted(files) if name.endswith(".md"))
+        for folder, subfolders, files in os.walk(
+            top, followlinks=True
+        ):  # as Sphinx walks the source
+            subfolders[:] = sorted(
+                d for d in subfolders if not d.startswith(("_", ".")) and not _loops(folder, d)
+            )
+            found.extend(
+                os.path.join(folder, name) for name in sorted(files) if name.endswith(".md")
+            )
     return found
 
 
@@ -96,7 +118,9 @@ def display(path: str, cwd: str) -> str:
     return path.removeprefix(cwd)
 
 
-def _check_pages(files: list[str], layout: Layout, settings: Settings, today: date, registry: Registry | None) -> list[tuple[str, str | None, list[Diagnostic]]]:
+def _check_pages(
+    files: list[str], layout: Layout, settings: Settings, today: date, registry: Registry | None
+) -> list[tuple[str, str | None, list[Diagnostic]]]:
     """(display path, page id if the guideline is valid, diagnostics) for each file."""
     cwd = os.path.join(os.getcwd(), "")
     results: list[tuple[str, str | None, list[Diagnostic]]] = []
@@ -106,10 +130,14 @@ def _check_pages(files: list[str], layout: Layout, settings: Settings, today: da
             results.append((display(path, cwd), None, [linked_out(display(path, cwd), outside)]))
             continue
         is_guideline = layout.is_guideline(path)
-        page, diagnostics = read_page(Path(path), display(path, cwd), needs_front_matter=is_guideline)
+        page, diagnostics = read_page(
+            Path(path), display(path, cwd), needs_front_matter=is_guideline
+        )
         page_id = None
         if page is not None:
-            diagnostics = safety(page, layout.depth(path)) + attach_files(page, Path(path), Path(layout.source))
+            diagnostics = safety(page, layout.depth(path)) + attach_files(
+                page, Path(path), Path(layout.source)
+            )
             if is_guideline:
                 model, found = check_guideline(page, settings, today, registry)
                 diagnostics += found
@@ -120,21 +148,39 @@ def _check_pages(files: list[str], layout: Layout, settings: Settings, today: da
     return results
 
 
-def _in_parallel(files: list[str], layout: Layout, settings: Settings, today: date, registry: Registry | None) -> list[tuple[str, str | None, list[Diagnostic]]]:
+def _in_parallel(
+    files: list[str], layout: Layout, settings: Settings, today: date, registry: Registry | None
+) -> list[tuple[str, str | None, list[Diagnostic]]]:
     workers = os.cpu_count() or 1
-    if len(files) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if (
+        len(files) < PARALLEL_FROM
+        or workers < 2
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
         return _check_pages(files, layout, settings, today, registry)
     size = -(-len(files) // (workers * 4))
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        parts = pool.map(_check_pages, chunks, *zip(*[(layout, settings, today, registry)] * len(chunks), strict=True))
+        parts = pool.map(
+            _check_pages,
+            chunks,
+            *zip(*[(layout, settings, today, registry)] * len(chunks), strict=True),
+        )
         return [result for part in parts for result in part]
 
 
-def check_library(paths: list[Path], layout: Layout, settings: Settings, today: date, registry: Registry | None = None) -> Report:
+def check_library(
+    paths: list[Path],
+    layout: Layout,
+    settings: Settings,
+    today: date,
+    registry: Registry | None = None,
+) -> Report:
     report = Report()
     first_with_id: dict[str, str] = {}
-    for shown, page_id, diagnostics in _in_parallel(find_pages(paths), layout, settings, today, registry):
+    for shown, page_id, diagnostics in _in_parallel(
+        find_pages(paths), layout, settings, today, registry
+    ):
         report.pages += 1
         report.diagnostics += diagnostics
         if page_id is None:
@@ -152,5 +198,10 @@ def _duplicate(shown: str, page_id: str, first: str) -> Diagnostic:
     # Rare, so the page is read again here rather than keeping every page's positions.
     page, _ = read_page(Path(shown), shown, needs_front_matter=True)
     line, col = page.locate(("id",)) if page else (1, 1)
-    return Diagnostic.of("duplicate-page-id", shown, line, col,
-                         f"id {page_id!r} is already used by {first}; give this page its own id")
+    return Diagnostic.of(
+        "duplicate-page-id",
+        shown,
+        line,
+        col,
+        f"id {page_id!r} is already used by {first}; give this page its own id",
+    )

@@ -56,7 +56,9 @@ def front_matter_links(page: Page, model: Guideline) -> list[Link]:
             if target:
                 line, col = page.locate(("references", index, kind))
                 found.append(Link(kind, target, Place(page.path, line, col, reference.id)))
-    if model.feedback_contact.startswith(("http://", "https://")):  # readers' way to report a problem
+    if model.feedback_contact.startswith(
+        ("http://", "https://")
+    ):  # readers' way to report a problem
         line, col = page.locate(("feedback_contact",))
         found.append(Link("url", model.feedback_contact, Place(page.path, line, col)))
     return found

@@ -49,7 +49,11 @@ class DiskFiles:
 
     def names_in(self, folder: str) -> list[str]:
         base = self.source / folder
-        return [posixpath.join(folder, p.name) for p in base.iterdir() if p.is_file()] if base.is_dir() else []
+        return (
+            [posixpath.join(folder, p.name) for p in base.iterdir() if p.is_file()]
+            if base.is_dir()
+            else []
+        )
 
 
 def fingerprints(body: str, page_name: str, files: SourceFiles) -> dict[str, str]:
@@ -58,10 +62,14 @@ def fingerprints(body: str, page_name: str, files: SourceFiles) -> dict[str, str
     found: dict[str, str] = {}
     for _, _, name in _uses(body, page_name):
         # `flow.*` lets Sphinx pick a format per output, so every candidate is part of the page.
-        names = fnmatch.filter(files.names_in(posixpath.dirname(name)), name) if "*" in name else [name]
+        names = (
+            fnmatch.filter(files.names_in(posixpath.dirname(name)), name) if "*" in name else [name]
+        )
         for each in names or [name]:
             data = files.read(each) if "*" not in each else None
-            found[each] = "sha256:" + hashlib.sha256(data).hexdigest() if data is not None else MISSING
+            found[each] = (
+                "sha256:" + hashlib.sha256(data).hexdigest() if data is not None else MISSING
+            )
     return found
 
 
@@ -90,23 +98,44 @@ def attach_files(page: Page, path: Path, source: Path) -> list[Diagnostic]:
     found = []
     for line, what, file in _uses(page.body, name):
         if page.files.get(file) != MISSING:
-            found += [page.at(page.body_line + line, 1, "unsafe-content", f"{what} names {shown}, {why}; the page is refused")
-                      for shown, why in _active(file, page.files, disk)]
+            found += [
+                page.at(
+                    page.body_line + line,
+                    1,
+                    "unsafe-content",
+                    f"{what} names {shown}, {why}; the page is refused",
+                )
+                for shown, why in _active(file, page.files, disk)
+            ]
             continue
         if disk.links_out(file):
-            found.append(page.at(page.body_line + line, 1, "unsafe-content",
-                                 f"{what} names {file}, a symbolic link to a file outside the library; copy the "
-                                 "file itself into the library; the page is refused"))
+            found.append(
+                page.at(
+                    page.body_line + line,
+                    1,
+                    "unsafe-content",
+                    f"{what} names {file}, a symbolic link to a file outside the library; copy the "
+                    "file itself into the library; the page is refused",
+                )
+            )
         else:
-            found.append(page.at(page.body_line + line, 1, "missing-file",
-                                 f"{what} names {file}, which does not exist in the library; add the file or correct the path"))
+            found.append(
+                page.at(
+                    page.body_line + line,
+                    1,
+                    "missing-file",
+                    f"{what} names {file}, which does not exist in the library; add the file or correct the path",
+                )
+            )
     return found
 
 
 # Files the website serves that a browser runs as a page or a program, not shows as a picture or
 # saves: opened from the site, their script would run with the site's own rights.
 ACTIVE_TYPES = (".html", ".htm", ".xhtml", ".xht", ".xml", ".js", ".mjs")
-SVG_SCRIPT = re.compile(rb"<script|<foreignobject|<iframe|<embed|<object|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
+SVG_SCRIPT = re.compile(
+    rb"<script|<foreignobject|<iframe|<embed|<object|\son[a-z]+\s*=|javascript:", re.IGNORECASE
+)
 
 
 def _active(pattern: str, files: dict[str, str], disk: DiskFiles) -> Iterator[tuple[str, str]]:
@@ -114,8 +143,18 @@ def _active(pattern: str, files: dict[str, str], disk: DiskFiles) -> Iterator[tu
     for name in fnmatch.filter(files, pattern) if "*" in pattern else [pattern]:
         suffix = posixpath.splitext(name)[1].lower()
         if suffix in ACTIVE_TYPES:
-            yield name, (f"a {suffix} file, which browsers run as a web page or program rather than save; offer "
-                         "the content as a PDF or text file, or as a page of the library")
+            yield (
+                name,
+                (
+                    f"a {suffix} file, which browsers run as a web page or program rather than save; offer "
+                    "the content as a PDF or text file, or as a page of the library"
+                ),
+            )
         elif suffix == ".svg" and SVG_SCRIPT.search(disk.read(name) or b""):
-            yield name, ("an SVG holding script, an event handler or embedded HTML, which would run when it is "
-                         "opened from the website; export it again as a plain SVG, or use a PNG")
+            yield (
+                name,
+                (
+                    "an SVG holding script, an event handler or embedded HTML, which would run when it is "
+                    "opened from the website; export it again as a plain SVG, or use a PNG"
+                ),
+            )

@@ -25,7 +25,16 @@ from schemas import (
 from schemas.settings import IgnoredLink, LinkcheckSettings
 from validators.codes import CODES
 
-DOCUMENTED_MODELS: list[type[BaseModel]] = [Guideline, Person, Reviewer, Reference, ChangeEntry, Approval, Registry, RegistryMember]
+DOCUMENTED_MODELS: list[type[BaseModel]] = [
+    Guideline,
+    Person,
+    Reviewer,
+    Reference,
+    ChangeEntry,
+    Approval,
+    Registry,
+    RegistryMember,
+]
 
 
 def describe(annotation: Any) -> str:
@@ -42,7 +51,9 @@ def describe(annotation: Any) -> str:
         return describe(args[0])
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation.__name__
-    return {str: "text", date: "date (YYYY-MM-DD)", int: "whole number", bool: "true or false"}.get(annotation, str(annotation))
+    return {str: "text", date: "date (YYYY-MM-DD)", int: "whole number", bool: "true or false"}.get(
+        annotation, str(annotation)
+    )
 
 
 def _cell(text: str, literal: bool = False) -> nodes.entry:
@@ -63,13 +74,15 @@ def field_rows(model: type[BaseModel]) -> list[list[nodes.entry]]:
     rows = []
     for name, info in model.model_fields.items():
         example = info.examples[0] if info.examples else ""
-        rows.append([
-            _cell(name, literal=True),
-            _cell("required" if info.is_required() else "optional"),
-            _cell(describe(info.annotation)),
-            _cell(info.description or ""),
-            _cell(str(example), literal=bool(example)),
-        ])
+        rows.append(
+            [
+                _cell(name, literal=True),
+                _cell("required" if info.is_required() else "optional"),
+                _cell(describe(info.annotation)),
+                _cell(info.description or ""),
+                _cell(str(example), literal=bool(example)),
+            ]
+        )
     return rows
 
 
@@ -78,16 +91,25 @@ class FieldsDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         result: list[nodes.Node] = []
-        titles: dict[type[BaseModel], str] = {Settings: "Library settings ([tool.guidepress])",
-                                              LinkcheckSettings: "Link checking ([tool.guidepress.linkcheck])"}
-        models: list[type[BaseModel]] = [*DOCUMENTED_MODELS, Settings, LinkcheckSettings, IgnoredLink]
+        titles: dict[type[BaseModel], str] = {
+            Settings: "Library settings ([tool.guidepress])",
+            LinkcheckSettings: "Link checking ([tool.guidepress.linkcheck])",
+        }
+        models: list[type[BaseModel]] = [
+            *DOCUMENTED_MODELS,
+            Settings,
+            LinkcheckSettings,
+            IgnoredLink,
+        ]
         for model in models:
             title = titles.get(model, model.__name__)
             section = nodes.section(ids=[nodes.make_id(f"model-{model.__name__}")])
             section += nodes.title(title, title)
             doc = (model.__doc__ or "").strip().split("\n\n")[0]
             section += nodes.paragraph(doc, doc)
-            section += _table(["Field", "Required", "Type", "Meaning", "Example"], field_rows(model))
+            section += _table(
+                ["Field", "Required", "Type", "Meaning", "Example"], field_rows(model)
+            )
             result.append(section)
         return result
 
@@ -96,5 +118,8 @@ class CodesDirective(SphinxDirective):
     """{guidepress-codes}: every diagnostic code with its severity and meaning."""
 
     def run(self) -> list[nodes.Node]:
-        rows = [[_cell(c.name, literal=True), _cell(c.severity), _cell(c.area), _cell(c.meaning)] for c in CODES.values()]
+        rows = [
+            [_cell(c.name, literal=True), _cell(c.severity), _cell(c.area), _cell(c.meaning)]
+            for c in CODES.values()
+        ]
         return [_table(["Code", "Severity", "Area", "Meaning and fix"], rows)]

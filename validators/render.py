@@ -10,7 +10,12 @@ from docutils import nodes
 from schemas import Approval, Guideline, Person
 from validators.vancouver import format_reference
 
-STATUS_LABELS = {"draft": "Draft", "in-review": "In review", "approved": "Approved", "retired": "Retired"}
+STATUS_LABELS = {
+    "draft": "Draft",
+    "in-review": "In review",
+    "approved": "Approved",
+    "retired": "Retired",
+}
 TYPE_LABELS = {"guideline": "Guideline (for clinicians)", "patient-info": "Patient information"}
 
 
@@ -37,8 +42,12 @@ def _lines(items: Iterable[str]) -> list[nodes.Node]:
     return [_paragraph(item) for item in items]
 
 
-def _table(rows: list[list[list[nodes.Node]]], classes: list[str], widths: tuple[int, ...] = (25, 75),
-           header: tuple[str, ...] = ()) -> nodes.table:
+def _table(
+    rows: list[list[list[nodes.Node]]],
+    classes: list[str],
+    widths: tuple[int, ...] = (25, 75),
+    header: tuple[str, ...] = (),
+) -> nodes.table:
     """Each row is a list of cells, each cell a list of nodes. Without a header, the first column
     holds the labels (rendered as <th>)."""
     group = nodes.tgroup(cols=len(widths))
@@ -82,13 +91,18 @@ def document_control(model: Guideline) -> nodes.container:
     box += nodes.rubric("Document control", "Document control")
     if model.status != "approved":
         warning = nodes.warning()
-        text = (f"This page is {status.lower()}: it is not approved for use. Check the library's "
-                "current approved version before relying on it.")
+        text = (
+            f"This page is {status.lower()}: it is not approved for use. Check the library's "
+            "current approved version before relying on it."
+        )
         warning += nodes.paragraph(text, text)
         box += warning
     box += nodes.paragraph(model.summary, model.summary, classes=["guidepress-summary"])
     # Same labels on every page: kept out of the search index so searches find guidance instead.
-    box += _table([[[_paragraph(label)], value] for label, value in rows], ["guidepress-document-control-table", "no-search"])
+    box += _table(
+        [[[_paragraph(label)], value] for label, value in rows],
+        ["guidepress-document-control-table", "no-search"],
+    )
     return box
 
 
@@ -132,16 +146,27 @@ def citation_links(keys: list[str], numbers: dict[str, int]) -> list[nodes.Node]
         if number is None:
             result.append(nodes.Text("?"))
         else:
-            result.append(nodes.reference(str(number), str(number), refid=reference_anchor(key),
-                                          classes=["guidepress-citation"], reftitle=f"Reference {number}"))
+            result.append(
+                nodes.reference(
+                    str(number),
+                    str(number),
+                    refid=reference_anchor(key),
+                    classes=["guidepress-citation"],
+                    reftitle=f"Reference {number}",
+                )
+            )
     result.append(nodes.Text("]"))
     return result
 
 
-def reference_section(model: Guideline, order: list[str], document: nodes.document) -> nodes.section:
+def reference_section(
+    model: Guideline, order: list[str], document: nodes.document
+) -> nodes.section:
     section = nodes.section(ids=["references"], names=["references"])
     section += nodes.title("References", "References")
-    listing = nodes.enumerated_list(enumtype="arabic", prefix="", suffix=".", classes=["guidepress-references"])
+    listing = nodes.enumerated_list(
+        enumtype="arabic", prefix="", suffix=".", classes=["guidepress-references"]
+    )
     by_id = {reference.id: reference for reference in model.references}
     for ref_id in order:
         item = nodes.list_item(ids=[reference_anchor(ref_id)])
@@ -163,9 +188,25 @@ def change_history_section(model: Guideline) -> nodes.section:
     section += nodes.title("Change history", "Change history")
     current = model.current_change
     if current is not None:
-        section += nodes.paragraph("", "", nodes.strong(f"Changes in version {model.version}: ", f"Changes in version {model.version}: "),
-                                   nodes.Text(current.summary))
-    section += _table([[[_paragraph(entry.version)], [_paragraph(entry.date.isoformat())], [_paragraph(entry.summary)]]
-                       for entry in model.change_history], ["guidepress-change-history", "no-search"],
-                      widths=(15, 20, 65), header=("Version", "Date", "Changes"))
+        section += nodes.paragraph(
+            "",
+            "",
+            nodes.strong(
+                f"Changes in version {model.version}: ", f"Changes in version {model.version}: "
+            ),
+            nodes.Text(current.summary),
+        )
+    section += _table(
+        [
+            [
+                [_paragraph(entry.version)],
+                [_paragraph(entry.date.isoformat())],
+                [_paragraph(entry.summary)],
+            ]
+            for entry in model.change_history
+        ],
+        ["guidepress-change-history", "no-search"],
+        widths=(15, 20, 65),
+        header=("Version", "Date", "Changes"),
+    )
     return section

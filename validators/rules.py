@@ -30,7 +30,9 @@ def citations(body: str) -> list[tuple[str, int]]:
     return found
 
 
-def check_guideline(page: Page, settings: Settings, today: date, registry: Registry | None) -> tuple[Guideline | None, list[Diagnostic]]:
+def check_guideline(
+    page: Page, settings: Settings, today: date, registry: Registry | None
+) -> tuple[Guideline | None, list[Diagnostic]]:
     """Schema, review, citation and approval rules for one guideline page."""
     try:
         model = Guideline.check(page.data, today=today)
@@ -46,25 +48,49 @@ def review(page: Page, model: Guideline, settings: Settings, today: date) -> lis
     latest = _add_years(model.review_date, years)
     if model.next_review_date > latest:
         line, col = page.locate(("next_review_date",))
-        found.append(page.at(line, col, "next-review-too-far",
-                             f"next_review_date {model.next_review_date} is more than {years} years after "
-                             f"review_date {model.review_date}; set it on or before {latest}"))
+        found.append(
+            page.at(
+                line,
+                col,
+                "next-review-too-far",
+                f"next_review_date {model.next_review_date} is more than {years} years after "
+                f"review_date {model.review_date}; set it on or before {latest}",
+            )
+        )
     if model.next_review_date < today:
         line, col = page.locate(("next_review_date",))
-        found.append(page.at(line, col, "review-overdue",
-                             f"this page was due for review on {model.next_review_date}; review it, then "
-                             "update review_date and next_review_date"))
+        found.append(
+            page.at(
+                line,
+                col,
+                "review-overdue",
+                f"this page was due for review on {model.next_review_date}; review it, then "
+                "update review_date and next_review_date",
+            )
+        )
     authors = {person_key(person.name) for person in model.authors}
     for index, reviewer in enumerate(model.reviewers):
         if person_key(reviewer.name) in authors:
             line, col = page.locate(("reviewers", index, "name"))
-            found.append(page.at(line, col, "reviewer-is-author",
-                                 f"{reviewer.name} is an author of this page and cannot also review it; "
-                                 "ask someone who did not write it"))
+            found.append(
+                page.at(
+                    line,
+                    col,
+                    "reviewer-is-author",
+                    f"{reviewer.name} is an author of this page and cannot also review it; "
+                    "ask someone who did not write it",
+                )
+            )
     if model.current_change is None:
         line, col = page.locate(("change_history",))
-        found.append(page.at(line, col, "change-history-missing-version",
-                             f"change_history has no entry for version {model.version}; add one saying what changed"))
+        found.append(
+            page.at(
+                line,
+                col,
+                "change-history-missing-version",
+                f"change_history has no entry for version {model.version}; add one saying what changed",
+            )
+        )
     return found
 
 
@@ -76,15 +102,27 @@ def citation(page: Page, model: Guideline) -> list[Diagnostic]:
         cited.add(key)
         if key not in known:
             line, col = page.body_position(offset)
-            found.append(page.at(line, col, "unknown-citation",
-                                 f"{{cite}}`{key}` does not match any reference id of this page "
-                                 f"(known: {', '.join(sorted(known))}); fix the id or add the reference"))
+            found.append(
+                page.at(
+                    line,
+                    col,
+                    "unknown-citation",
+                    f"{{cite}}`{key}` does not match any reference id of this page "
+                    f"(known: {', '.join(sorted(known))}); fix the id or add the reference",
+                )
+            )
     for index, reference in enumerate(model.references):
         if reference.id not in cited:
             line, col = page.locate(("references", index, "id"))
-            found.append(page.at(line, col, "uncited-reference",
-                                 f"reference {reference.id!r} is never cited; cite it with {{cite}}`{reference.id}` "
-                                 "where the page relies on it, or remove it"))
+            found.append(
+                page.at(
+                    line,
+                    col,
+                    "uncited-reference",
+                    f"reference {reference.id!r} is never cited; cite it with {{cite}}`{reference.id}` "
+                    "where the page relies on it, or remove it",
+                )
+            )
     return found
 
 
@@ -97,11 +135,19 @@ def second_title(page: Page) -> list[Diagnostic]:
     tokens = list(elements(page.body, worth_walking=None))  # directives hold no sections
     for position, (line, token) in enumerate(tokens):
         if token.type == "heading_open" and token.tag == "h1":
-            heading = tokens[position + 1][1].content  # the inline token that follows holds the text
-            found.append(page.at(page.body_line + line, 1, "second-title",
-                                 f"`# {heading}` would be a second title: the page's title comes from `title` in "
-                                 f"its front matter; start sections at `## {heading}`, or delete the heading if "
-                                 "it repeats the title"))
+            heading = tokens[position + 1][
+                1
+            ].content  # the inline token that follows holds the text
+            found.append(
+                page.at(
+                    page.body_line + line,
+                    1,
+                    "second-title",
+                    f"`# {heading}` would be a second title: the page's title comes from `title` in "
+                    f"its front matter; start sections at `## {heading}`, or delete the heading if "
+                    "it repeats the title",
+                )
+            )
     return found
 
 
@@ -116,10 +162,22 @@ def safety(page: Page, depth: int) -> list[Diagnostic]:
     markup = title_markup(title) if isinstance(title, str) and title.strip() else None
     if markup:
         line, col = page.locate(("title",))
-        found.append(page.at(line, col, "title-markup", f"the title holds {markup}: write it as plain text, which "
-                             "the website and the PDF both show as written; the page is refused"))
+        found.append(
+            page.at(
+                line,
+                col,
+                "title-markup",
+                f"the title holds {markup}: write it as plain text, which "
+                "the website and the PDF both show as written; the page is refused",
+            )
+        )
     return found + [
-        page.at(page.body_line + line, 1, code, message + ("; the page is refused" if code == "unsafe-content" else ""))
+        page.at(
+            page.body_line + line,
+            1,
+            code,
+            message + ("; the page is refused" if code == "unsafe-content" else ""),
+        )
         for line, code, message in body_problems(page.body, depth)
     ]
 
@@ -137,10 +195,16 @@ def misplaced_guideline(page: Page, guidelines_folder: str) -> list[Diagnostic]:
         return []
     line, col = page.locate((fields[0],))
     named = ", ".join(f"`{name}`" for name in fields)
-    return [page.at(line, col, "guideline-outside-folder",
-                    f"this page has a guideline's document control ({named}) but is not under {guidelines_folder}, so "
-                    f"it would be published without its document control, approvals check or PDF; move it into "
-                    f"{guidelines_folder}")]
+    return [
+        page.at(
+            line,
+            col,
+            "guideline-outside-folder",
+            f"this page has a guideline's document control ({named}) but is not under {guidelines_folder}, so "
+            f"it would be published without its document control, approvals check or PDF; move it into "
+            f"{guidelines_folder}",
+        )
+    ]
 
 
 def _add_years(day: date, years: int) -> date:

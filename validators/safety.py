@@ -16,7 +16,16 @@ from typing import Any
 
 SUSPICIOUS = re.compile(r"<[A-Za-z!?/]|\{(?!cite(?::[a-z]+)?\})[A-Za-z][\w:.-]*\}|!\[")
 # Directives that pass text straight into the output or read other files.
-FORBIDDEN_DIRECTIVES = {"raw", "include", "literalinclude", "eval-rst", "eval-md", "iframe", "script", "meta"}
+FORBIDDEN_DIRECTIVES = {
+    "raw",
+    "include",
+    "literalinclude",
+    "eval-rst",
+    "eval-md",
+    "iframe",
+    "script",
+    "meta",
+}
 FILE_OPTIONS = re.compile(r"^\s*:(file|url|source):", re.MULTILINE)
 PATH_DIRECTIVES = {"image", "figure"}
 PATH_ROLES = {"download"}
@@ -70,7 +79,9 @@ def _directive(info: str) -> tuple[str, str] | None:
     return match.group(1).split(":")[-1].lower(), match.group(2).strip()
 
 
-def elements(text: str, offset: int = 0, worth_walking: re.Pattern[str] | None = SUSPICIOUS) -> Iterator[tuple[int, Any]]:
+def elements(
+    text: str, offset: int = 0, worth_walking: re.Pattern[str] | None = SUSPICIOUS
+) -> Iterator[tuple[int, Any]]:
     """Every block token and inline element, with its body line (0-based). Directive bodies may
     hold markup of their own, so they are walked too (when they hold what the caller looks for;
     never with None), unless the directive is refused whole."""
@@ -78,7 +89,12 @@ def elements(text: str, offset: int = 0, worth_walking: re.Pattern[str] | None =
         line = offset + (token.map[0] if token.map else 0)
         yield line, token
         directive = _directive(token.info) if token.type in ("fence", "colon_fence") else None
-        if directive and directive[0] not in FORBIDDEN_DIRECTIVES and worth_walking and worth_walking.search(token.content):
+        if (
+            directive
+            and directive[0] not in FORBIDDEN_DIRECTIVES
+            and worth_walking
+            and worth_walking.search(token.content)
+        ):
             yield from elements(token.content, line + 1, worth_walking)
         for child in token.children or []:
             yield line, child
@@ -115,7 +131,9 @@ def local_files(body: str) -> list[tuple[int, str, str]]:
 
 
 def _scan(text: str, depth: int) -> Iterator[tuple[int, str, str]]:
-    raw_html = "raw HTML is not allowed in a page; use MyST markup (admonitions, tables, links) instead"
+    raw_html = (
+        "raw HTML is not allowed in a page; use MyST markup (admonitions, tables, links) instead"
+    )
     for line, element in elements(text, 0):
         target = _file_target(element)
         if target:
@@ -128,29 +146,59 @@ def _scan(text: str, depth: int) -> Iterator[tuple[int, str, str]]:
                 yield from _check_directive(line, *directive, element.content)
         elif element.type == "image" and not element.content.strip():
             source = str(element.attrs.get("src", ""))
-            yield line, NO_ALT, (f"the image {source!r} has no alternative text; say what it shows between "
-                                 f"the brackets, ![what the image shows]({source}), for readers who cannot see it")
+            yield (
+                line,
+                NO_ALT,
+                (
+                    f"the image {source!r} has no alternative text; say what it shows between "
+                    f"the brackets, ![what the image shows]({source}), for readers who cannot see it"
+                ),
+            )
         elif element.type == "myst_role" and _role(element) in FORBIDDEN_ROLES:
             yield line, UNSAFE, f"the `{{{_role(element)}}}` role is not allowed in a page"
 
 
-def _check_directive(line: int, name: str, argument: str, content: str) -> Iterator[tuple[int, str, str]]:
+def _check_directive(
+    line: int, name: str, argument: str, content: str
+) -> Iterator[tuple[int, str, str]]:
     if name in FORBIDDEN_DIRECTIVES:
-        yield line, UNSAFE, f"the `{{{name}}}` directive is not allowed in a page: it can insert raw output or read other files"
+        yield (
+            line,
+            UNSAFE,
+            f"the `{{{name}}}` directive is not allowed in a page: it can insert raw output or read other files",
+        )
         return
     if FILE_OPTIONS.search(content):
-        yield line, UNSAFE, f"the `{{{name}}}` directive may not read a file or URL (:file:, :url:); put the content in the page"
+        yield (
+            line,
+            UNSAFE,
+            f"the `{{{name}}}` directive may not read a file or URL (:file:, :url:); put the content in the page",
+        )
     derived = DERIVED_ROLE.match(argument) if name == "role" else None
     if derived and derived.group(1).split(":")[-1].lower() in FORBIDDEN_ROLES:
-        yield line, UNSAFE, f"the `{{role}}` directive may not make a role from `{derived.group(1)}`: it writes raw output"
+        yield (
+            line,
+            UNSAFE,
+            f"the `{{role}}` directive may not make a role from `{derived.group(1)}`: it writes raw output",
+        )
     for target in TARGET_OPTION.findall(content):
         if not allowed_link(target):
-            yield line, UNSAFE, f"the `{{{name}}}` link target {target!r} is not allowed; link to a page or an https:// address"
+            yield (
+                line,
+                UNSAFE,
+                f"the `{{{name}}}` link target {target!r} is not allowed; link to a page or an https:// address",
+            )
     if name == "toctree":
         yield from _check_toctree(line, content)
     if name in PATH_DIRECTIVES and not ALT_OPTION.search(content):
-        yield line, NO_ALT, (f"the `{{{name}}}` {argument!r} has no alternative text; add an option line "
-                             "`:alt: what the image shows`, for readers who cannot see it")
+        yield (
+            line,
+            NO_ALT,
+            (
+                f"the `{{{name}}}` {argument!r} has no alternative text; add an option line "
+                "`:alt: what the image shows`, for readers who cannot see it"
+            ),
+        )
 
 
 def _check_toctree(line: int, content: str) -> Iterator[tuple[int, str, str]]:
@@ -161,14 +209,24 @@ def _check_toctree(line: int, content: str) -> Iterator[tuple[int, str, str]]:
         written = TOCTREE_TARGET.search(entry)
         target = written.group(1) if written else entry
         if not allowed_link(target):
-            yield line, UNSAFE, f"the toctree entry {target!r} is not allowed; list pages of the library or https:// addresses"
+            yield (
+                line,
+                UNSAFE,
+                f"the toctree entry {target!r} is not allowed; list pages of the library or https:// addresses",
+            )
 
 
 # Characters that can start inline markup (or, a line break, end MyST's `# {title}` heading).
 TITLE_MARKUP = re.compile(r"[*_`\[!<&\\{$~\n\r]")
 MARKUP_NAMES = {
-    "em_open": "emphasis", "strong_open": "bold", "code_inline": "code", "link_open": "a link",
-    "image": "an image", "html_inline": "HTML", "myst_role": "a role", "softbreak": "a line break",
+    "em_open": "emphasis",
+    "strong_open": "bold",
+    "code_inline": "code",
+    "link_open": "a link",
+    "image": "an image",
+    "html_inline": "HTML",
+    "myst_role": "a role",
+    "softbreak": "a line break",
 }
 
 
@@ -193,8 +251,17 @@ def front_matter_problems(data: object) -> list[tuple[str, str]]:
     HTML head. Guideline pages refuse every unknown key anyway; other pages are free-form."""
     if not isinstance(data, dict):
         return []
-    return [(key, (f"`{key}` is not allowed in front matter: it would let the page change how the site is "
-                   "parsed or write HTML <meta> tags")) for key in data if key in FORBIDDEN_KEYS]
+    return [
+        (
+            key,
+            (
+                f"`{key}` is not allowed in front matter: it would let the page change how the site is "
+                "parsed or write HTML <meta> tags"
+            ),
+        )
+        for key in data
+        if key in FORBIDDEN_KEYS
+    ]
 
 
 def _check_path(line: int, target: str, depth: int, what: str) -> Iterator[tuple[int, str, str]]:
@@ -202,10 +269,18 @@ def _check_path(line: int, target: str, depth: int, what: str) -> Iterator[tuple
     if target.startswith(SAFE_REMOTE):
         return
     if re.match(r"^[A-Za-z][\w+.-]*:", target):
-        yield line, UNSAFE, f"{what} {target!r} uses a scheme that is not allowed; use a file inside the library or an https:// address"
+        yield (
+            line,
+            UNSAFE,
+            f"{what} {target!r} uses a scheme that is not allowed; use a file inside the library or an https:// address",
+        )
         return
     # Sphinx reads "/x" from the source root and "x" from the page's own folder, `depth` deep.
     folder = "" if target.startswith("/") else "/".join(["folder"] * depth)
     resolved = posixpath.normpath(posixpath.join("/root", folder, target.lstrip("/")))
     if resolved != "/root" and not resolved.startswith("/root/"):
-        yield line, UNSAFE, f"{what} {target!r} points outside the library folder; keep files the page uses inside it"
+        yield (
+            line,
+            UNSAFE,
+            f"{what} {target!r} points outside the library folder; keep files the page uses inside it",
+        )

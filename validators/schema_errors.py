@@ -33,7 +33,9 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     return found
 
 
-def field_at(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, FieldInfo | None]:
+def field_at(
+    model: type[BaseModel], loc: tuple[Any, ...]
+) -> tuple[type[BaseModel] | None, FieldInfo | None]:
     """The model owning the last named part of loc, and that field's info (None if unknown)."""
     names = [part for part in loc if isinstance(part, str)]
     owner: type[BaseModel] | None = model
@@ -61,7 +63,9 @@ def _hint(info: FieldInfo | None) -> str:
     if info is None or not info.description:
         return ""
     text = info.description.rstrip(".")
-    return text if text[1:2].isupper() else text[0].lower() + text[1:]  # keep SHA-256, DOI… as written
+    return (
+        text if text[1:2].isupper() else text[0].lower() + text[1:]
+    )  # keep SHA-256, DOI… as written
 
 
 def _close_match(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
@@ -72,13 +76,18 @@ def _close_match(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
     return close[0] if close else None
 
 
-def schema_diagnostics(page: Page, error: ValidationError, model: type[BaseModel]) -> list[Diagnostic]:
+def schema_diagnostics(
+    page: Page, error: ValidationError, model: type[BaseModel]
+) -> list[Diagnostic]:
     diagnostics = []
     items = error.errors(include_url=False)
     # A misspelt required key is one mistake: "did you mean `summary`?" says all that
     # "`summary` is required" would, so the second report is left out.
-    misspelt = {(*i["loc"][:-1], _close_match(model, tuple(i["loc"])))
-                for i in items if i["type"] == "extra_forbidden"}
+    misspelt = {
+        (*i["loc"][:-1], _close_match(model, tuple(i["loc"])))
+        for i in items
+        if i["type"] == "extra_forbidden"
+    }
     for item in items:
         loc = tuple(item["loc"])
         if item["type"] == "missing" and loc in misspelt:
@@ -88,7 +97,9 @@ def schema_diagnostics(page: Page, error: ValidationError, model: type[BaseModel
         where = tuple(loc) + tuple(context.get("at", ()))
         owner, info = field_at(model, loc)
         name = dotted(loc)
-        if item.get("input", "") is None and name and kind != "missing":  # `review_date:` with nothing after it
+        if (
+            item.get("input", "") is None and name and kind != "missing"
+        ):  # `review_date:` with nothing after it
             code, message = "missing-field", f"`{name}` is empty: {_hint(info)}{_example(info)}"
         elif kind in CODES:
             code, message = kind, f"{name}: {item['msg']}" if name else item["msg"]
@@ -102,14 +113,22 @@ def schema_diagnostics(page: Page, error: ValidationError, model: type[BaseModel
             close = _close_match(model, loc)
             known = list(owner.model_fields) if owner else []
             message = f"unknown field `{name}`"
-            message += f"; did you mean `{close}`?" if close else f"; the fields here are: {', '.join(known)}"
+            message += (
+                f"; did you mean `{close}`?"
+                if close
+                else f"; the fields here are: {', '.join(known)}"
+            )
         elif kind == "string_pattern_mismatch":  # Pydantic would quote the regular expression
             code = "invalid-value"
             message = f"{name}: {item.get('input')!r} is not in the form this field takes; expected: {_hint(info)}{_example(info)}"
         else:
             code = "invalid-value"
             got = item.get("input")
-            shown = f" (got {got!r})" if isinstance(got, str | int | float | bool) or got is None else ""
+            shown = (
+                f" (got {got!r})"
+                if isinstance(got, str | int | float | bool) or got is None
+                else ""
+            )
             reason = item["msg"][0].lower() + item["msg"][1:]
             message = f"{name}: {reason}{shown}"
             if info is not None and info.description:

@@ -32,7 +32,9 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         # Compare the keys as written: cheap, and enough to catch a field given twice.
-        keys = [key_node.value for key_node, _ in node.value if isinstance(key_node, yaml.ScalarNode)]
+        keys = [
+            key_node.value for key_node, _ in node.value if isinstance(key_node, yaml.ScalarNode)
+        ]
         if len(set(keys)) != len(keys):
             seen: set[str] = set()
             for key_node, _ in node.value:
@@ -65,7 +67,9 @@ class Page:
     body: str = ""
     body_line: int = 1  # file line on which the body starts
     offset: int = 2  # file line of the front matter's first line (after the opening fence)
-    files: dict[str, str] = field(default_factory=dict)  # fingerprints of files it shows (page_files)
+    files: dict[str, str] = field(
+        default_factory=dict
+    )  # fingerprints of files it shows (page_files)
     _nodes: Any = field(default=None, repr=False)
 
     def at(self, line: int, col: int, code: str, message: str) -> Diagnostic:
@@ -84,7 +88,11 @@ class Page:
                     break
                 key_node, node = match
                 line, col = key_node.start_mark.line + self.offset, key_node.start_mark.column + 1
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(part, int)
+                and part < len(node.value)
+            ):
                 node = node.value[part]
                 line, col = node.start_mark.line + self.offset, node.start_mark.column + 1
             else:
@@ -97,44 +105,82 @@ class Page:
         return self.body_line + self.body.count("\n", 0, offset), offset - line_start + 1
 
 
-def read_page(path: Path, display: str, *, needs_front_matter: bool) -> tuple[Page | None, list[Diagnostic]]:
+def read_page(
+    path: Path, display: str, *, needs_front_matter: bool
+) -> tuple[Page | None, list[Diagnostic]]:
     """Read and split a page. Returns the page, or None with the diagnostics that stopped it."""
     try:
         raw = path.read_bytes()
     except OSError as error:
-        return None, [Diagnostic.of("unreadable-file", display, 1, 1, f"cannot read the file: {error.strerror}; "
-                                    "fix its permissions or the link it is, or remove it")]
+        return None, [
+            Diagnostic.of(
+                "unreadable-file",
+                display,
+                1,
+                1,
+                f"cannot read the file: {error.strerror}; "
+                "fix its permissions or the link it is, or remove it",
+            )
+        ]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         col = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         return None, [
-            Diagnostic.of("not-utf8", display, line, col, f"byte 0x{raw[error.start]:02x} is not UTF-8; "
-                          "save the file as UTF-8 (in most editors: Save with encoding, UTF-8)")
+            Diagnostic.of(
+                "not-utf8",
+                display,
+                line,
+                col,
+                f"byte 0x{raw[error.start]:02x} is not UTF-8; "
+                "save the file as UTF-8 (in most editors: Save with encoding, UTF-8)",
+            )
         ]
     return parse_page(text, display, needs_front_matter=needs_front_matter)
 
 
-def parse_page(text: str, display: str, *, needs_front_matter: bool) -> tuple[Page | None, list[Diagnostic]]:
+def parse_page(
+    text: str, display: str, *, needs_front_matter: bool
+) -> tuple[Page | None, list[Diagnostic]]:
     """Split text already in memory (Sphinx hands us the source) into front matter and body."""
     page = Page(path=display, text=text.replace("\r\n", "\n"))
     text = page.text
     if not text.strip():
         if not needs_front_matter:
             return page, []
-        return None, [page.at(1, 1, "empty-file", "the file is empty: start it with front matter between two lines `---`")]
+        return None, [
+            page.at(
+                1,
+                1,
+                "empty-file",
+                "the file is empty: start it with front matter between two lines `---`",
+            )
+        ]
     lines = text.split("\n")
     if lines[0].rstrip() != FENCE:
         page.body = text
         if not needs_front_matter:
             return page, []
-        return None, [page.at(1, 1, "no-front-matter", "a guideline page must start with a line `---`, then "
-                              "its front matter (id, title, version, …), then another `---`")]
+        return None, [
+            page.at(
+                1,
+                1,
+                "no-front-matter",
+                "a guideline page must start with a line `---`, then "
+                "its front matter (id, title, version, …), then another `---`",
+            )
+        ]
     closing = next((i for i in range(1, len(lines)) if lines[i].rstrip() in (FENCE, "...")), None)
     if closing is None:
-        return None, [page.at(1, 1, "unclosed-front-matter", "the front matter opened here never closes: "
-                              "add a line `---` after the last field")]
+        return None, [
+            page.at(
+                1,
+                1,
+                "unclosed-front-matter",
+                "the front matter opened here never closes: add a line `---` after the last field",
+            )
+        ]
     page.front_matter = "\n".join(lines[1:closing]) + "\n"
     page.body = "\n".join(lines[closing + 1 :])
     page.body_line = closing + 2
@@ -145,8 +191,15 @@ def parse_page(text: str, display: str, *, needs_front_matter: bool) -> tuple[Pa
         return page, []
     if not isinstance(page.data, dict):
         kind = "empty" if page.data is None else f"a {type(page.data).__name__}"
-        return None, [page.at(2, 1, "not-a-mapping", f"the front matter is {kind}; write it as "
-                              "`key: value` lines, e.g. `title: Hepatic artery embolisation`")]
+        return None, [
+            page.at(
+                2,
+                1,
+                "not-a-mapping",
+                f"the front matter is {kind}; write it as "
+                "`key: value` lines, e.g. `title: Hepatic artery embolisation`",
+            )
+        ]
     return page, []
 
 
@@ -157,23 +210,36 @@ def _load(page: Page) -> Diagnostic | None:
             for event in yaml.parse(source, Loader=_BaseLoader):
                 if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                     mark = event.start_mark
-                    return page.at(mark.line + 2, mark.column + 1, "yaml-alias",
-                                   "YAML anchors and aliases (&name, *name) are not allowed in front "
-                                   "matter; write the value out in full")
+                    return page.at(
+                        mark.line + 2,
+                        mark.column + 1,
+                        "yaml-alias",
+                        "YAML anchors and aliases (&name, *name) are not allowed in front "
+                        "matter; write the value out in full",
+                    )
         except yaml.YAMLError:
             pass  # the loader below reports the syntax error with its position
     try:
         page.data = yaml.load(source, Loader=_Loader)
     except _DuplicateKey as duplicate:
         mark = duplicate.mark
-        return page.at(mark.line + 2, mark.column + 1, "duplicate-key",
-                       f"`{duplicate.key}` appears twice; keep one (YAML would silently use the last)")
+        return page.at(
+            mark.line + 2,
+            mark.column + 1,
+            "duplicate-key",
+            f"`{duplicate.key}` appears twice; keep one (YAML would silently use the last)",
+        )
     except (yaml.MarkedYAMLError, ConstructorError) as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 2, mark.column + 1) if mark else (2, 1)
         reason = " ".join(filter(None, [error.problem, error.context]))
-        return page.at(line, col, "yaml-syntax", f"the front matter is not valid YAML: {reason}; "
-                       "check indentation and quote values that contain `: ` or start with a special character")
+        return page.at(
+            line,
+            col,
+            "yaml-syntax",
+            f"the front matter is not valid YAML: {reason}; "
+            "check indentation and quote values that contain `: ` or start with a special character",
+        )
     except yaml.YAMLError as error:
         return page.at(2, 1, "yaml-syntax", f"the front matter is not valid YAML: {error}")
     return None

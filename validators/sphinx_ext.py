@@ -82,8 +82,12 @@ def _report(app: Sphinx, docname: str, diagnostics: list[Diagnostic]) -> None:
     for diagnostic in diagnostics:
         if diagnostic.severity == "warning" and not app.config.guidepress_report_warnings:
             continue
-        logger.warning(f"{diagnostic.severity}: {diagnostic.message} (column {diagnostic.col})",
-                       location=(docname, diagnostic.line), type="guidepress", subtype=diagnostic.code)
+        logger.warning(
+            f"{diagnostic.severity}: {diagnostic.message} (column {diagnostic.col})",
+            location=(docname, diagnostic.line),
+            type="guidepress",
+            subtype=diagnostic.code,
+        )
 
 
 def on_config_inited(app: Sphinx, config: Any) -> None:
@@ -94,15 +98,22 @@ def on_config_inited(app: Sphinx, config: Any) -> None:
             raise ExtensionError(str(error)) from None
     registry, problems = load_registry(Path(app.confdir), config.guidepress_settings)
     for problem in problems:
-        logger.warning(problem.message, location=problem.path, type="guidepress", subtype=problem.code)
+        logger.warning(
+            problem.message, location=problem.path, type="guidepress", subtype=problem.code
+        )
     app.guidepress_registry = registry  # type: ignore[attr-defined]
 
 
-def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+def on_html_page_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
     # Released sites say which release a page belongs to; guidepress-versions.js does the rest.
     release = app.config.guidepress_release
     if release:
-        context["metatags"] = context.get("metatags", "") + f'<meta name="guidepress-release" content="{escape(release)}">\n'
+        context["metatags"] = (
+            context.get("metatags", "")
+            + f'<meta name="guidepress-release" content="{escape(release)}">\n'
+        )
 
 
 def on_builder_inited(app: Sphinx) -> None:
@@ -114,7 +125,10 @@ def on_builder_inited(app: Sphinx) -> None:
         if app.config.guidepress_release:
             app.add_js_file("guidepress-versions.js")
         # Only where no other extension chose the writer: theirs wins, ours is a small fix.
-        if app.builder.name not in app.registry.translators and app.builder.default_translator_class is HTML5Translator:
+        if (
+            app.builder.name not in app.registry.translators
+            and app.builder.default_translator_class is HTML5Translator
+        ):
             app.set_translator(app.builder.name, AccessibleHTMLTranslator)
     # Defence in depth behind the safety rule: docutils itself refuses raw output and file reads.
     app.env.settings["raw_enabled"] = False
@@ -126,19 +140,26 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     is_guideline = _is_guideline(app, docname)
     path = str(app.env.doc2path(docname))
     real, top = os.path.realpath(path), os.path.join(os.path.realpath(app.srcdir), "")
-    if not real.startswith(top):  # Sphinx follows links; their targets are not the library's content
+    if not real.startswith(
+        top
+    ):  # Sphinx follows links; their targets are not the library's content
         source[0] = REFUSED_PAGE
         _report(app, docname, [linked_out(path, real)])
         return
     page, diagnostics = parse_page(source[0], path, needs_front_matter=is_guideline)
     if page is not None:
         # Sphinx reports missing files itself; a file linked from outside the library it would copy.
-        files_out = [d for d in attach_files(page, Path(path), Path(app.srcdir)) if d.code == "unsafe-content"]
+        files_out = [
+            d
+            for d in attach_files(page, Path(path), Path(app.srcdir))
+            if d.code == "unsafe-content"
+        ]
         found_unsafe = safety(page, depth=docname.count("/")) + files_out
         diagnostics += found_unsafe
         unsafe = any(d.code in REFUSING_CODES for d in found_unsafe)
         if is_guideline:
-            model, found = check_guideline(page, _settings(app), date.today(), app.guidepress_registry)  # type: ignore[attr-defined]
+            registry = app.guidepress_registry  # type: ignore[attr-defined]
+            model, found = check_guideline(page, _settings(app), date.today(), registry)
             diagnostics += found
             if model is not None:
                 domain.pages[docname] = model
@@ -155,8 +176,15 @@ def _is_line_break(raw: nodes.raw) -> bool:
     return bool(raw.get("format") == "html") and raw.astext().strip() == "<br />"
 
 
-def cite_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
-              options: Any = None, content: Any = None) -> tuple[list[nodes.Node], list[Any]]:
+def cite_role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Any,
+    options: Any = None,
+    content: Any = None,
+) -> tuple[list[nodes.Node], list[Any]]:
     keys = [key.strip() for key in text.split(",") if key.strip()]
     return [render.citation_ref(rawtext, keys=keys)], []
 
@@ -179,8 +207,12 @@ def remove_unsafe_output(doctree: nodes.document) -> None:
 
 
 def _refused_link(node: nodes.Element, target: str) -> None:
-    logger.warning(f"error: the link {target!r} is not allowed and was removed; link to a page or an https:// address",
-                   location=node, type="guidepress", subtype="unsafe-content")
+    logger.warning(
+        f"error: the link {target!r} is not allowed and was removed; link to a page or an https:// address",
+        location=node,
+        type="guidepress",
+        subtype="unsafe-content",
+    )
 
 
 def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
@@ -214,7 +246,9 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
             up = "../" * docname.count("/")
             # A release sits one folder below the archive, whose downloads page lists every PDF.
             downloads = f"../{up}downloads.html#check" if app.config.guidepress_release else None
-            box.insert(1, render.pdf_link(model, f"{up}pdf/{model.id}-v{model.version}.pdf", downloads))
+            box.insert(
+                1, render.pdf_link(model, f"{up}pdf/{model.id}-v{model.version}.pdf", downloads)
+            )
             break
 
 
@@ -222,9 +256,13 @@ def on_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
     seen: dict[str, str] = {}
     for docname, model in sorted(env.domains["guidepress"].pages.items()):  # type: ignore[attr-defined]
         if model.id in seen:
-            logger.warning(f"error: id {model.id!r} is already used by {env.doc2path(seen[model.id])}; "
-                           "give this page its own id", location=(docname, 1), type="guidepress",
-                           subtype="duplicate-page-id")
+            logger.warning(
+                f"error: id {model.id!r} is already used by {env.doc2path(seen[model.id])}; "
+                "give this page its own id",
+                location=(docname, 1),
+                type="guidepress",
+                subtype="duplicate-page-id",
+            )
         else:
             seen[model.id] = docname
 
@@ -232,7 +270,9 @@ def on_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("myst_parser")
     app.setup_extension("guidepress.typst_builder")
-    app.add_config_value("guidepress_settings", None, "env", types=frozenset({Settings, type(None)}))
+    app.add_config_value(
+        "guidepress_settings", None, "env", types=frozenset({Settings, type(None)})
+    )
     app.add_config_value("guidepress_pdf", False, "html", types=frozenset({bool}))
     app.add_config_value("guidepress_release", "", "html", types=frozenset({str}))
     # `guidepress build` validates first, printing warnings and failing on them only with --strict;
@@ -246,8 +286,15 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("config-inited", on_config_inited)
     app.connect("builder-inited", on_builder_inited)
     app.connect("source-read", on_source_read)
-    app.connect("doctree-read", on_doctree_read, priority=400)  # before the collectors (500) copy titles
+    app.connect(
+        "doctree-read", on_doctree_read, priority=400
+    )  # before the collectors (500) copy titles
     app.connect("doctree-resolved", on_doctree_resolved)
     app.connect("html-page-context", on_html_page_context)
     app.connect("env-check-consistency", on_check_consistency)
-    return {"version": "0.1", "env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {
+        "version": "0.1",
+        "env_version": 2,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

@@ -50,7 +50,9 @@ def format_reference(reference: Reference) -> list[Segment]:
             names.append("et al")
         parts.append(Segment(_sentence(", ".join(names)) + " "))
     title = reference.title.rstrip(".")
-    parts.append(Segment(title + (" [Internet]" if reference.url and not reference.journal else "") + ". "))
+    parts.append(
+        Segment(title + (" [Internet]" if reference.url and not reference.journal else "") + ". ")
+    )
     if reference.journal:
         citation = f"{reference.journal}."
         if reference.year:
