@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from validate_speed import make_library
 
-CONF = 'project = "Benchmark"\nextensions = ["myst_parser", "validators.sphinx_ext"]\nmyst_title_to_header = True\n'
+CONF = 'project = "Benchmark"\nextensions = ["guidepress"]\nmyst_title_to_header = True\n'
 
 
 def seconds(command: list[str], cwd: Path) -> float:
@@ -38,8 +38,10 @@ def typst_pdfs(root: Path) -> float:
         "import sys; from pathlib import Path; from guidepress.build import sphinx_build; "
         "from guidepress.pdf import compile_all; from validators.config import load_settings; "
         "root = Path(sys.argv[1]); s = load_settings(root); "
-        "sphinx_build(root, s, 'guidepress-typst', root / '_build/typst', root / '_build/.doctrees'); "
-        "print(len(compile_all(root / '_build/typst', root / '_build/pdf', root / '_build/.pdf-cache')))"
+        "sphinx_build(root, s, 'guidepress-typst', root / '_build/typst', root / "
+        "'_build/.doctrees'); "
+        "print(len(compile_all(root / '_build/typst', root / '_build/pdf', root / "
+        "'_build/.pdf-cache')))"
     )
     return seconds([sys.executable, "-c", code, str(root)], root)
 
@@ -78,7 +80,8 @@ def main() -> None:
         warm = typst_pdfs(root)
         print(f"Typst, {count} guideline PDFs + compendium: cold {cold:6.2f} s   target <= 20 s")
         print(
-            f"Typst, after editing one guideline:          {warm:6.2f} s   (recompiles that guideline and the compendium)"
+            f"Typst, after editing one guideline:          {warm:6.2f} s   (recompiles that "
+            "guideline and the compendium)"
         )
         if shutil.which("pdflatex") and shutil.which("latexmk"):
             latex = seconds(
@@ -97,11 +100,13 @@ def main() -> None:
                 root,
             )
             print(
-                f"Sphinx latexpdf (one PDF, same content):      {latex:6.2f} s   Typst is {latex / cold:4.1f}x faster (target >= 10x)"
+                f"Sphinx latexpdf (one PDF, same content):      {latex:6.2f} s   Typst is "
+                f"{latex / cold:4.1f}x faster (target >= 10x)"
             )
         else:
             print(
-                "Sphinx latexpdf: skipped, LaTeX (pdflatex, latexmk) is not installed on this machine."
+                "Sphinx latexpdf: skipped, LaTeX (pdflatex, latexmk) is not installed on this "
+                "machine."
             )
 
 

@@ -7,47 +7,42 @@ so the rest of the file (comments, quoting, order, line endings) is kept byte fo
 from __future__ import annotations
 
 import json
-from datetime import date
+import os
 from pathlib import Path
 
 import yaml
 
 from guidepress.atomic import write_atomically
-from schemas import Registry, Settings, person_key
-from validators.approvals import content_digest
-from validators.page_files import attach_files
-from validators.rules import check_guideline
-from validators.source import _BaseLoader, parse_page, read_page
+from guidepress.schemas import person_key
+from guidepress.validators.approvals import content_digest
+from guidepress.validators.errors import GuidepressError
+from guidepress.validators.pipeline import Checks, check_page
+from guidepress.validators.source import _BaseLoader, parse_page
 
 
-class ApprovalRefused(Exception):
+class ApprovalRefused(GuidepressError):
     """The approval cannot be recorded; the message says why and what to do."""
 
+    prefix = "guidepress: approval refused: "
 
-def approve(
-    path: Path,
-    reviewer: str,
-    settings: Settings,
-    registry: Registry | None,
-    today: date,
-    source: Path,
-) -> str:
-    """Write the approval; returns the record's one-line summary. source: the library's source
-    folder, from which the files the page shows are read and signed with it."""
+
+def approve(path: Path, reviewer: str, checks: Checks) -> str:
+    """Write the approval; returns the record's one-line summary. The page goes through the page
+    pipeline first, so what is approved is what validate checks: its text and the files it shows."""
+    settings, registry = checks.layout.settings, checks.registry
     member = registry.find(reviewer) if registry else None
     if member is None:
         raise ApprovalRefused(
-            f"{reviewer} is not in the reviewer registry ({settings.registry}); only its members may approve"
+            f"{reviewer} is not in the reviewer registry ({settings.registry}); "
+            "only its members may approve"
         )
-    page, problems = read_page(path, str(path), needs_front_matter=True)
-    if page is None:
-        raise ApprovalRefused("\n".join(p.format() for p in problems))
-    missing = attach_files(page, path, source)
-    model, problems = check_guideline(page, settings, today, registry)
-    blocking = missing + [
-        p for p in problems if p.severity == "error" and not p.code.startswith("approval-")
+    checked = check_page(os.path.abspath(path), str(path), checks)
+    page, model = checked.page, checked.model
+    # The page's own approvals are what this approval changes: their problems do not block it.
+    blocking = [
+        d for d in checked.diagnostics if d.severity == "error" and d.code.area != "approval"
     ]
-    if model is None or blocking:
+    if page is None or model is None or blocking:
         raise ApprovalRefused(
             "the page has errors; fix them before approving:\n"
             + "\n".join(p.format() for p in blocking)
@@ -58,7 +53,7 @@ def approve(
     record = [
         f"reviewer: {json.dumps(member.name, ensure_ascii=False)}",
         f"role: {json.dumps(member.role, ensure_ascii=False)}",
-        f"date: {today.isoformat()}",
+        f"date: {checks.today.isoformat()}",
         f'version: "{model.version}"',
         f"digest: {digest}",
     ]
@@ -74,9 +69,7 @@ def approve(
         if superseded
         else ""
     )
-    return (
-        f"{member.name} approved {model.id} version {model.version} on {today.isoformat()}{removed}"
-    )
+    return f"{member.name} approved {model.id} version {model.version} on {checks.today}{removed}"
 
 
 def _confirm(text: str, display: str, name: str, digest: str, files: dict[str, str]) -> None:

@@ -12,11 +12,14 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from schemas import Settings
+from guidepress.schemas import Settings
+from guidepress.validators.errors import GuidepressError
 
 
-class BuildError(Exception):
+class BuildError(GuidepressError):
     """Sphinx reported errors; the previous output, if any, is left as it was."""
+
+    prefix = "guidepress: build failed: "
 
 
 def sphinx_build(
@@ -51,7 +54,12 @@ def sphinx_build(
                 str(outdir),
                 str(doctrees),
                 builder,
-                confoverrides={"guidepress_report_warnings": False, **(overrides or {})},
+                # The settings the command read, handed down rather than found again.
+                confoverrides={
+                    "guidepress_settings": settings,
+                    "guidepress_report_warnings": False,
+                    **(overrides or {}),
+                },
                 status=None,
                 warning=sys.stderr,
                 warningiserror=True,
@@ -78,8 +86,10 @@ def _crash_report(root: Path, settings: Settings, app: Any, builder: str, error:
     reason = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
     what = "this page" if docname else "the library"
     return (
-        f"{where}Sphinx stopped with an internal error in the {builder} build ({reason}). Something in "
-        f"{what} trips a bug in Sphinx or an extension: simplify the markup near recent edits (a role "
+        f"{where}Sphinx stopped with an internal error in the {builder} build ({reason}). "
+        "Something in "
+        f"{what} trips a bug in Sphinx or an extension: simplify the markup near recent edits (a "
+        "role "
         f"inside a heading, say). The full report is in {log}."
     )
 

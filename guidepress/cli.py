@@ -1,6 +1,7 @@
 """The `guidepress` command: the edge that prints diagnostics and chooses exit codes.
 
-Exit codes: 0 clean (warnings allowed), 1 the library has errors, 2 bad usage or settings.
+Exit codes: 0 clean (warnings allowed), 1 the library has errors or an action was refused,
+2 bad usage or settings. Everything below raises a GuidepressError, which carries its exit code.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from datetime import date
 from importlib import metadata
 from pathlib import Path
 
-from schemas import RegistryMember, Settings
-from validators.config import SettingsError, find_root, load_registry, load_settings
-from validators.diagnostics import Diagnostic, has_errors, to_json
-from validators.library import Layout, check_library
-
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+from guidepress.schemas import Code, RegistryMember, Settings
+from guidepress.validators.config import Library, load_registry
+from guidepress.validators.diagnostics import Diagnostic, has_errors, to_json
+from guidepress.validators.errors import EXIT_ERRORS, EXIT_OK, GuidepressError, UsageError
+from guidepress.validators.library import check_library
+from guidepress.validators.pipeline import Checks, Layout
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -102,6 +103,20 @@ def _parser() -> argparse.ArgumentParser:
         "build", help="validate, then build the HTML site and PDFs into the build folder"
     )
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+    init = commands.add_parser(
+        "init", help="start a new library: settings, Sphinx configuration, an example page, CI"
+    )
+    init.add_argument(
+        "folder", nargs="?", type=Path, default=Path("."), help="where (default: here)"
+    )
+    init.add_argument("--title", help="the library's title (default: from the folder's name)")
+    init.add_argument(
+        "--requirement",
+        metavar="SPEC",
+        help="how the library's CI installs guidepress, as pip reads it (default: the version "
+        "running now, or the git address it was installed from)",
+    )
     return parser
 
 
@@ -114,37 +129,34 @@ def _day(text: str) -> date:
         ) from None
 
 
-def _missing(paths: list[Path]) -> bool:
-    """Say which paths do not exist: a typo must not check nothing and pass."""
-    for path in paths:
-        if not path.exists():
-            print(f"guidepress: error: no such file or folder: {path}", file=sys.stderr)
-    return not all(path.exists() for path in paths)
+def _missing(paths: list[Path]) -> None:
+    """Refuse paths that do not exist: a typo must not check nothing and pass."""
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
 
 
-def _not_a_guideline(layout: Layout, page: Path) -> bool:
-    """Say so when the page is missing or outside the guidelines folder, which alone has document control."""
+def _guideline_page(layout: Layout, page: Path) -> None:
+    """Refuse a page that is missing or outside the guidelines folder, which alone has document
+    control."""
     if not page.is_file():
-        print(f"guidepress: error: no such page: {page}", file=sys.stderr)
-        return True
+        raise UsageError(f"no such page: {page}")
     if not layout.is_guideline(os.path.abspath(page)):
         guidelines = os.path.relpath(layout.guidelines)
-        print(
-            f"guidepress: error: {page} is not a guideline page: only pages under {guidelines}{os.sep} "
-            "have document control and approvals",
-            file=sys.stderr,
+        raise UsageError(
+            f"{page} is not a guideline page: only pages under {guidelines}{os.sep} have "
+            "document control and approvals"
         )
-        return True
-    return False
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return run_command(args)
-    except (
-        OSError
-    ) as error:  # a folder that is a file, a full disk, no permission: say which, briefly
+    except GuidepressError as error:
+        print(error.report(), file=sys.stderr)
+        return error.exit_code
+    except OSError as error:  # a folder that is a file, a full disk, no permission: say which
         where = f": {error.filename}" if error.filename else ""
         print(f"guidepress: error: {error.strerror or error}{where}", file=sys.stderr)
         return EXIT_ERRORS
@@ -154,35 +166,37 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    root = (args.root or find_root(Path.cwd())).resolve()
-    try:
-        settings = load_settings(root)
-    except SettingsError as error:
-        print(error, file=sys.stderr)
-        return EXIT_USAGE
+    if args.command == "init":
+        return init_command(args.folder, args.title, args.requirement)
+    library = Library.at(args.root.resolve()) if args.root else Library.around(Path.cwd())
+    root, settings = library.root, library.settings
     source = Layout.of(root, settings).source
     if not Path(source).is_dir():  # outside a library every command would check nothing and pass
-        print(
-            f"guidepress: error: the library folder {source} does not exist; run guidepress in the "
-            "library's root (--root) or set source_dir in [tool.guidepress]",
-            file=sys.stderr,
+        raise UsageError(
+            f"the library folder {source} does not exist; run guidepress in the library's root "
+            "(--root), set source_dir in [tool.guidepress], or start a library with guidepress init"
         )
-        return EXIT_USAGE
     if args.command == "validate":
-        return validate(
-            root, settings, args.paths, args.format, args.strict, args.today or date.today()
-        )
+        today = args.today or date.today()
+        return validate(root, settings, args.paths, args.format, args.strict, today)
     if args.command == "linkcheck":
         return check_links_command(root, settings, args.paths, args.cache, args.format, args.report)
     if args.command in ("diff", "verify-approvals"):
         return history_command(root, settings, args)
     if args.command == "release":
-        return release_library(
-            root, settings, args.version, args.archive or root / settings.build_dir / "archive"
-        )
+        archive = args.archive or root / settings.build_dir / "archive"
+        return release_library(root, settings, args.version, archive)
     if args.command == "approve":
         return approve_page(root, settings, args.page, args.reviewer)
     return build(root, settings, args.strict)
+
+
+def init_command(folder: Path, title: str | None, requirement: str | None) -> int:
+    from guidepress.init import init_library
+
+    for line in init_library(folder, title, requirement):
+        print(f"guidepress: {line}", file=sys.stderr)
+    return EXIT_OK
 
 
 def check_links_command(
@@ -195,49 +209,37 @@ def check_links_command(
 ) -> int:
     from guidepress.atomic import write_atomically
     from guidepress.linkcheck import json_report, run, text_report
-    from validators.links import collect_links
+    from guidepress.links import collect_links
 
-    if _missing(paths):
-        return EXIT_USAGE
+    _missing(paths)
     for option, path in (("--cache", cache), ("--report", report)):
         if path is not None and path.is_dir():  # found now, not after minutes of checking
-            print(
-                f"guidepress: error: {option} {path} is a folder; give a file name", file=sys.stderr
-            )
-            return EXIT_USAGE
+            raise UsageError(f"{option} {path} is a folder; give a file name")
     layout = Layout.of(root, settings)
-    results = run(collect_links(paths or [Path(layout.source)], layout), settings.linkcheck, cache)
-    print(
-        json_report(results)
-        if output == "json"
-        else text_report(results, settings.linkcheck.fail_on)
-    )
+    links = collect_links(paths or [Path(layout.source)], layout, date.today())
+    results = run(links, settings.linkcheck, cache)
+    fail_on = settings.linkcheck.fail_on
+    print(json_report(results) if output == "json" else text_report(results, fail_on))
     if report is not None:
         write_atomically(report, json_report(results) + "\n")
-    return EXIT_ERRORS if any(r.status in settings.linkcheck.fail_on for r in results) else EXIT_OK
+    return EXIT_ERRORS if any(r.status in fail_on for r in results) else EXIT_OK
 
 
 def history_command(root: Path, settings: Settings, args: argparse.Namespace) -> int:
-    from guidepress.history import HistoryError, diff_since_approved, verify_approvals
-    from validators.library import display, find_pages
+    from guidepress.history import diff_since_approved, verify_approvals
+    from guidepress.validators.library import display, find_pages
 
     layout = Layout.of(root, settings)
-    if _not_a_guideline(layout, args.page) if args.command == "diff" else _missing(args.paths):
-        return EXIT_USAGE
-    try:
-        if args.command == "diff":
-            sys.stdout.write(diff_since_approved(args.page, args.from_version, Path(layout.source)))
-            return EXIT_OK
-        registry, problems = load_registry(root, settings)
-        cwd = os.path.join(os.getcwd(), "")
-        guidelines = (
-            [Path(layout.guidelines)] if Path(layout.guidelines).is_dir() else []
-        )  # none yet
-        pages = [Path(display(p, cwd)) for p in find_pages(args.paths or guidelines)]
-        found = problems + verify_approvals(pages, registry)
-    except HistoryError as error:
-        print(f"guidepress: error: {error}", file=sys.stderr)
-        return EXIT_ERRORS
+    if args.command == "diff":
+        _guideline_page(layout, args.page)
+        sys.stdout.write(diff_since_approved(args.page, args.from_version, Path(layout.source)))
+        return EXIT_OK
+    _missing(args.paths)
+    registry, problems = load_registry(root, settings)
+    cwd = os.path.join(os.getcwd(), "")
+    guidelines = [Path(layout.guidelines)] if Path(layout.guidelines).is_dir() else []  # none yet
+    pages = [Path(display(p, cwd)) for p in find_pages(args.paths or guidelines)]
+    found = problems + verify_approvals(pages, registry)
     for diagnostic in found:
         print(diagnostic.format())
     print(
@@ -248,49 +250,26 @@ def history_command(root: Path, settings: Settings, args: argparse.Namespace) ->
 
 
 def release_library(root: Path, settings: Settings, version: str, archive: Path) -> int:
-    from guidepress.build import BuildError
-    from guidepress.release import ReleaseRefused, check_release_name, release
+    from guidepress.release import check_archive, check_release_name, release
 
-    try:  # bad usage is told before the library is checked and built
-        check_release_name(version)
-    except ValueError as error:
-        print(f"guidepress: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    if archive.exists() and not archive.is_dir():
-        print(
-            f"guidepress: error: the archive {archive} is a file; give a folder with --archive",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    refused = _check_before("release", root, settings, strict=False)
-    if refused is not None:
-        return refused
-    try:
-        folder = release(root, settings, version, archive.resolve(), date.today())
-    except ValueError as error:
-        print(f"guidepress: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except (ReleaseRefused, BuildError) as error:
-        print(f"guidepress: release refused: {error}", file=sys.stderr)
-        return EXIT_ERRORS
+    # Bad usage is told before the library is checked and built.
+    check_release_name(version)
+    check_archive(root, settings, archive)
+    _check_before("release", root, settings, strict=False)
+    folder = release(root, settings, version, archive.resolve(), date.today())
     print(f"guidepress: released {version} into {folder}", file=sys.stderr)
     return EXIT_OK
 
 
 def approve_page(root: Path, settings: Settings, page: Path, reviewer: str) -> int:
-    from guidepress.approve import ApprovalRefused, approve
+    from guidepress.approve import approve
 
     layout = Layout.of(root, settings)
-    if _not_a_guideline(layout, page):
-        return EXIT_USAGE
+    _guideline_page(layout, page)
     registry, problems = load_registry(root, settings)
     for problem in problems:
         print(problem.format(), file=sys.stderr)
-    try:
-        print(approve(page, reviewer, settings, registry, date.today(), Path(layout.source)))
-    except ApprovalRefused as refusal:
-        print(f"guidepress: approval refused: {refusal}", file=sys.stderr)
-        return EXIT_ERRORS
+    print(approve(page, reviewer, Checks(layout, date.today(), registry)))
     _commit_hint(page, registry.find(reviewer) if registry else None)
     return EXIT_OK
 
@@ -304,31 +283,33 @@ def _commit_hint(page: Path, member: RegistryMember | None) -> None:
         return
     if email.casefold() == member.git_email.casefold():
         print(
-            f"guidepress: now commit it as yourself ({email}): verify-approvals checks who committed it",
+            f"guidepress: now commit it as yourself ({email}): verify-approvals checks who "
+            "committed it",
             file=sys.stderr,
         )
     else:
         print(
-            f"guidepress: warning: your git identity is {email}, not {member.name}'s ({member.git_email}); "
-            f"{member.name} must commit this approval, or verify-approvals reports it as unverified",
+            f"guidepress: warning: your git identity is {email}, not {member.name}'s "
+            f"({member.git_email}); {member.name} must commit this approval, or verify-approvals "
+            "reports it as unverified",
             file=sys.stderr,
         )
 
 
 def _check(
     root: Path, settings: Settings, paths: list[Path], today: date
-) -> tuple[int, list[Diagnostic]] | int:
-    if _missing(paths):
-        return EXIT_USAGE
+) -> tuple[int, list[Diagnostic]]:
+    _missing(paths)
     layout = Layout.of(root, settings)
     registry, problems = load_registry(root, settings)
-    report = check_library(paths or [Path(layout.source)], layout, settings, today, registry)
-    return report.pages, problems + [_explained(d, Path(layout.source)) for d in report.diagnostics]
+    report = check_library(paths or [Path(layout.source)], Checks(layout, today, registry))
+    source = Path(layout.source)
+    return report.pages, problems + [_explained(d, source) for d in report.diagnostics]
 
 
 def _explained(diagnostic: Diagnostic, source: Path) -> Diagnostic:
     """A lapsed approval names what changed since, read from git (validators know no history)."""
-    if diagnostic.code != "approval-stale":
+    if diagnostic.code != Code.APPROVAL_STALE:
         return diagnostic
     from guidepress.history import explain_stale
 
@@ -342,10 +323,7 @@ def _failed(diagnostics: list[Diagnostic], strict: bool) -> bool:
 def validate(
     root: Path, settings: Settings, paths: list[Path], output: str, strict: bool, today: date
 ) -> int:
-    checked = _check(root, settings, paths, today)
-    if isinstance(checked, int):
-        return checked
-    pages, diagnostics = checked
+    pages, diagnostics = _check(root, settings, paths, today)
     if output == "json":
         print(to_json(diagnostics, pages))
     else:
@@ -364,37 +342,33 @@ def _summary(pages: int, diagnostics: list[Diagnostic]) -> None:
     )
 
 
-def _check_before(action: str, root: Path, settings: Settings, strict: bool) -> int | None:
-    """Validate the whole library before building or releasing; an exit code if it must stop."""
-    checked = _check(root, settings, [], date.today())
-    if isinstance(checked, int):
-        return checked
-    pages, diagnostics = checked
+class Refused(GuidepressError):
+    """The library has problems the action may not go ahead with; they were printed above."""
+
+    prefix = "guidepress: "
+
+
+def _check_before(action: str, root: Path, settings: Settings, strict: bool) -> None:
+    """Validate the whole library before building or releasing, and stop on its problems."""
+    pages, diagnostics = _check(root, settings, [], date.today())
     for diagnostic in diagnostics:
         print(diagnostic.format())
     _summary(pages, diagnostics)
     if _failed(diagnostics, strict):
         problems = "errors and warnings (--strict)" if strict else "errors"
-        print(f"guidepress: {action} refused: fix the {problems} above first", file=sys.stderr)
-        return EXIT_ERRORS
-    return None
+        raise Refused(f"{action} refused: fix the {problems} above first")
 
 
 def build(root: Path, settings: Settings, strict: bool) -> int:
-    from guidepress.build import BuildError, build_site
+    from guidepress.build import build_site
 
-    refused = _check_before("build", root, settings, strict)
-    if refused is not None:
-        return refused
-    try:
-        output, compiled = build_site(root, settings)
-    except BuildError as error:
-        print(f"guidepress: build failed: {error}", file=sys.stderr)
-        return EXIT_ERRORS
+    _check_before("build", root, settings, strict)
+    output, compiled = build_site(root, settings)
     pdfs = len(list((output / "pdf").glob("*.pdf")))
     named = f" ({', '.join(compiled)})" if compiled else ""
+    reused = pdfs - len(compiled)
     print(
-        f"guidepress: compiled {len(compiled)} PDF(s){named}, reused {pdfs - len(compiled)} unchanged",
+        f"guidepress: compiled {len(compiled)} PDF(s){named}, reused {reused} unchanged",
         file=sys.stderr,
     )
     print(f"guidepress: HTML written to {output}, PDFs to {output / 'pdf'}", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""The archive's downloads page: per guideline, the PDF of the current release, with earlier ones."""
+"""The archive's downloads page: per guideline, the PDF of the current release, with earlier
+ones."""
 
 from __future__ import annotations
 
@@ -7,10 +8,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import validators
-
 # The site's own script marks a guideline read after its next review date; the page embeds it.
-REVIEW_SCRIPT = Path(validators.__file__).parent / "static" / "guidepress-review.js"
+REVIEW_SCRIPT = Path(__file__).parent / "static" / "guidepress-review.js"
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -19,9 +18,14 @@ PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; max-width: 72rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }}
+body {{
+  font-family: system-ui, sans-serif; max-width: 72rem; margin: 2rem auto; padding: 0 1rem;
+  line-height: 1.5;
+}}
 table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ border: 1px solid #767676; padding: 0.4rem 0.6rem; text-align: left; vertical-align: top; }}
+th, td {{
+  border: 1px solid #767676; padding: 0.4rem 0.6rem; text-align: left; vertical-align: top;
+}}
 code {{ font-size: 0.8rem; word-break: break-all; }}
 </style>
 </head>
@@ -34,68 +38,8 @@ code {{ font-size: 0.8rem; word-break: break-all; }}
 """
 
 
-# Matches a PDF's SHA-256 against the releases, so a clinic can tell what it holds and whether
-# it is current without installing anything. The releases are in the page itself, not fetched
-# from versions.json, so the check also works on a saved copy or an archive opened from a disk.
-CHECK_SCRIPT = """
-(function () {
-  "use strict";
-  const input = document.getElementById("check-file");
-  const out = document.getElementById("check-result");
-  const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
-  function say(text, link) {
-    out.textContent = text;
-    if (link) {
-      const a = document.createElement("a");
-      a.href = link.href;
-      a.textContent = link.text;
-      out.append(" ", a);
-    }
-  }
-  input.addEventListener("change", async () => {
-    const file = input.files[0];
-    if (!file) return;
-    say("Checking " + file.name + "\u2026");
-    try {
-      const versions = JSON.parse(document.getElementById("releases").textContent);
-      const digest = hex(await crypto.subtle.digest("SHA-256", await file.arrayBuffer()));
-      const current = versions[0];
-      for (const release of versions) {
-        const compendium = release.compendium;
-        if (compendium && compendium.sha256 === digest) {
-          const what = file.name + " is the compendium of the whole library, published in release " +
-            release.version + " (SHA-256 " + digest + "). ";
-          if (release === current) return say(what + "It is the current release.");
-          return say(what + "It has been superseded by release " + current.version + ".",
-            current.compendium && { href: current.compendium.pdf, text: "Download the current compendium" });
-        }
-        const found = release.guidelines.find((g) => g.sha256 === digest);
-        if (!found) continue;
-        const now = current.guidelines.find((g) => g.id === found.id);
-        const what = file.name + " is \u201c" + found.title + "\u201d version " + found.version +
-          ", published in release " + release.version + " (SHA-256 " + digest + "). ";
-        if (now && now.status === "retired") return say(what + "The guideline has been retired (release " +
-          current.version + "): it is withdrawn, do not use it.");
-        // The same version with the same content is current even if its file differs: a later
-        // release may lay the PDF out anew (another guidepress, another publication address).
-        const isCurrent = now && (now.sha256 === digest || (now.version === found.version && now.digest === found.digest));
-        if (isCurrent && window.guidepress.isOverdue(now.next_review_date)) {
-          return say(what + "It is the current approved version, but it was due for review on " +
-            now.next_review_date + ": check with the library's editors that it still applies.");
-        }
-        if (isCurrent) return say(what + "It is the current approved version.");
-        if (now) return say(what + "It has been superseded: the current version is " + now.version +
-          " (release " + current.version + ").", { href: now.pdf, text: "Download the current version" });
-        return say(what + "It is not in the current release (" + current.version + "); do not rely on it.");
-      }
-      say(file.name + " does not match any PDF published in this library (SHA-256 " + digest +
-        "). It may have been altered, or come from somewhere else: do not rely on it.");
-    } catch (error) {
-      say("The file could not be checked here (" + error + "). Compare its SHA-256 with the table above instead.");
-    }
-  });
-})();
-"""
+# The page's check of a PDF a clinic holds, run in the browser.
+CHECK_SCRIPT = Path(__file__).parent / "templates" / "downloads-check.js"
 
 
 def _script_json(data: Any) -> str:
@@ -123,14 +67,16 @@ def downloads_page(versions: list[dict[str, Any]]) -> str:
                     and g["version"] not in earlier
                 ):
                     earlier[g["version"]] = (
-                        f'<a href="{escape(g["pdf"])}">v{escape(g["version"])} (release {escape(entry["version"])})</a>'
+                        f'<a href="{escape(g["pdf"])}">v{escape(g["version"])} (release '
+                        f"{escape(entry['version'])})</a>"
                     )
         rows.append(
             "<tr>"
             f'<td><a href="{escape(guideline["pdf"])}">{escape(guideline["title"])}</a></td>'
             f"<td>{escape(guideline['version'])}</td>"
             f"<td>{escape(guideline['review_date'])}</td>"
-            f'<td><span class="guidepress-next-review">{escape(guideline["next_review_date"])}</span></td>'
+            "<td><span "
+            f'class="guidepress-next-review">{escape(guideline["next_review_date"])}</span></td>'
             f"<td>{_size(guideline['size'])}</td>"
             f"<td><code>{escape(guideline['sha256'])}</code></td>"
             f"<td>{', '.join(earlier.values()) or 'none'}</td>"
@@ -138,14 +84,16 @@ def downloads_page(versions: list[dict[str, Any]]) -> str:
         )
     body = f"""<h1>Downloads</h1>
 <p><a href="latest/index.html">Read the library's website</a> (the current release).</p>
-<p>The PDF of each guideline in the current release, <strong>{escape(current["version"])}</strong>
-(published {escape(current["date"])}). To prove which version a printed or saved copy is, compare its
-SHA-256 (<code>sha256sum FILE</code>) with the one listed here or in the release's
+<p>The PDF of each guideline in the current release,
+<strong>{escape(current["version"])}</strong> (published {escape(current["date"])}). To prove
+which version a printed or saved copy is, compare its SHA-256 (<code>sha256sum FILE</code>)
+with the one listed here or in the release's
 <a href="{escape(current["version"])}/SHA256SUMS">SHA256SUMS</a>.</p>
 <table>
 <caption>Current approved guidelines</caption>
-<thead><tr><th scope="col">Guideline (PDF)</th><th scope="col">Version</th><th scope="col">Last reviewed</th>
-<th scope="col">Next review due</th><th scope="col">Size</th><th scope="col">SHA-256</th><th scope="col">Earlier versions</th></tr></thead>
+<thead><tr><th scope="col">Guideline (PDF)</th><th scope="col">Version</th>
+<th scope="col">Last reviewed</th><th scope="col">Next review due</th><th scope="col">Size</th>
+<th scope="col">SHA-256</th><th scope="col">Earlier versions</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody>
@@ -155,11 +103,12 @@ SHA-256 (<code>sha256sum FILE</code>) with the one listed here or in the release
 <h2 id="check">Check a PDF you hold</h2>
 <p>Choose a PDF to learn which guideline, version and release it is, and whether it is still the
 current version. The file is checked in your browser and is not uploaded anywhere.</p>
-<p><label for="check-file">PDF to check:</label> <input type="file" id="check-file" accept=".pdf,application/pdf"></p>
+<p><label for="check-file">PDF to check:</label>
+<input type="file" id="check-file" accept=".pdf,application/pdf"></p>
 <p id="check-result" role="status"></p>
 <script type="application/json" id="releases">{_script_json(versions)}</script>
 <script>{REVIEW_SCRIPT.read_text(encoding="utf-8")}</script>
-<script>{CHECK_SCRIPT}</script>
+<script>{CHECK_SCRIPT.read_text(encoding="utf-8")}</script>
 <h2>All releases</h2>
 <ul>
 {chr(10).join(_release_item(entry) for entry in versions)}
@@ -172,12 +121,14 @@ def _retired(release: dict[str, Any]) -> str:
     if not retired:
         return ""
     items = "\n".join(
-        f'<li><a href="{escape(g["pdf"])}">{escape(g["title"])}</a>, version {escape(g["version"])}. '
+        f'<li><a href="{escape(g["pdf"])}">{escape(g["title"])}</a>, version '
+        f"{escape(g['version'])}. "
         f"SHA-256: <code>{escape(g['sha256'])}</code></li>"
         for g in retired
     )
     return (
-        "<h2>Retired guidelines</h2>\n<p>These guidelines have been withdrawn: <strong>do not use them</strong>. "
+        "<h2>Retired guidelines</h2>\n<p>These guidelines have been withdrawn: <strong>do not use "
+        "them</strong>. "
         f"Their last PDFs stay here for the record.</p>\n<ul>\n{items}\n</ul>"
     )
 
@@ -187,8 +138,10 @@ def _compendium(release: dict[str, Any]) -> str:
     if not compendium:
         return ""
     return (
-        f'<h2>The whole library in one PDF</h2>\n<p><a href="{escape(compendium["pdf"])}">Compendium of '
-        f"release {escape(release['version'])}</a> (PDF, {_size(compendium['size'])}), every guideline above "
+        "<h2>The whole library in one PDF</h2>\n<p><a "
+        f'href="{escape(compendium["pdf"])}">Compendium of '
+        f"release {escape(release['version'])}</a> (PDF, {_size(compendium['size'])}), every "
+        "guideline above "
         f"in one document. SHA-256: <code>{escape(compendium['sha256'])}</code></p>"
     )
 
@@ -207,7 +160,10 @@ def _release_item(release: dict[str, Any]) -> str:
         if release.get("commit")
         else ""
     )
-    return f'<li><a href="{version}/index.html">{version}</a> ({escape(release["date"])}{source}){extra}</li>'
+    return (
+        f'<li><a href="{version}/index.html">{version}</a> '
+        f"({escape(release['date'])}{source}){extra}</li>"
+    )
 
 
 def root_index() -> str:

@@ -14,14 +14,15 @@ from pathlib import Path
 
 import yaml
 
-from schemas import Guideline, Registry
-from validators.approvals import UNSIGNED_FIELDS, content_digest
-from validators.diagnostics import Diagnostic
-from validators.page_files import attach_files, fingerprints
-from validators.source import Page, parse_page, read_page
+from guidepress.schemas import Code, Guideline, Registry
+from guidepress.validators.approvals import UNSIGNED_FIELDS, content_digest
+from guidepress.validators.diagnostics import Diagnostic
+from guidepress.validators.errors import GuidepressError
+from guidepress.validators.page_files import attach_files, fingerprints
+from guidepress.validators.source import Page, parse_page, read_page
 
 
-class HistoryError(Exception):
+class HistoryError(GuidepressError):
     """git is missing, the page is not in a repository, or no earlier version fits."""
 
 
@@ -125,7 +126,8 @@ def _page_history(top: Path, name: str) -> list[tuple[str, str]]:
 
 def earlier_versions(path: Path, source: Path) -> Iterator[tuple[str, Page]]:
     """(commit, page as it was, with the files it showed then) for each commit that changed the
-    page, newest first. An approval is written into the page, so every approved state is one of them."""
+    page, newest first. An approval is written into the page, so every approved state is one of
+    them."""
     top, name = _tracked(path)
     for commit, then in _page_history(top, name):
         source_name, in_source = _below_source(top, then, source)
@@ -298,7 +300,7 @@ def verify_approvals(paths: list[Path], registry: Registry | None) -> list[Diagn
                     page.at(
                         line,
                         col,
-                        "approval-unverified",
+                        Code.APPROVAL_UNVERIFIED,
                         f"{who} is not in any commit yet; commit it as the reviewer",
                     )
                 )
@@ -307,7 +309,7 @@ def verify_approvals(paths: list[Path], registry: Registry | None) -> list[Diagn
                     page.at(
                         line,
                         col,
-                        "approval-unverified",
+                        Code.APPROVAL_UNVERIFIED,
                         f"{who} names someone not in the reviewer registry",
                     )
                 )
@@ -316,8 +318,9 @@ def verify_approvals(paths: list[Path], registry: Registry | None) -> list[Diagn
                     page.at(
                         line,
                         col,
-                        "approval-unverified",
-                        f"{who} was committed by {added[1]} in {added[0][:10]}, not by the reviewer's "
+                        Code.APPROVAL_UNVERIFIED,
+                        f"{who} was committed by {added[1]} in {added[0][:10]}, not by the "
+                        "reviewer's "
                         f"registered identity {member.git_email}",
                     )
                 )

@@ -27,8 +27,8 @@ from urllib.parse import quote, urljoin, urlsplit
 import httpx
 
 from guidepress.atomic import write_atomically
-from schemas.settings import LinkcheckSettings
-from validators.links import Link, Place
+from guidepress.links import Link, LinkKind, Place
+from guidepress.schemas.settings import LinkcheckSettings, LinkStatus
 
 REDIRECTS = (301, 302, 303, 307, 308)
 PERMANENT = (301, 308)
@@ -36,16 +36,17 @@ MAX_HOPS = 10
 PMID_BATCH = 200  # ids per NCBI summary request: one request answers for many, within NCBI's pace
 HOST_NOT_FOUND = "host not found"
 DNS_FAILURE = re.compile(
-    r"name or service not known|nodename nor servname|getaddrinfo|no address associated|name resolution",
+    r"name or service not known|nodename nor servname|getaddrinfo|no address associated|name "
+    r"resolution",
     re.IGNORECASE,
 )
 
 
 @dataclass
 class Result:
-    kind: str
+    kind: LinkKind
     target: str
-    status: str  # ok, redirected, broken, blocked, transient or ignored
+    status: LinkStatus
     detail: str = ""
     code: int | None = None
     new_url: str | None = None
@@ -116,20 +117,22 @@ class Checker:
                 await asyncio.sleep(delay)
         raise last
 
-    async def check(self, kind: str, targets: list[str]) -> list[Result]:
+    async def check(self, kind: LinkKind, targets: list[str]) -> list[Result]:
         """One URL or DOI, or a batch of PubMed ids (one NCBI request answers for many)."""
         try:
-            if kind == "pmid":
+            if kind == LinkKind.PMID:
                 return await self._pmids(targets)
             (target,) = targets
-            return [await (self._doi(target) if kind == "doi" else self._url(target))]
+            return [await (self._doi(target) if kind == LinkKind.DOI else self._url(target))]
         except _Transient as error:
             return [
-                Result(kind, target, "transient", error.detail, error.code) for target in targets
+                Result(kind, target, LinkStatus.TRANSIENT, error.detail, error.code)
+                for target in targets
             ]
         except httpx.ConnectError as error:
             return [
-                Result(kind, target, "broken", f"{HOST_NOT_FOUND}: {error}") for target in targets
+                Result(kind, target, LinkStatus.BROKEN, f"{HOST_NOT_FOUND}: {error}")
+                for target in targets
             ]
 
     async def _url(self, url: str) -> Result:
@@ -141,44 +144,53 @@ class Checker:
             if code in REDIRECTS and location:
                 following = urljoin(current, location)
                 if following in seen:
-                    return Result("url", url, "broken", f"redirect loop at {following}", code)
+                    return Result(
+                        LinkKind.URL, url, LinkStatus.BROKEN, f"redirect loop at {following}", code
+                    )
                 seen.add(following)
                 permanent = permanent or code in PERMANENT
                 current = following
                 continue
-            return _by_status("url", url, code, current if permanent else None)
-        return Result("url", url, "broken", f"more than {MAX_HOPS} redirects")
+            return _by_status(LinkKind.URL, url, code, current if permanent else None)
+        return Result(LinkKind.URL, url, LinkStatus.BROKEN, f"more than {MAX_HOPS} redirects")
 
     async def _doi(self, doi: str) -> Result:
         response = await self.fetch(self.settings.doi_api + quote(doi, safe="/"), read=True)
         if response.status_code == 404:
-            return Result("doi", doi, "broken", "DOI not found by the DOI resolver", 404)
+            return Result(
+                LinkKind.DOI, doi, LinkStatus.BROKEN, "DOI not found by the DOI resolver", 404
+            )
         if response.status_code == 200:
             body = _json(response)
             if body.get("responseCode") == 1:
-                return Result("doi", doi, "ok", "", 200)
+                return Result(LinkKind.DOI, doi, LinkStatus.OK, "", 200)
             return Result(
-                "doi",
+                LinkKind.DOI,
                 doi,
-                "broken",
+                LinkStatus.BROKEN,
                 f"DOI not found (handle response code {body.get('responseCode')})",
                 200,
             )
-        return _by_status("doi", doi, response.status_code, None)
+        return _by_status(LinkKind.DOI, doi, response.status_code, None)
 
     async def _pmids(self, pmids: list[str]) -> list[Result]:
-        url = f"{self.settings.pubmed_api}?db=pubmed&retmode=json&id={','.join(quote(p) for p in pmids)}"
+        ids = ",".join(quote(p) for p in pmids)
+        url = f"{self.settings.pubmed_api}?db=pubmed&retmode=json&id={ids}"
         response = await self.fetch(url, read=True)
         if response.status_code != 200:
-            return [_by_status("pmid", pmid, response.status_code, None) for pmid in pmids]
+            return [_by_status(LinkKind.PMID, pmid, response.status_code, None) for pmid in pmids]
         records = _json(response).get("result", {})
         results = []
         for pmid in pmids:
             record = records.get(pmid)
             if not isinstance(record, dict) or "error" in record:
-                results.append(Result("pmid", pmid, "broken", "PubMed id not found by NCBI", 200))
+                results.append(
+                    Result(
+                        LinkKind.PMID, pmid, LinkStatus.BROKEN, "PubMed id not found by NCBI", 200
+                    )
+                )
             else:
-                results.append(Result("pmid", pmid, "ok", "", 200))
+                results.append(Result(LinkKind.PMID, pmid, LinkStatus.OK, "", 200))
         return results
 
 
@@ -187,7 +199,7 @@ async def _unless_offline(results: Iterable[Result], settings: LinkcheckSettings
     CI runner without network), every link would look broken. The DOI resolver's and NCBI's
     hosts should always resolve, so they tell which case this is."""
     unresolved = [
-        r for r in results if r.status == "broken" and r.detail.startswith(HOST_NOT_FOUND)
+        r for r in results if r.status == LinkStatus.BROKEN and r.detail.startswith(HOST_NOT_FOUND)
     ]
     if not unresolved:
         return
@@ -206,9 +218,10 @@ async def _unless_offline(results: Iterable[Result], settings: LinkcheckSettings
         except (OSError, TimeoutError):
             continue
     for result in unresolved:
-        result.status = "transient"
+        result.status = LinkStatus.TRANSIENT
         result.detail = (
-            f"{HOST_NOT_FOUND}, but neither could {' nor '.join(hosts)} be looked up: the network or "
+            f"{HOST_NOT_FOUND}, but neither could {' nor '.join(hosts)} be looked up: the network "
+            "or "
             "its DNS is down, which says nothing about this link"
         )
 
@@ -221,22 +234,27 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _by_status(kind: str, target: str, code: int, new_url: str | None) -> Result:
+def _by_status(kind: LinkKind, target: str, code: int, new_url: str | None) -> Result:
     if 200 <= code < 300:
         if new_url:
             return Result(
-                kind, target, "redirected", f"moved permanently to {new_url}", code, new_url
+                kind,
+                target,
+                LinkStatus.REDIRECTED,
+                f"moved permanently to {new_url}",
+                code,
+                new_url,
             )
-        return Result(kind, target, "ok", "", code)
+        return Result(kind, target, LinkStatus.OK, "", code)
     if code in (401, 403, 418):
         return Result(
             kind,
             target,
-            "blocked",
+            LinkStatus.BLOCKED,
             f"HTTP {code}: the site refuses automated checks; check it by hand",
             code,
         )
-    return Result(kind, target, "broken", f"HTTP {code}", code)
+    return Result(kind, target, LinkStatus.BROKEN, f"HTTP {code}", code)
 
 
 class Cache:
@@ -253,20 +271,20 @@ class Cache:
             except (OSError, ValueError):
                 self.entries = {}  # a damaged cache only costs a full re-check
 
-    def get(self, kind: str, target: str) -> Result | None:
+    def get(self, kind: LinkKind, target: str) -> Result | None:
         entry = self.entries.get(f"{kind}:{target}")
         if (
             not isinstance(entry, dict)
             or time.time() - float(entry.get("checked", 0)) > self.max_age
         ):
             return None
-        return Result(kind, target, "ok", "", entry.get("code"), cached=True)
+        return Result(kind, target, LinkStatus.OK, "", entry.get("code"), cached=True)
 
     def put(self, result: Result) -> None:
         key = f"{result.kind}:{result.target}"
-        if result.status == "ok" and not result.cached:
+        if result.status == LinkStatus.OK and not result.cached:
             self.entries[key] = {"checked": time.time(), "code": result.code}
-        elif result.status != "ok":
+        elif result.status != LinkStatus.OK:
             self.entries.pop(key, None)
 
     def save(self) -> None:
@@ -279,25 +297,26 @@ class Cache:
             OSError
         ) as error:  # the results still count: report them, and say the cache was not kept
             print(
-                f"guidepress: warning: could not write the link cache {self.path}: {error.strerror or error}; "
+                f"guidepress: warning: could not write the link cache {self.path}: "
+                f"{error.strerror or error}; "
                 "the next run checks every link again",
                 file=sys.stderr,
             )
 
 
 async def check_links(links: list[Link], settings: LinkcheckSettings, cache: Cache) -> list[Result]:
-    grouped: dict[tuple[str, str], list[Place]] = defaultdict(list)
+    grouped: dict[tuple[LinkKind, str], list[Place]] = defaultdict(list)
     for link in links:
         grouped[(link.kind, link.target)].append(link.place)
-    results: dict[tuple[str, str], Result] = {}
-    todo = []
+    results: dict[tuple[LinkKind, str], Result] = {}
+    todo: list[tuple[LinkKind, str]] = []
     for kind, target in grouped:
         ignored = next(
             (rule for rule in settings.ignore if re.fullmatch(rule.pattern, target)), None
         )
         known = None if ignored else cache.get(kind, target)
         if ignored:
-            results[(kind, target)] = Result(kind, target, "ignored", ignored.reason)
+            results[(kind, target)] = Result(kind, target, LinkStatus.IGNORED, ignored.reason)
         elif known:
             results[(kind, target)] = known
         else:
@@ -309,9 +328,11 @@ async def check_links(links: list[Link], settings: LinkcheckSettings, cache: Cac
         timeout=timeout, limits=limits, headers=headers, follow_redirects=False
     ) as client:
         checker = Checker(settings, client)
-        pmids = [target for kind, target in todo if kind == "pmid"]
-        jobs = [("pmid", pmids[i : i + PMID_BATCH]) for i in range(0, len(pmids), PMID_BATCH)]
-        jobs += [(kind, [target]) for kind, target in todo if kind != "pmid"]
+        pmids = [target for kind, target in todo if kind == LinkKind.PMID]
+        jobs = [
+            (LinkKind.PMID, pmids[i : i + PMID_BATCH]) for i in range(0, len(pmids), PMID_BATCH)
+        ]
+        jobs += [(kind, [target]) for kind, target in todo if kind != LinkKind.PMID]
         tasks = {
             asyncio.ensure_future(checker.check(kind, targets)): (kind, targets)
             for kind, targets in jobs
@@ -325,7 +346,7 @@ async def check_links(links: list[Link], settings: LinkcheckSettings, cache: Cac
                     Result(
                         kind,
                         target,
-                        "transient",
+                        LinkStatus.TRANSIENT,
                         f"not checked within the {settings.total_timeout:g} s bound",
                     )
                     for target in targets
@@ -340,7 +361,13 @@ async def check_links(links: list[Link], settings: LinkcheckSettings, cache: Cac
     return sorted(results.values(), key=lambda r: (r.places[0], r.kind, r.target))
 
 
-PROBLEMS = ("broken", "transient", "blocked", "redirected", "ignored")
+PROBLEMS = (
+    LinkStatus.BROKEN,
+    LinkStatus.TRANSIENT,
+    LinkStatus.BLOCKED,
+    LinkStatus.REDIRECTED,
+    LinkStatus.IGNORED,
+)
 
 
 def text_report(results: list[Result], fail_on: Sequence[str]) -> str:
@@ -359,12 +386,13 @@ def text_report(results: list[Result], fail_on: Sequence[str]) -> str:
             )
             level = "error" if result.status in fail_on else "warning"
             lines.append(
-                f"  {place.path}:{place.line}:{place.col}: {level}: {result.status} [{where}] {result.target}: {result.detail}"
+                f"  {place.path}:{place.line}:{place.col}: {level}: {result.status} [{where}] "
+                f"{result.target}: {result.detail}"
             )
-    counts: defaultdict[str, int] = defaultdict(int)
+    counts: defaultdict[LinkStatus, int] = defaultdict(int)
     for result in results:
         counts[result.status] += 1
-    summary = ", ".join(f"{counts[s]} {s}" for s in ("ok", *PROBLEMS) if counts[s])
+    summary = ", ".join(f"{counts[s]} {s}" for s in (LinkStatus.OK, *PROBLEMS) if counts[s])
     cached = sum(r.cached for r in results)
     lines.append(
         f"guidepress: {len(results)} distinct link(s): {summary or 'none'} ({cached} from cache)"

@@ -1,4 +1,5 @@
-"""Compile the Typst sources written by the builder into PDFs: in parallel, reproducibly, atomically.
+"""Compile the Typst sources written by the builder into PDFs: in parallel, reproducibly,
+atomically.
 
 A PDF is only recompiled when its sources change: each result is cached under the SHA-256 of
 everything that goes into it, so editing one guideline recompiles that guideline and the
@@ -87,7 +88,8 @@ def _compile(typ_dir: str, job: Job) -> tuple[str, bytes | None, str | None]:
                 None,
                 (
                     f"{_shown(image['where']) or _where(job.source, detail)}: the image "
-                    f"{_shown(image['file'])} cannot go into the PDF {job.pdf}: {detail}; check that it "
+                    f"{_shown(image['file'])} cannot go into the PDF {job.pdf}: {detail}; check "
+                    "that it "
                     "opens, or save it again as PNG, JPEG, GIF, WebP or SVG"
                 ),
             )

@@ -2,7 +2,8 @@
 
 archive/
   versions.json        every release, newest first, with the guideline versions inside
-  <VERSION>/           one release: its HTML site, pdf/, release.json, SHA256SUMS; never written again
+  <VERSION>/           one release: its HTML site, pdf/, release.json, SHA256SUMS; never
+                       written again
   latest/              a copy of the newest release (the `latest` alias)
   downloads.html       the current PDF of each guideline, with earlier versions
   index.html           sends readers to latest/
@@ -30,14 +31,15 @@ from typing import Any
 from filelock import FileLock
 
 from guidepress.atomic import write_atomically
-from guidepress.build import build_site, replace_folder
+from guidepress.build import BuildError, build_site, replace_folder
 from guidepress.downloads import downloads_page, root_index
 from guidepress.history import HistoryError, library_commit
-from schemas import Guideline, Settings
-from validators.approvals import content_digest
-from validators.library import Layout, find_pages
-from validators.page_files import attach_files
-from validators.source import read_page
+from guidepress.schemas import Guideline, Settings
+from guidepress.validators.approvals import content_digest
+from guidepress.validators.config import load_registry
+from guidepress.validators.errors import GuidepressError, UsageError
+from guidepress.validators.library import find_pages
+from guidepress.validators.pipeline import Checks, Layout, check_page
 
 VERSION_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 LOCK_TIMEOUT = 600  # seconds a second release waits for the first
@@ -46,8 +48,10 @@ RELEASE_FILE = "release.json"  # in each release folder: its versions.json entry
 RESERVED_NAMES = {"latest", "versions.json", "downloads.html", "index.html"}
 
 
-class ReleaseRefused(Exception):
+class ReleaseRefused(GuidepressError):
     """The release was not made; the archive is as it was."""
+
+    prefix = "guidepress: release refused: "
 
 
 @dataclass(frozen=True)
@@ -57,20 +61,19 @@ class Published:
     digest: str  # what its approvals sign: one guideline version is one content, in every release
 
 
-def approved_guidelines(root: Path, settings: Settings) -> list[Published]:
+def approved_guidelines(root: Path, settings: Settings, today: date) -> list[Published]:
     """Every guideline, refusing the release if any is not approved (retired pages may stay)."""
     layout = Layout.of(root, settings)
+    checks = Checks(layout, today, load_registry(root, settings)[0])
     pages, unapproved = [], []
     for path in find_pages([Path(layout.guidelines)]):
-        page, _ = read_page(Path(path), path, needs_front_matter=True)
-        model = Guideline.check(page.data) if page else None
+        checked = check_page(path, path, checks)
+        page, model = checked.page, checked.model
         if page is None or model is None:
             continue  # the check before the release has reported it
         if model.status not in ("approved", "retired"):
-            unapproved.append(
-                f"  {os.path.relpath(path, root)}: {model.id} v{model.version} is {model.status}"
-            )
-        attach_files(page, Path(path), Path(layout.source))
+            where = os.path.relpath(path, root)
+            unapproved.append(f"  {where}: {model.id} v{model.version} is {model.status}")
         pages.append(Published(model, path, content_digest(page.data, page.body, page.files)))
     if unapproved:
         raise ReleaseRefused(
@@ -124,7 +127,8 @@ def refuse_vanished_guidelines(published: list[Published], versions: list[dict[s
             f"these guidelines are current in release {versions[0]['version']} but their pages are "
             "gone from the library, so the library cannot be released:\n"
             + "\n".join(gone)
-            + "\nto withdraw a guideline, keep its page and set status: retired, so that the downloads "
+            + "\nto withdraw a guideline, keep its page and set status: retired, so that the "
+            "downloads "
             "page and the PDF check tell clinics not to use it (after a change of id, retire the "
             "page under its old id); if it was deleted by mistake, restore it"
         )
@@ -135,13 +139,15 @@ def checksums(folder: Path) -> str:
     lines = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "SHA256SUMS"):
         lines.append(
-            f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(folder).as_posix()}"
+            f"{hashlib.sha256(path.read_bytes()).hexdigest()}  "
+            f"{path.relative_to(folder).as_posix()}"
         )
     return "\n".join(lines) + "\n"
 
 
 def source_commit(root: Path, settings: Settings) -> str | None:
-    """The commit of everything the release is built from: pages, settings, Sphinx config, registry."""
+    """The commit of everything the release is built from: pages, settings, Sphinx configuration
+    and registry."""
     inputs = [
         root / settings.source_dir,
         root / "pyproject.toml",
@@ -169,7 +175,7 @@ def release_entry(
                 "review_date": model.review_date.isoformat(),
                 "next_review_date": model.next_review_date.isoformat(),
                 "digest": item.digest,
-                **_download(version, folder / "pdf" / f"{model.id}-v{model.version}.pdf"),
+                **_download(version, folder / "pdf" / model.pdf_name),
             }
         )
     entry = {
@@ -191,33 +197,40 @@ def _download(version: str, pdf: Path) -> dict[str, Any]:
 
 
 def check_release_name(version: str) -> None:
-    """Raise ValueError unless `version` can name a release folder beside the archive's own files."""
+    """Refuse a `version` that cannot name a release folder beside the archive's own files."""
     if not VERSION_NAME.match(version):
-        raise ValueError(
+        raise UsageError(
             f"{version!r} is not a release name: use letters, digits, '.', '-' or '_', e.g. 2026.1"
         )
     if version.lower() == "latest":
-        raise ValueError("'latest' is the alias of the newest release, not a release name")
+        raise UsageError("'latest' is the alias of the newest release, not a release name")
     if version.lower() in RESERVED_NAMES:
-        raise ValueError(
+        raise UsageError(
             f"{version!r} is a file the archive keeps beside its releases, not a release name; "
             "use e.g. 2026.1"
         )
 
 
-def release(root: Path, settings: Settings, version: str, archive: Path, today: date) -> Path:
-    check_release_name(version)
-    # Releases are kept for ever: never where a build replaces everything, or where Sphinx reads pages.
+def check_archive(root: Path, settings: Settings, archive: Path) -> None:
+    """Releases are kept for ever: never in a file, where a build replaces everything, or where
+    Sphinx reads pages."""
+    if archive.exists() and not archive.is_dir():
+        raise UsageError(f"the archive {archive} is a file; give a folder with --archive")
     for folder, why in (
         (root / settings.build_dir / "html", "every `guidepress build` replaces"),
         (root / settings.source_dir, "Sphinx reads as the library's pages"),
     ):
         if archive.resolve().is_relative_to(folder.resolve()):
-            raise ValueError(
+            raise UsageError(
                 f"the archive {archive} is inside {folder}, which {why}; keep releases in a folder "
                 "of their own, e.g. the default _build/archive"
             )
-    published = approved_guidelines(root, settings)
+
+
+def release(root: Path, settings: Settings, version: str, archive: Path, today: date) -> Path:
+    check_release_name(version)
+    check_archive(root, settings, archive)
+    published = approved_guidelines(root, settings, today)
     commit = source_commit(root, settings)
     archive.mkdir(parents=True, exist_ok=True)
     with FileLock(str(archive / ".lock"), timeout=LOCK_TIMEOUT):
@@ -233,7 +246,10 @@ def release(root: Path, settings: Settings, version: str, archive: Path, today: 
         refuse_vanished_guidelines(published, earlier)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=archive))
         try:
-            folder, _ = build_site(root, settings, target=staging / version, release=version)
+            try:
+                folder, _ = build_site(root, settings, staging / version, release=version)
+            except BuildError as error:
+                raise ReleaseRefused(str(error)) from None
             entry = release_entry(version, today, folder, published, commit)
             (folder / RELEASE_FILE).write_text(json.dumps(entry, indent=2) + "\n", encoding="utf-8")
             (folder / "SHA256SUMS").write_text(checksums(folder), encoding="utf-8")

@@ -22,19 +22,14 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
-from sphinx.util import logging
-from sphinx.util.typing import ExtensionMetadata
 
+from guidepress.schemas import Code, Guideline, Settings
+from guidepress.schemas.guideline import TYPE_LABELS
 from guidepress.typst_markup import TypstTranslator, UnsupportedNode, literal, value
-from schemas import Guideline, Settings
+from guidepress.validators.diagnostics import Diagnostic
+from guidepress.validators.sphinx_adapter import guideline_models, log_diagnostic
 
-logger = logging.getLogger(__name__)
 TEMPLATE = Path(__file__).parent / "templates" / "guidepress.typ"
-TYPE_LABELS = {"guideline": "Guideline (for clinicians)", "patient-info": "Patient information"}
-
-
-def pdf_name(model: Guideline) -> str:
-    return f"{model.id}-v{model.version}.pdf"
 
 
 def current_version_note(model: Guideline, settings: Settings) -> str:
@@ -86,7 +81,7 @@ class TypstBuilder(Builder):
         return self.config.guidepress_settings  # type: ignore[no-any-return]
 
     def guideline(self, docname: str) -> Guideline | None:
-        return self.env.domains["guidepress"].pages.get(docname)  # type: ignore[attr-defined, no-any-return]
+        return guideline_models(self.env).get(docname)
 
     def write_doc(self, docname: str, doctree: nodes.document) -> None:
         self.current_docname = docname  # named in the report if something here crashes
@@ -97,28 +92,27 @@ class TypstBuilder(Builder):
         try:
             body = TypstTranslator(doctree, f"{model.id}:", source, self.image_file).translate()
         except UnsupportedNode as error:
-            logger.warning(
-                error.message, type="guidepress", subtype="pdf-unsupported", location=error.where
-            )
+            problem = Diagnostic.of(Code.PDF_UNSUPPORTED, error.path, error.line, 1, error.message)
+            log_diagnostic(problem)
             return
         out = Path(self.outdir)
         (out / f"{model.id}.body.typ").write_text(
             '#import "guidepress.typ": admonition\n' + body, encoding="utf-8"
         )
-        main = out / pdf_name(model).replace(".pdf", ".typ")
+        main = out / model.pdf_name.replace(".pdf", ".typ")
         main.write_text(
             '#import "guidepress.typ": guideline\n'
             f"#show: guideline.with(meta: {value(meta(model, self.settings))})\n"
             f'#include "{model.id}.body.typ"\n',
             encoding="utf-8",
         )
-        self.manifest[pdf_name(model)] = {"typ": main.name, "source": source, "id": model.id}
+        self.manifest[model.pdf_name] = {"typ": main.name, "source": source, "id": model.id}
 
     def image_file(self, node: nodes.image) -> str:
         uri = node["uri"]
         if "://" in uri or uri.startswith("data:"):
             raise UnsupportedNode(
-                f"{node.source or 'a page'}:{node.line or 1}",
+                (node.source or "a page", node.line or 1),
                 f"the image {uri!r} is not a file in the "
                 "library; the PDF build never uses the network, so save the image into the library",
             )
@@ -126,7 +120,7 @@ class TypstBuilder(Builder):
             data = (Path(self.srcdir) / uri).read_bytes()
         except OSError as error:
             raise UnsupportedNode(
-                f"{node.source or 'a page'}:{node.line or 1}",
+                (node.source or "a page", node.line or 1),
                 f"the image {uri!r} cannot be read ({error.strerror})",
             ) from None
         name = f"images/{hashlib.sha256(data).hexdigest()[:32]}{Path(uri).suffix.lower()}"
@@ -142,7 +136,7 @@ class TypstBuilder(Builder):
         out = Path(self.outdir)
         shutil.copyfile(TEMPLATE, out / TEMPLATE.name)
         models = [m for m in (self.guideline(d) for d in self.reading_order()) if m is not None]
-        models = [m for m in models if pdf_name(m) in self.manifest]
+        models = [m for m in models if m.pdf_name in self.manifest]
         authors = sorted({person.name for m in models for person in m.authors})
         keywords = sorted({word for m in models for word in m.keywords})
         first = models[0] if models else None
@@ -154,7 +148,8 @@ class TypstBuilder(Builder):
         release = self.config.guidepress_release
         # Unlike a guideline's PDF, the compendium is the library at one moment: it names it.
         summary = (
-            f"All {len(models)} guidelines of the library in one document, as published in release {release}."
+            f"All {len(models)} guidelines of the library in one document, as published in "
+            f"release {release}."
             if release
             else f"All {len(models)} guidelines of the library in one document. This copy was "
             "built from the library's sources and is not a published release."
@@ -198,8 +193,7 @@ class TypstBuilder(Builder):
         return order + sorted(set(self.env.found_docs) - set(order))
 
 
-def setup(app: Sphinx) -> ExtensionMetadata:
+def setup_typst(app: Sphinx) -> None:
+    # Writes serially by itself (Builder.allow_parallel is False), so the extension as a whole
+    # stays parallel-write safe: `sphinx-build -j N -W` builds the HTML in parallel.
     app.add_builder(TypstBuilder)
-    # The Typst builder writes serially by itself (Builder.allow_parallel is False); the flag
-    # concerns every builder, and false it would make `sphinx-build -j N -W` fail on the HTML.
-    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -16,11 +16,11 @@ from sphinx import addnodes
 
 
 class UnsupportedNode(Exception):
-    """The PDF writer met a doctree node it cannot render; where: `path:line` of the node."""
+    """The PDF writer met a doctree node it cannot render, at the node's file and line."""
 
-    def __init__(self, where: str, message: str) -> None:
-        super().__init__(f"{where}: {message}")
-        self.where, self.message = where, message
+    def __init__(self, where: tuple[str, int], message: str) -> None:
+        super().__init__(f"{where[0]}:{where[1]}: {message}")
+        (self.path, self.line), self.message = where, message
 
 
 ImageFiles = Callable[[nodes.image], str]  # an image node -> its file's path in the Typst folder
@@ -95,7 +95,8 @@ class TypstTranslator:
         self.images = images
         self.level = 0
         # Ids that links of this page point at (a section, a label, a citation): each becomes a
-        # Typst label where its node is written; a link whose target is never written loses its link.
+        # Typst label where its node is written; a link whose target is never written loses its
+        # link.
         self.targets = {
             str(n["refid"]) for n in document.findall(nodes.reference) if n.get("refid")
         }
@@ -163,9 +164,9 @@ class TypstTranslator:
             "remove it from the page or ask for PDF support for it",
         )
 
-    def where(self, node: nodes.Node) -> str:
+    def where(self, node: nodes.Node) -> tuple[str, int]:
         source = node.get("source", None) if isinstance(node, nodes.Element) else None
-        return f"{source or self.source}:{_line_of(node) or 1}"
+        return source or self.source, _line_of(node) or 1
 
     def children(self, node: nodes.Node) -> str:
         return "".join(self.visit(child) for child in node.children)
@@ -199,7 +200,8 @@ class TypstTranslator:
         )
 
     def abbreviation(self, node: nodes.abbreviation) -> str:
-        # Paper has no hover: spell the abbreviation out where it is first used, as Sphinx's LaTeX does.
+        # Paper has no hover: spell the abbreviation out where it is first used, as Sphinx's LaTeX
+        # does.
         explanation = node.get("explanation")
         if not explanation or node.astext() in self.spelled_out:
             return self.children(node)
@@ -215,7 +217,8 @@ class TypstTranslator:
             return f"#link({self.label(node['refid'])})[{self.children(node)}]"
         if uri.startswith(LINK_SCHEMES):
             text, address = node.astext().strip(), uri.removeprefix("mailto:")
-            # On paper a link is only its words: give the address in a footnote, unless it is the words.
+            # On paper a link is only its words: give the address in a footnote, unless it is the
+            # words.
             plain = text in (uri, address) or self._in_references(node)
             shown = "" if plain else f"#footnote[#link({literal(uri)})[#{literal(address)}]]"
             return f"#link({literal(uri)})[{self.children(node)}]{shown}"
@@ -256,7 +259,8 @@ class TypstTranslator:
             term = item.next_node(nodes.term)
             definition = item.next_node(nodes.definition)
             items.append(
-                f"terms.item([{self.anchors(term)}{self.children(term)}], [{self.children(definition).strip()}]), "
+                f"terms.item([{self.anchors(term)}{self.children(term)}], "
+                f"[{self.children(definition).strip()}]), "
             )
         return "#terms(" + "".join(items) + ")\n\n"
 
@@ -282,7 +286,8 @@ class TypstTranslator:
         title = next((child for child in node.children if isinstance(child, nodes.title)), None)
         if title is None:
             return f"#{table}\n\n"
-        # A titled table (list-table, csv-table, {table}) is a figure, captioned above as on the website.
+        # A titled table (list-table, csv-table, {table}) is a figure, captioned above as on the
+        # website.
         return f"#figure(kind: table, caption: [{self.children(title)}])[#{table}]\n\n"
 
     def cell(self, entry: nodes.entry) -> str:
@@ -313,7 +318,8 @@ class TypstTranslator:
         return "" if "footnotes" in node.get("classes", []) else "#line(length: 100%)\n\n"
 
     def titled_box(self, node: nodes.Element) -> str:
-        """A box with its own title: a custom admonition, a topic or a sidebar (on paper, in the flow)."""
+        """A box with its own title: a custom admonition, a topic or a sidebar (on paper, in the
+        flow)."""
         title_node = node.next_node(nodes.title)
         title = self.children(title_node) if title_node else '#"Note"'
         subtitle = node.next_node(nodes.subtitle)

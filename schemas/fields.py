@@ -1,6 +1,6 @@
 """Reusable field types for guideline front matter.
 
-Each custom error type is also a diagnostic code (see ``validators/codes.py``), so the
+Each custom error type is a diagnostic code (``Code``, in ``schemas/codes.py``), so the
 command line and Sphinx can name the rule that failed. An error may carry ``at`` in its
 context: a path below the failing object that locates the field the editor must fix.
 """
@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints, ValidationInfo
 from pydantic_core import PydanticCustomError
+
+from guidepress.schemas.codes import Code
 
 PageType = Literal["guideline", "patient-info"]
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -35,7 +37,9 @@ def _iso_date(value: Any) -> date:
     # YAML turns an unquoted 2026-11-23 into a date; a quoted one stays a string.
     if isinstance(value, datetime):
         raise PydanticCustomError(
-            "invalid-date", "write a date without a time, e.g. {example}", {"example": value.date()}
+            Code.INVALID_DATE,
+            "write a date without a time, e.g. {example}",
+            {"example": value.date()},
         )
     if isinstance(value, date):
         return value
@@ -51,7 +55,7 @@ def _iso_date(value: Any) -> date:
 
 def _bad_date(value: Any) -> date:
     raise PydanticCustomError(
-        "invalid-date",
+        Code.INVALID_DATE,
         "'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-23",
         {"value": value},
     )
@@ -61,7 +65,7 @@ def _not_future(value: date, info: ValidationInfo) -> date:
     today = today_from(info)
     if value > today:
         raise PydanticCustomError(
-            "date-in-future",
+            Code.DATE_IN_FUTURE,
             "{value} is in the future (today is {today}); use the date it actually happened",
             {"value": value.isoformat(), "today": today.isoformat()},
         )
@@ -71,14 +75,14 @@ def _not_future(value: date, info: ValidationInfo) -> date:
 def _version(value: Any) -> str:
     if isinstance(value, int | float):  # bool is an int too
         raise PydanticCustomError(
-            "version-not-string",
+            Code.VERSION_NOT_STRING,
             'version must be quoted, e.g. version: "{value}": unquoted, YAML reads it as the '
             "number {value}, which turns 2.10 into 2.1",
             {"value": value},
         )
     if not isinstance(value, str) or not VERSION_PATTERN.match(value):
         raise PydanticCustomError(
-            "invalid-version",
+            Code.INVALID_VERSION,
             '\'{value}\' is not a version; write MAJOR.MINOR in quotes, e.g. "1.0" or "2.10"',
             {"value": value},
         )
@@ -92,7 +96,7 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _pattern(code: str, pattern: re.Pattern[str], hint: str) -> Any:
+def _pattern(code: Code, pattern: re.Pattern[str], hint: str) -> Any:
     def check(value: str) -> str:
         if not pattern.match(value):
             raise PydanticCustomError(code, "'{value}' is not valid: " + hint, {"value": value})
@@ -112,12 +116,12 @@ def _doi(value: str) -> str:
     ):
         if lowered.startswith(prefix):
             raise PydanticCustomError(
-                "invalid-doi",
+                Code.INVALID_DOI,
                 "give the bare DOI without '{prefix}', e.g. doi: \"{bare}\"",
                 {"prefix": value[: len(prefix)], "bare": value[len(prefix) :]},
             )
     checked: str = _pattern(
-        "invalid-doi",
+        Code.INVALID_DOI,
         DOI_PATTERN,
         "a DOI starts with 10. and a registrant code, then a slash, e.g. 10.12890/2020_001530",
     )(value)
@@ -135,7 +139,7 @@ def _isbn(value: str) -> str:
         valid = total % 10 == 0
     if not valid:
         raise PydanticCustomError(
-            "invalid-isbn",
+            Code.INVALID_ISBN,
             "'{value}' is not a valid ISBN-10 or ISBN-13 (check digit does not match); "
             "copy it again from the book",
             {"value": value},
@@ -166,7 +170,7 @@ Pmid = Annotated[
         lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else _text(v)
     ),
     AfterValidator(
-        _pattern("invalid-pmid", PMID_PATTERN, "a PubMed id is digits only, e.g. 32399442")
+        _pattern(Code.INVALID_PMID, PMID_PATTERN, "a PubMed id is digits only, e.g. 32399442")
     ),
 ]
 Pmcid = Annotated[
@@ -174,7 +178,7 @@ Pmcid = Annotated[
     BeforeValidator(_text),
     AfterValidator(
         _pattern(
-            "invalid-pmcid",
+            Code.INVALID_PMCID,
             PMCID_PATTERN,
             "a PubMed Central id is PMC then digits, e.g. PMC7213831",
         )
@@ -186,7 +190,7 @@ WebUrl = Annotated[
     BeforeValidator(_text),
     AfterValidator(
         _pattern(
-            "invalid-url",
+            Code.INVALID_URL,
             URL_PATTERN,
             "write the full web address starting with https:// or http://",
         )
@@ -197,7 +201,7 @@ Contact = Annotated[
     BeforeValidator(_text),
     AfterValidator(
         _pattern(
-            "invalid-contact",
+            Code.INVALID_CONTACT,
             re.compile(EMAIL_PATTERN.pattern + "|" + URL_PATTERN.pattern),
             "give an email address or a web address (https://…) where readers can send feedback",
         )

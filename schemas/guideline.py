@@ -17,7 +17,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from schemas.fields import (
+from guidepress.schemas.codes import Code
+from guidepress.schemas.fields import (
     Contact,
     Doi,
     Isbn,
@@ -36,6 +37,18 @@ from schemas.fields import (
 )
 
 IDENTIFIER_FIELDS = ("doi", "pmid", "pmcid", "isbn", "url")
+Status = Literal["draft", "in-review", "approved", "retired"]
+# How the website and the PDF name each status and page type: one wording for both.
+STATUS_LABELS: dict[Status, str] = {
+    "draft": "Draft",
+    "in-review": "In review",
+    "approved": "Approved",
+    "retired": "Retired",
+}
+TYPE_LABELS: dict[PageType, str] = {
+    "guideline": "Guideline (for clinicians)",
+    "patient-info": "Patient information",
+}
 
 
 class _Strict(BaseModel):
@@ -84,7 +97,8 @@ class Reference(_Strict):
     """A source the page relies on, cited in the body with {cite}`id`."""
 
     id: RefId = Field(
-        description="Short key, unique in the page, used in {cite}`id`: letters, digits and . _ : -, no spaces.",
+        description="Short key, unique in the page, used in {cite}`id`: letters, digits and "
+        ". _ : -, no spaces.",
         examples=["micallef2020"],
     )
     title: StrictText = Field(
@@ -148,7 +162,7 @@ class Reference(_Strict):
     def _findable(self) -> Reference:
         if self.url and self.accessed is None:
             raise PydanticCustomError(
-                "url-needs-accessed",
+                Code.URL_NEEDS_ACCESSED,
                 "this reference has a url, so it needs the date you last opened it: "
                 "add accessed: YYYY-MM-DD (e.g. accessed: 2026-11-23)",
                 {"at": ("url",)},
@@ -157,7 +171,7 @@ class Reference(_Strict):
         has_detail = bool(self.journal or self.publisher) and bool(self.authors or self.year)
         if not (has_identifier or has_detail):
             raise PydanticCustomError(
-                "reference-incomplete",
+                Code.REFERENCE_INCOMPLETE,
                 "reference '{ref_id}' cannot be found from what is given: add an identifier "
                 "(doi, pmid, pmcid, isbn or url) or the journal or publisher together with "
                 "the authors or year",
@@ -193,7 +207,9 @@ class Approval(_Strict):
     version: Version = Field(description="The page version approved.", examples=['"1.0"'])
     digest: str = Field(
         pattern=r"^sha256:[0-9a-f]{64}$",
-        description="SHA-256 of the page content approved; written by `guidepress approve`, never by hand.",
+        description=(
+            "SHA-256 of the page content approved; written by `guidepress approve`, never by hand."
+        ),
         examples=["sha256:…"],
     )
 
@@ -202,7 +218,8 @@ class Guideline(_Strict):
     """Front matter of a guideline page (a page under the guidelines folder)."""
 
     id: Slug = Field(
-        description="Lower-case letters, digits and single hyphens (a slug), unique in the library; names the PDF.",
+        description="Lower-case letters, digits and single hyphens (a slug), unique in the "
+        "library; names the PDF.",
         examples=["hepatic-artery-embolisation"],
     )
     title: StrictText = Field(
@@ -215,7 +232,7 @@ class Guideline(_Strict):
     version: Version = Field(
         description="MAJOR.MINOR in quotes; bump it for every published change.", examples=['"1.0"']
     )
-    status: Literal["draft", "in-review", "approved", "retired"] = Field(
+    status: Status = Field(
         description="Where the page is in its life: draft, in-review, approved or retired.",
         examples=["draft"],
     )
@@ -237,7 +254,8 @@ class Guideline(_Strict):
         examples=["2026-11-23"],
     )
     next_review_date: IsoDate = Field(
-        description="When the page must be reviewed again: after review_date, within the library's review interval.",
+        description="When the page must be reviewed again: after review_date, within the "
+        "library's review interval.",
         examples=["2029-11-23"],
     )
     references: list[Reference] = Field(
@@ -261,7 +279,8 @@ class Guideline(_Strict):
     )
     approvals: list[Approval] = Field(
         default_factory=list,
-        description="Reviewers' approvals of this version, written by `guidepress approve`; status approved needs them.",
+        description="Reviewers' approvals of this version, written by `guidepress approve`; status "
+        "approved needs them.",
     )
     methods: StrictText | None = Field(
         default=None,
@@ -287,8 +306,9 @@ class Guideline(_Strict):
         for index, reference in enumerate(references):
             if reference.id in seen:
                 raise PydanticCustomError(
-                    "duplicate-reference-id",
-                    "reference id '{ref_id}' is used twice in this page; give each reference its own id",
+                    Code.DUPLICATE_REFERENCE_ID,
+                    "reference id '{ref_id}' is used twice in this page; give each reference its "
+                    "own id",
                     {"ref_id": reference.id, "at": (index, "id")},
                 )
             seen.add(reference.id)
@@ -298,7 +318,7 @@ class Guideline(_Strict):
     def _review_dates_in_order(self) -> Guideline:
         if self.next_review_date <= self.review_date:
             raise PydanticCustomError(
-                "next-review-before-review",
+                Code.NEXT_REVIEW_BEFORE_REVIEW,
                 "next_review_date {next} must be after review_date {last}",
                 {
                     "next": self.next_review_date.isoformat(),
@@ -307,6 +327,11 @@ class Guideline(_Strict):
                 },
             )
         return self
+
+    @property
+    def pdf_name(self) -> str:
+        """The PDF's file name, the same on the website, in releases and in checksums."""
+        return f"{self.id}-v{self.version}.pdf"
 
     @property
     def current_change(self) -> ChangeEntry | None:
@@ -318,4 +343,15 @@ class Guideline(_Strict):
         return cls.model_validate(data, context={"today": today} if today else None)
 
 
-__all__ = ["Approval", "ChangeEntry", "Guideline", "Person", "Reference", "Reviewer", "today_from"]
+__all__ = [
+    "STATUS_LABELS",
+    "TYPE_LABELS",
+    "Approval",
+    "ChangeEntry",
+    "Guideline",
+    "Person",
+    "Reference",
+    "Reviewer",
+    "Status",
+    "today_from",
+]

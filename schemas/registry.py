@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.fields import StrictText
+from guidepress.schemas.fields import StrictText
 
 
 def person_key(name: str) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import posixpath
 import re
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from schemas.fields import PageType, WebUrl
+from guidepress.schemas.fields import PageType, WebUrl
 
 
 class IgnoredLink(BaseModel):
@@ -31,7 +32,19 @@ class IgnoredLink(BaseModel):
         return value
 
 
-LinkClass = Literal["broken", "transient", "blocked", "redirected"]
+class LinkStatus(StrEnum):
+    """What `guidepress linkcheck` found of a link."""
+
+    OK = "ok"
+    REDIRECTED = "redirected"  # permanently: the page should use the new address
+    BROKEN = "broken"  # 404/410, unknown host, DOI or PubMed id not found, redirect loop
+    BLOCKED = "blocked"  # 401/403/418: the site refuses robots
+    TRANSIENT = "transient"  # timeout, 429, 5xx, not reached in time
+    IGNORED = "ignored"  # matched an ignore pattern of the settings
+
+
+# The statuses a run may be set to fail on (all but ok and ignored).
+FailOn = Literal["broken", "transient", "blocked", "redirected"]
 
 
 class LinkcheckSettings(BaseModel):
@@ -74,8 +87,9 @@ class LinkcheckSettings(BaseModel):
     cache_max_age_days: float = Field(
         default=7.0, ge=0, description="How long a successful result is trusted."
     )
-    fail_on: list[LinkClass] = Field(
-        default=["broken"], description="Classes that fail the run (exit 1)."
+    fail_on: list[FailOn] = Field(
+        default=["broken"],
+        description="Classes that fail the run (exit 1): broken, transient, blocked or redirected.",
     )
     ignore: list[IgnoredLink] = Field(
         default_factory=list, description="Links not to check, each with a reason."
@@ -94,7 +108,8 @@ class Settings(BaseModel):
     )
     guidelines_dir: str = Field(
         default="guidelines",
-        description="Folder, inside source_dir, whose pages are guidelines and must carry full front matter.",
+        description="Folder, inside source_dir, whose pages are guidelines and must carry full "
+        "front matter.",
     )
     build_dir: str = Field(
         default="_build",
@@ -107,7 +122,9 @@ class Settings(BaseModel):
     )
     registry: str = Field(
         default="reviewers.yaml",
-        description="File, relative to the project, listing the editorial board who may approve pages.",
+        description=(
+            "File, relative to the project, listing the editorial board who may approve pages."
+        ),
     )
     # At least one: an approved page with no approval would be a page no reviewer ever saw.
     required_approvals: dict[PageType, Annotated[int, Field(ge=1, le=10)]] = Field(
@@ -123,6 +140,12 @@ class Settings(BaseModel):
         le=10,
         description="Longest allowed gap between review_date and next_review_date, in years.",
     )
+
+    def is_guideline_page(self, name: str) -> bool:
+        """Whether the page at `name` (its path below the source folder, with / between folders)
+        is a guideline: the one test of the guidelines folder, for the commands and for Sphinx."""
+        folder = posixpath.normpath(self.guidelines_dir)
+        return folder == "." or posixpath.normpath(name).startswith(folder + "/")
 
     @property
     def guidelines_folder(self) -> str:
@@ -144,7 +167,8 @@ class Settings(BaseModel):
     @classmethod
     def _own_folder(cls, value: str, info: ValidationInfo) -> str:
         # A build replaces html/, typst/ and its caches in this folder, and Sphinx reads every page
-        # of the source folder: the two must not share a folder, or a build deletes or reads the other.
+        # of the source folder: the two must not share a folder, or a build deletes or reads the
+        # other.
         build, source = (
             posixpath.normpath(value),
             posixpath.normpath(info.data.get("source_dir", "docs")),
@@ -156,7 +180,9 @@ class Settings(BaseModel):
             )
         if build == source or build.startswith(source + "/") or source.startswith(build + "/"):
             raise ValueError(
-                f"the build folder {value!r} overlaps the source folder {source!r}: Sphinx would read "
-                'the build\'s output as pages; keep them apart, e.g. source_dir = "docs" and build_dir = "_build"'
+                f"the build folder {value!r} overlaps the source folder {source!r}: Sphinx would "
+                "read "
+                'the build\'s output as pages; keep them apart, e.g. source_dir = "docs" and '
+                'build_dir = "_build"'
             )
         return value

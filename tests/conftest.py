@@ -1,4 +1,5 @@
-"""Shared fixtures: tiny projects in tmp_path, and one real build of the sample library per session."""
+"""Shared fixtures: tiny projects in tmp_path, and one real build of the sample library per
+session."""
 
 from __future__ import annotations
 
@@ -20,9 +21,7 @@ CASES = Path(__file__).parent / "cases"
 TODAY = date(2026, 6, 1)  # the cases' dates are written relative to this day
 
 CONF_PY = """
-extensions = ["myst_parser", "validators.sphinx_ext"]
-myst_title_to_header = True
-exclude_patterns = ["_build"]
+extensions = ["guidepress"]
 html_theme = "furo"
 """
 

@@ -113,13 +113,13 @@ def test_unknown_reviewer_is_refused(library: Path) -> None:
     assert "Someone Else is not in the reviewer registry (reviewers.yaml)" in result.stderr
     page = library / PAGE
     record = (
-        '\napprovals:\n  - reviewer: Someone Else\n    role: X\n    date: 2026-01-10\n    version: "1.0"\n    digest: sha256:'
-        + "0" * 64
+        "\napprovals:\n  - reviewer: Someone Else\n    role: X\n    date: 2026-01-10\n    "
+        'version: "1.0"\n    digest: sha256:' + "0" * 64
     )
     page.write_text(page.read_text().replace("\n---\n\n## Section", record + "\n---\n\n## Section"))
     assert (
-        "[approval-unknown-reviewer] Someone Else's approval of version 1.0 (2026-01-10) does not count"
-        in validate(library).stdout
+        "[approval-unknown-reviewer] Someone Else's approval of version 1.0 (2026-01-10) does not "
+        "count" in validate(library).stdout
     )
 
 
@@ -194,7 +194,11 @@ def test_approving_a_page_with_errors_is_refused(library: Path) -> None:
 def test_an_inline_approvals_list_is_refused_never_corrupted(library: Path) -> None:
     page = library / PAGE
     digest = "sha256:" + "0" * 64
-    inline = f'approvals: [{{reviewer: "Example Reviewer", role: "x", date: 2026-01-02, version: "1.0", digest: {digest}}}]\n'
+    inline = (
+        "approvals: "
+        '[{reviewer: "Example Reviewer", role: "x", date: 2026-01-02, version: "1.0", '
+        f"digest: {digest}}}]\n"
+    )
     page.write_text(page.read_text().replace("\n---\n", f"\n{inline}---\n", 1))
     before = page.read_bytes()
     result = approve(library, "Example Reviewer")
@@ -248,7 +252,8 @@ def test_approve_says_who_must_commit_the_approval(
     result = approve(library, "Example Reviewer")
     assert result.returncode == 0, result.stderr
     assert (
-        "warning: your git identity is editor@example.org, not Example Reviewer's (reviewer@example.org); "
+        "warning: your git identity is editor@example.org, not Example Reviewer's "
+        "(reviewer@example.org); "
         "Example Reviewer must commit this approval"
     ) in result.stderr
     git(library, "config", "user.email", "Reviewer@Example.org")
@@ -278,8 +283,8 @@ def test_a_broken_registry_is_located(library: Path) -> None:
     )
     result = validate(library)
     assert (
-        "reviewers.yaml:4:5: error: [registry-invalid] unknown field `reviewers[0].git_emial`; did you mean `git_email`?"
-        in result.stdout
+        "reviewers.yaml:4:5: error: [registry-invalid] unknown field `reviewers[0].git_emial`; "
+        "did you mean `git_email`?" in result.stdout
     )
 
 
@@ -313,8 +318,8 @@ def test_verify_approvals_checks_the_committer(library: Path) -> None:
     result = run_cli("verify-approvals", cwd=library)
     assert result.returncode == 1
     assert (
-        "[approval-unverified] Example Reviewer's approval of version 1.0 was committed by editor@example.org"
-        in result.stdout
+        "[approval-unverified] Example Reviewer's approval of version 1.0 was committed by "
+        "editor@example.org" in result.stdout
     )
     assert result.stdout.startswith(
         "docs/guidelines/p.md:"
@@ -423,8 +428,8 @@ def test_approving_a_page_whose_file_is_missing_is_refused(library: Path) -> Non
     assert result.returncode == 1
     assert "the page has errors" in result.stderr
     assert (
-        "[missing-file] the image path 'pathway.png' names guidelines/pathway.png, which does not exist"
-        in result.stderr
+        "[missing-file] the image path 'pathway.png' names guidelines/pathway.png, which does not "
+        "exist" in result.stderr
     )
     assert "approvals:" not in (library / PAGE).read_text()
 

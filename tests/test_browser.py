@@ -40,7 +40,8 @@ VIEWS: dict[str, dict[str, Any]] = {
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     assert CHROMIUM, (
-        "no Chromium: run tests/install-chromium.sh (the README's test command does) or set GUIDEPRESS_CHROMIUM"
+        "no Chromium: run tests/install-chromium.sh (the README's test command does) or set "
+        "GUIDEPRESS_CHROMIUM"
     )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM)

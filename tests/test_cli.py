@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -32,7 +31,8 @@ def test_text_format_is_path_line_col_severity_code(tmp_path: Path) -> None:
     result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout.startswith(
-        'docs/guidelines/p.md:5:1: error: [version-not-string] version: version must be quoted, e.g. version: "2.1"'
+        "docs/guidelines/p.md:5:1: error: [version-not-string] version: version must be quoted, "
+        'e.g. version: "2.1"'
     )
     assert "Traceback" not in result.stderr
 
@@ -129,8 +129,8 @@ def test_bad_settings_are_reported_with_their_line(tmp_path: Path) -> None:
     result = run_cli("validate", cwd=tmp_path)
     assert result.returncode == 2
     assert (
-        "pyproject.toml:3:1: error: [tool.guidepress] review_interval_yeers: Extra inputs are not permitted"
-        in result.stderr
+        "pyproject.toml:3:1: error: [tool.guidepress] review_interval_yeers: Extra inputs are not "
+        "permitted" in result.stderr
     )
 
 
@@ -164,8 +164,8 @@ def test_bad_nested_settings_point_at_their_line_in_their_table(tmp_path: Path) 
     result = run_cli("validate", cwd=tmp_path)
     assert result.returncode == 2
     assert (
-        "pyproject.toml:6:1: error: [tool.guidepress] linkcheck.fail_on[0]: Input should be 'broken'"
-        in result.stderr
+        "pyproject.toml:6:1: error: [tool.guidepress] linkcheck.fail_on[0]: Input should be "
+        "'broken'" in result.stderr
     )
 
 
@@ -259,45 +259,27 @@ def test_a_library_started_as_the_readme_says_builds(tmp_path: Path) -> None:
         .split("## Starting a library of your own")[1]
         .split("\n## ")[0]
     )
-    files = re.findall(
-        r"^`([^`]+)`:\n\n(`{3,})\w*\n(.*?)\n\2$", section, flags=re.MULTILINE | re.DOTALL
-    )
-    assert [name for name, _, _ in files] == [
-        "pyproject.toml",
-        "conf.py",
-        "reviewers.yaml",
-        "docs/index.md",
-        ".gitignore",
-    ]
-    for name, _, text in files:
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text + "\n", encoding="utf-8")
-    (tmp_path / "docs" / "guidelines").mkdir()
-    (tmp_path / "docs" / "guidelines" / "test-page.md").write_text(valid_page(), encoding="utf-8")
-    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
-    subprocess.run(
-        [
-            "git",
-            "-c",
-            "user.name=Editor",
-            "-c",
-            "user.email=editor@example.org",
-            "commit",
-            "-qm",
-            "library",
-        ],
-        cwd=tmp_path,
-        check=True,
-    )
-    result = run_cli("build", cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+    commands = section.split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+    assert commands[0].startswith("pip install")  # done: this test runs the installed guidepress
+    folder = tmp_path
+    for command in commands[1:]:
+        if command.startswith("cd "):
+            folder = folder / command.removeprefix("cd ")
+            continue
+        if command == "guidepress build":  # a library is kept in git; CI builds a clone of it
+            subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
+            subprocess.run(["git", "add", "-A"], cwd=folder, check=True)
+            identity = ["-c", "user.name=Editor", "-c", "user.email=editor@example.org"]
+            subprocess.run(["git", *identity, "commit", "-qm", "library"], cwd=folder, check=True)
+        result = run_cli(*command.split()[1:], cwd=folder)
+        assert result.returncode == 0, result.stdout + result.stderr
     status = subprocess.run(
-        ["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True, text=True, check=True
+        ["git", "status", "--porcelain"], cwd=folder, capture_output=True, text=True, check=True
     )
     assert status.stdout.splitlines() == [], "the build left files for git to commit"
-    assert "test-page" in (tmp_path / "_build" / "html" / "index.html").read_text(encoding="utf-8")
-    assert (tmp_path / "_build" / "html" / "pdf" / "test-page-v1.0.pdf").is_file()
+    html = folder / "_build" / "html"
+    assert "example-guideline" in (html / "index.html").read_text(encoding="utf-8")
+    assert (html / "pdf" / "example-guideline-v0.1.pdf").is_file()
 
 
 def test_a_mistake_in_conf_py_is_one_located_line(tmp_path: Path) -> None:
@@ -327,7 +309,10 @@ def test_a_missing_library_folder_is_bad_usage(tmp_path: Path, command: list[str
 
 
 def test_schemas_import_without_sphinx() -> None:
-    code = "import sys; sys.modules['sphinx'] = None; sys.modules['docutils'] = None; import schemas; print('ok')"
+    code = (
+        "import sys; sys.modules['sphinx'] = None; sys.modules['docutils'] = None; "
+        "import guidepress.schemas; print('ok')"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -378,14 +363,16 @@ def test_a_crash_inside_sphinx_is_one_line_naming_the_page(tmp_path: Path) -> No
     with (tmp_path / "conf.py").open("a") as conf:  # an extension with a bug, as real ones have
         conf.write(
             "def setup(app):\n    def crash(app, doctree, docname):\n"
-            "        if docname == 'guidelines/p':\n            raise RuntimeError('extension bug')\n"
+            "        if docname == 'guidelines/p':\n            raise RuntimeError('extension "
+            "bug')\n"
             "    app.connect('doctree-resolved', crash)\n"
         )
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert (
-        f"guidepress: build failed: {tmp_path / 'docs/guidelines/p.md'}: Sphinx stopped with an internal "
+        f"guidepress: build failed: {tmp_path / 'docs/guidelines/p.md'}: Sphinx stopped with an "
+        "internal "
         "error in the html build (RuntimeError: extension bug)"
     ) in result.stderr
     report = tmp_path / "_build" / "sphinx-crash.log"

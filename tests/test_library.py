@@ -15,7 +15,8 @@ def test_duplicate_page_id(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         (
-            "docs/guidelines/b.md:2:1: error: [duplicate-page-id] id 'test-page' is already used by "
+            "docs/guidelines/b.md:2:1: error: [duplicate-page-id] id 'test-page' is already used "
+            "by "
             "docs/guidelines/a.md; give this page its own id"
         )
     ]
@@ -40,7 +41,8 @@ def test_image_path_is_judged_from_the_page_folder(tmp_path: Path) -> None:
     # From guidelines/ the path stays inside docs/; from the top-level page it escapes.
     assert result.stdout.splitlines() == [
         (
-            "docs/top.md:3:1: error: [unsafe-content] the image path '../_static/d.png' points outside "
+            "docs/top.md:3:1: error: [unsafe-content] the image path '../_static/d.png' points "
+            "outside "
             "the library folder; keep files the page uses inside it; the page is refused"
         )
     ]
@@ -77,24 +79,27 @@ def test_links_out_of_the_library_are_refused_never_read(tmp_path: Path) -> None
     lines = result.stdout.splitlines()
     outside = (tmp_path / "outside").resolve()
     assert (
-        f"docs/notes.md:1:1: error: [unsafe-content] this page is a symbolic link (or in a linked folder) to {outside}/secret.md, outside the library's source folder; keep the page itself in the library; the page is refused"
-        in lines
+        "docs/notes.md:1:1: error: [unsafe-content] this page is a symbolic link (or in a linked "
+        f"folder) to {outside}/secret.md, outside the library's source folder; keep the page "
+        "itself in the library; the page is refused" in lines
     )
     assert any(
         line.startswith(
-            f"docs/more/secret.md:1:1: error: [unsafe-content] this page is a symbolic link (or in a linked folder) to {outside}/secret.md"
+            "docs/more/secret.md:1:1: error: [unsafe-content] this page is a symbolic link (or "
+            f"in a linked folder) to {outside}/secret.md"
         )
         for line in lines
     )
     assert any(
         line.startswith(
-            "docs/guidelines/a.md:44:1: error: [unsafe-content] the image path 'd.png' names guidelines/d.png, a symbolic link to a file outside the library"
+            "docs/guidelines/a.md:44:1: error: [unsafe-content] the image path 'd.png' names "
+            "guidelines/d.png, a symbolic link to a file outside the library"
         )
         for line in lines
     )
     assert (
-        "docs/gone.md:1:1: error: [unreadable-file] cannot read the file: No such file or directory; fix its permissions or the link it is, or remove it"
-        in lines
+        "docs/gone.md:1:1: error: [unreadable-file] cannot read the file: No such file or "
+        "directory; fix its permissions or the link it is, or remove it" in lines
     )
     assert len(lines) == 4, lines  # same.md, and the loop walked once, are not problems
     assert "SECRET" not in result.stdout + result.stderr
@@ -103,8 +108,9 @@ def test_links_out_of_the_library_are_refused_never_read(tmp_path: Path) -> None
 def test_parallel_check_reports_exactly_what_a_serial_one_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from schemas import Settings
-    from validators import library
+    from guidepress.schemas import Settings
+    from guidepress.validators import library
+    from guidepress.validators.pipeline import Checks, Layout
 
     pages = {
         f"guidelines/p{n}.md": valid_page().replace("id: test-page", f"id: p{n % 5}")
@@ -113,10 +119,10 @@ def test_parallel_check_reports_exactly_what_a_serial_one_does(
     pages["guidelines/bad.md"] = valid_page().replace("status: draft", "status: nope")
     make_project(tmp_path, pages)
     monkeypatch.chdir(tmp_path)
-    layout = library.Layout.of(tmp_path, Settings())
-    serial = library.check_library([tmp_path / "docs"], layout, Settings(), TODAY)
+    checks = Checks(Layout.of(tmp_path, Settings()), TODAY, registry=None)
+    serial = library.check_library([tmp_path / "docs"], checks)
     monkeypatch.setattr(library, "PARALLEL_FROM", 2)
-    parallel = library.check_library([tmp_path / "docs"], layout, Settings(), TODAY)
+    parallel = library.check_library([tmp_path / "docs"], checks)
     assert parallel.diagnostics == serial.diagnostics
     assert len([d for d in serial.diagnostics if d.code == "duplicate-page-id"]) == 7
 
@@ -145,9 +151,11 @@ def test_a_guideline_outside_the_guidelines_folder_is_an_error(tmp_path: Path) -
     status_line = valid_page().splitlines().index("status: draft") + 1
     assert result.stdout.splitlines() == [
         (
-            f"docs/treatment.md:{status_line}:1: error: [guideline-outside-folder] this page has a guideline's document "
+            f"docs/treatment.md:{status_line}:1: error: [guideline-outside-folder] this page has "
+            "a guideline's document "
             "control (`status`, `reviewers`, `review_date`, `next_review_date`) but is not under "
-            "docs/guidelines/, so it would be published without its document control, approvals check or PDF; "
+            "docs/guidelines/, so it would be published without its document control, approvals "
+            "check or PDF; "
             "move it into docs/guidelines/"
         )
     ]

@@ -108,11 +108,12 @@ def test_report_names_page_line_and_reference_for_every_place(
     lines = result.stdout.splitlines()
     assert "docs/guidelines/p.md" in lines
     assert (
-        f"  docs/guidelines/p.md:22:5: error: broken [reference web, url] {server.url}/missing: HTTP 404"
+        f"  docs/guidelines/p.md:22:5: error: broken [reference web, url] {server.url}/missing: "
+        "HTTP 404"
     ) in lines
     assert (
-        "  docs/guidelines/p.md:29:5: error: broken [reference article, doi] 10.1234/unknown: DOI not found by the DOI resolver"
-        in lines
+        "  docs/guidelines/p.md:29:5: error: broken [reference article, doi] 10.1234/unknown: DOI "
+        "not found by the DOI resolver" in lines
     )
     body_hits = [line for line in lines if f"[url] {server.url}/missing" in line]
     assert len(body_hits) == 2  # the body link is reported at both places it is written
@@ -129,11 +130,16 @@ def test_links_in_admonitions_and_a_web_feedback_contact_are_checked(
         "doi: 10.1234/example.5678", f"doi: {GOOD_DOI}"
     )
     page = page.replace('pmid: "12345678"', f'pmid: "{GOOD_PMID}"')
-    page += f"\n```{{note}}\nSee [the form]({server.url}/missing).\n```\n\n```text\n{server.url}/error is code, not a link\n```\n"
+    page += (
+        f"\n```{{note}}\nSee [the "
+        f"form]({server.url}/missing).\n```\n\n```text\n{server.url}/error is code, not a "
+        "link\n```\n"
+    )
     root = make_project(tmp_path, {"guidelines/p.md": page})
     with (root / "pyproject.toml").open("a") as pyproject:
         pyproject.write(
-            f'[tool.guidepress.linkcheck]\ndoi_api = "{server.url}/handles/"\npubmed_api = "{server.url}/esummary"\n'
+            f'[tool.guidepress.linkcheck]\ndoi_api = "{server.url}/handles/"\npubmed_api = '
+            f'"{server.url}/esummary"\n'
         )
     result = run_cli("linkcheck", cwd=root)
     assert result.returncode == 1
@@ -186,7 +192,10 @@ def test_a_cache_that_cannot_be_written_never_costs_the_report(
 
 
 def test_ignored_links_are_reported_with_their_reason(tmp_path: Path, server: LinkServer) -> None:
-    ignore = 'ignore = [{ pattern = ".*/(missing|gone|loop)", reason = "known dead, kept for the record" }]\n'
+    ignore = (
+        'ignore = [{ pattern = ".*/(missing|gone|loop)", reason = "known dead, kept for the '
+        'record" }]\n'
+    )
     root = library(tmp_path, server, ignore)
     _, results = results_of(root)
     assert results[("url", f"{server.url}/missing")]["status"] == "ignored"
@@ -197,7 +206,8 @@ def test_transient_only_warns_unless_configured_to_fail(tmp_path: Path, server: 
     root = library(
         tmp_path,
         server,
-        'fail_on = ["broken", "transient"]\nignore = [{ pattern = ".*/(missing|gone|loop|unknown)|999|10.1234/unknown", reason = "x" }]\n',
+        'fail_on = ["broken", "transient"]\nignore = [{ pattern = '
+        '".*/(missing|gone|loop|unknown)|999|10.1234/unknown", reason = "x" }]\n',
     )
     assert results_of(root)[0] == 1
     relaxed = library(
@@ -226,7 +236,8 @@ def test_pubmed_ids_are_checked_in_one_request_per_batch(tmp_path: Path) -> None
     }
     with LinkServer() as fresh:
         settings = (
-            f'[tool.guidepress.linkcheck]\ndoi_api = "{fresh.url}/handles/"\npubmed_api = "{fresh.url}/esummary"\n'
+            f'[tool.guidepress.linkcheck]\ndoi_api = "{fresh.url}/handles/"\npubmed_api = '
+            f'"{fresh.url}/esummary"\n'
             'ignore = [{pattern = "https://.*", reason = "not under test"}]\n'
         )
         root = make_project(tmp_path, pages)

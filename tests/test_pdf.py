@@ -14,10 +14,10 @@ import pypdf
 import pytest
 
 from guidepress.pdf import PdfError, compile_all
-from schemas import Guideline
+from guidepress.schemas import Guideline
+from guidepress.vancouver import nlm_date
 from tests.conftest import REPO, make_project, run_cli, valid_page
 from tests.test_sample_library import GUIDELINES, model_of
-from validators.vancouver import nlm_date
 
 MODELS = [model_of(path) for path in GUIDELINES]
 
@@ -168,7 +168,8 @@ def test_unsupported_content_fails_the_build_naming_the_page(tmp_path: Path) -> 
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 1
     assert re.search(
-        r"docs/guidelines/p\.md:\d+: WARNING: the PDF writer cannot render a 'math'", result.stderr
+        r"docs/guidelines/p\.md:\d+: WARNING: error: the PDF writer cannot render a 'math'",
+        result.stderr,
     )
     assert not (tmp_path / "_build" / "html").exists()
 
@@ -190,14 +191,18 @@ def test_links_within_a_page_go_to_their_section_in_the_pdf(tmp_path: Path) -> N
 
 def test_table_titles_alignment_version_notes_and_glossaries_reach_the_pdf(tmp_path: Path) -> None:
     body = (
-        "\n```{list-table} Doses by weight\n:header-rows: 1\n\n* - Weight\n  - Dose\n* - 70 kg\n  - 5 mg\n```\n\n"
-        "| Drug | Dose |\n|:--|--:|\n| A | 10 mg |\n\n```{versionchanged} 1.0\nThe dose table.\n```\n\n"
+        "\n```{list-table} Doses by weight\n:header-rows: 1\n\n* - Weight\n  - Dose\n* - 70 kg\n  "
+        "- 5 mg\n```\n\n"
+        "| Drug | Dose |\n|:--|--:|\n| A | 10 mg |\n\n```{versionchanged} 1.0\nThe dose "
+        "table.\n```\n\n"
         "```{glossary}\nTAE\n  Transarterial embolisation.\n```\n\nSee {term}`TAE`.\n\n"
         "```{hlist}\n:columns: 2\n\n- left\n- right\n```\n\n```{centered} Centred words\n```\n\n"
-        "{abbr}`PES (post-embolisation syndrome)` is common; {abbr}`PES (post-embolisation syndrome)` passes.\n\n"
+        "{abbr}`PES (post-embolisation syndrome)` is common; {abbr}`PES (post-embolisation "
+        "syndrome)` passes.\n\n"
         "```{topic} Before the procedure\nStop eating six hours before.\n```\n\n"
         "```{sidebar} In short\nA side note.\n```\n\n"
-        "```{code-block} text\n:caption: Order set\nFBC, U&E\n```\n\nA footnote[^f].\n\n[^f]: Its words.\n"
+        "```{code-block} text\n:caption: Order set\nFBC, U&E\n```\n\nA footnote[^f].\n\n[^f]: Its "
+        "words.\n"
     )
     make_project(tmp_path, {"guidelines/p.md": valid_page() + body})
     result = run_cli("build", cwd=tmp_path)
@@ -215,8 +220,8 @@ def test_table_titles_alignment_version_notes_and_glossaries_reach_the_pdf(tmp_p
     assert "In short A side note." in words
     assert "Listing 1: Order set FBC, U&E" in words
     assert (
-        "Change history Changes in version 1.0: First version. Version Date Changes 1.0 2026-01-10 First version."
-        in words
+        "Change history Changes in version 1.0: First version. Version Date Changes 1.0 "
+        "2026-01-10 First version." in words
     )
     markup = (tmp_path / "_build" / "typst" / "test-page.body.typ").read_text()
     assert 'table.cell(align: right)[#"10 mg"]' in markup
@@ -423,8 +428,8 @@ def test_a_damaged_image_is_named_with_the_line_that_shows_it(tmp_path: Path) ->
     assert result.returncode == 1
     line = page.splitlines().index("![The care pathway](pathway.png)") + 1
     assert (
-        f"docs/guidelines/p.md:{line}: the image docs/guidelines/pathway.png cannot go into the PDF test-page-v1.0.pdf"
-        in result.stderr
+        f"docs/guidelines/p.md:{line}: the image docs/guidelines/pathway.png cannot go into the "
+        "PDF test-page-v1.0.pdf" in result.stderr
     )
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "_build" / "html").exists()

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from schemas import Guideline
+from guidepress.schemas import Guideline
+from guidepress.validators.source import read_page
+from guidepress.vancouver import nlm_date
 from tests.conftest import REPO
-from validators.source import read_page
-from validators.vancouver import nlm_date
 
 GUIDELINES = sorted((REPO / "docs" / "guidelines").glob("*.md"))
 

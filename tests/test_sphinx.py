@@ -126,7 +126,8 @@ def test_a_parallel_build_with_w_succeeds(tmp_path: Path) -> None:
 
 def test_unsafe_links_and_front_matter_are_refused_without_w(tmp_path: Path) -> None:
     about = (
-        '---\nmyst:\n  html_meta:\n    "http-equiv=refresh": "0; url=https://evil.example/"\n---\n# About\n\n'
+        '---\nmyst:\n  html_meta:\n    "http-equiv=refresh": "0; '
+        'url=https://evil.example/"\n---\n# About\n\n'
         "```{toctree}\nClick <javascript://%0aalert(1)>\n```\n"
     )
     image = "\n```{image} d.png\n:alt: A diagram\n:target: javascript:alert(2)\n```\n"
@@ -165,7 +166,8 @@ def test_links_that_run_script_never_reach_the_site_whatever_made_them(tmp_path:
             "from docutils import nodes\nfrom sphinx import addnodes\n"
             "def inject(app, doctree):\n"
             "    section = doctree.next_node(nodes.section)\n"
-            "    section += nodes.paragraph('', '', nodes.reference('evil', 'evil', refuri=' JavaScript:alert(1)'))\n"
+            "    section += nodes.paragraph('', '', nodes.reference('evil', 'evil', refuri=' "
+            "JavaScript:alert(1)'))\n"
             "    section += nodes.raw('', '<br /><script>alert(3)</script>', format='html')\n"
             "    for toctree in doctree.findall(addnodes.toctree):\n"
             "        toctree['entries'].append(('bad', 'javascript://%0aalert(2)'))\n"

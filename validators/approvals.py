@@ -16,9 +16,9 @@ import json
 from datetime import date
 from typing import Any
 
-from schemas import Guideline, Registry, Settings, person_key
-from validators.diagnostics import Diagnostic
-from validators.source import Page
+from guidepress.schemas import Code, Guideline, Registry, Settings, person_key
+from guidepress.validators.diagnostics import Diagnostic
+from guidepress.validators.source import Page
 
 UNSIGNED_FIELDS = ("approvals", "status")
 
@@ -53,7 +53,7 @@ def check_approvals(
     for index, approval in enumerate(model.approvals):
         who = f"{approval.reviewer}'s approval of version {approval.version} ({approval.date})"
 
-        def at(field: str, code: str, message: str, index: int = index) -> None:
+        def at(field: str, code: Code, message: str, index: int = index) -> None:
             line, col = page.locate(("approvals", index, field))
             found.append(page.at(line, col, code, message))
 
@@ -65,13 +65,13 @@ def check_approvals(
             )
             at(
                 "reviewer",
-                "approval-unknown-reviewer",
+                Code.APPROVAL_UNKNOWN_REVIEWER,
                 f"{who} does not count: {approval.reviewer} is not in {where}",
             )
         elif person_key(approval.reviewer) in authors:
             at(
                 "reviewer",
-                "approval-by-author",
+                Code.APPROVAL_BY_AUTHOR,
                 f"{who} does not count: {approval.reviewer} is an author of this page",
             )
         elif approval.version != model.version:
@@ -79,23 +79,26 @@ def check_approvals(
                 ""
                 if model.status == "approved"
                 else (
-                    f", or, while version {model.version} is still {model.status}, delete this approval (git keeps it)"
+                    f", or, while version {model.version} is still {model.status}, delete this "
+                    "approval (git keeps it)"
                 )
             )
             at(
                 "version",
-                "approval-wrong-version",
+                Code.APPROVAL_WRONG_VERSION,
                 f"{who} is for another version: the page is now version "
-                f"{model.version}; ask for a new approval with guidepress approve, which removes approvals of "
+                f"{model.version}; ask for a new approval with guidepress approve, which removes "
+                "approvals of "
                 f"other versions{drafting}",
             )
         elif approval.digest != digest:
             changed = "the page or a file it shows has" if page.files else "the page has"
             at(
                 "digest",
-                "approval-stale",
+                Code.APPROVAL_STALE,
                 f"{who} has lapsed: {changed} changed since it was approved "
-                f"(run `guidepress diff {page.path}` to see what changed, then ask for a new approval)",
+                f"(run `guidepress diff {page.path}` to see what changed, then ask for a new "
+                "approval)",
             )
         else:
             valid += 1
@@ -106,9 +109,10 @@ def check_approvals(
             page.at(
                 line,
                 col,
-                "approval-missing",
+                Code.APPROVAL_MISSING,
                 f"status is approved but the page has {valid} valid approval(s) of version "
-                f"{model.version}; it needs {needed} (guidepress approve {page.path} --reviewer NAME)",
+                f"{model.version}; it needs {needed} (guidepress approve {page.path} --reviewer "
+                "NAME)",
             )
         )
     return found

@@ -1,38 +1,62 @@
-"""Load the library's settings from `[tool.guidepress]` in pyproject.toml: the one place they live."""
+"""Load the library's settings from `[tool.guidepress]` in pyproject.toml: the one place they
+live."""
 
 from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from schemas import Registry, Settings
-from validators.diagnostics import Diagnostic
-from validators.schema_errors import dotted, schema_diagnostics
-from validators.source import Page, _DuplicateKey, _Loader
+from guidepress.schemas import Code, Registry, Settings
+from guidepress.validators.diagnostics import Diagnostic
+from guidepress.validators.errors import EXIT_USAGE, GuidepressError
+from guidepress.validators.schema_errors import dotted, schema_diagnostics
+from guidepress.validators.source import Page, _DuplicateKey, _Loader
 
 
-class SettingsError(Exception):
+class SettingsError(GuidepressError):
     """pyproject.toml is unreadable or its [tool.guidepress] table is invalid."""
 
+    exit_code = EXIT_USAGE
+    prefix = ""  # the message is already one located line per problem
 
-def find_root(start: Path) -> Path:
-    """The library's project folder: the nearest folder at or above `start` whose pyproject.toml
-    has a [tool.guidepress] table, so guidepress works from any folder inside the library, as
-    pytest and ruff do. Without one, `start` itself (with the default settings)."""
-    for folder in (start, *start.parents):
-        try:
-            table = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8")).get(
-                "tool", {}
-            )
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            continue  # no file here, or one that load_settings will report if it is the library's
-        if "guidepress" in table:
-            return folder
-    return start
+
+@dataclass(frozen=True)
+class Library:
+    """Where a library is and its settings, found the same way by every command and by Sphinx."""
+
+    root: Path
+    settings: Settings
+    has_settings: bool  # False: no [tool.guidepress] table, so the defaults apply
+
+    @classmethod
+    def at(cls, root: Path) -> Library:
+        """The library whose project folder is `root` (the command line's --root)."""
+        return cls(root, load_settings(root), _settings_table(root) is not None)
+
+    @classmethod
+    def around(cls, start: Path) -> Library:
+        """The library holding `start`: the nearest folder at or above it whose pyproject.toml has
+        a [tool.guidepress] table, so guidepress works from any folder inside the library, as
+        pytest and ruff do. Without one, `start` itself, with the default settings."""
+        for folder in (start, *start.parents):
+            if _settings_table(folder) is not None:
+                return cls.at(folder)
+        return cls(start, Settings(), has_settings=False)
+
+
+def _settings_table(folder: Path) -> dict[str, Any] | None:
+    try:
+        text = (folder / "pyproject.toml").read_text(encoding="utf-8")
+        table = tomllib.loads(text).get("tool", {}).get("guidepress")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None  # no file here, or one that load_settings reports if it is the library's
+    return table if isinstance(table, dict) else None
 
 
 def load_settings(root: Path) -> Settings:
@@ -53,14 +77,14 @@ def load_settings(root: Path) -> Settings:
             line = _setting_line(lines, tuple(item["loc"]))
             # A check of ours raises ValueError, which Pydantic prefixes with "Value error, ".
             message = str(item["ctx"]["error"]) if item["type"] == "value_error" else item["msg"]
-            problems.append(
-                f"{path}:{line}:1: error: [tool.guidepress] {dotted(tuple(item['loc']))}: {message}"
-            )
+            where = dotted(tuple(item["loc"]))
+            problems.append(f"{path}:{line}:1: error: [tool.guidepress] {where}: {message}")
         raise SettingsError("\n".join(problems)) from None
 
 
 def _setting_line(lines: list[str], loc: tuple[int | str, ...]) -> int:
-    """The line of a setting: under its own table header ([tool.guidepress.linkcheck]) if it has one.
+    """The line of a setting: under its own table header ([tool.guidepress.linkcheck]) if it has
+    one.
     tomllib keeps no positions, and settings files are short enough to search."""
     table, start = (
         "tool.guidepress",
@@ -89,7 +113,7 @@ def load_registry(root: Path, settings: Settings) -> tuple[Registry | None, list
     except (OSError, UnicodeDecodeError, yaml.YAMLError, _DuplicateKey) as error:
         return None, [
             Diagnostic.of(
-                "registry-invalid", shown, 1, 1, f"cannot read the reviewer registry: {error}"
+                Code.REGISTRY_INVALID, shown, 1, 1, f"cannot read the reviewer registry: {error}"
             )
         ]
     page = Page(path=shown, text=text, front_matter=text, data=data, offset=1)
@@ -97,6 +121,6 @@ def load_registry(root: Path, settings: Settings) -> tuple[Registry | None, list
         return Registry.model_validate(data), []
     except ValidationError as error:
         return None, [
-            Diagnostic.of("registry-invalid", d.path, d.line, d.col, d.message)
+            Diagnostic.of(Code.REGISTRY_INVALID, d.path, d.line, d.col, d.message)
             for d in schema_diagnostics(page, error, Registry)
         ]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
-from validators.codes import CODES, Severity
+from guidepress.schemas import Code, Severity
 
 
 @dataclass(frozen=True, order=True)
@@ -14,14 +14,16 @@ class Diagnostic:
     path: str
     line: int
     col: int
-    code: str
+    code: Code
     message: str
-    severity: Severity = "error"
 
     @classmethod
-    def of(cls, code: str, path: str, line: int, col: int, message: str) -> Diagnostic:
-        """A diagnostic with the code's own severity (a typo in a code fails here, at once)."""
-        return cls(path, line, col, code, message, CODES[code].severity)
+    def of(cls, code: Code, path: str, line: int, col: int, message: str) -> Diagnostic:
+        return cls(path, line, col, code, message)
+
+    @property
+    def severity(self) -> Severity:
+        return self.code.severity
 
     def format(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.severity}: [{self.code}] {self.message}"
@@ -29,10 +31,22 @@ class Diagnostic:
     def github(self) -> str:
         # GitHub Actions workflow command: shows the message on the pull request's diff.
         message = _escape(self.message)
-        path = (
-            _escape(self.path).replace(":", "%3A").replace(",", "%2C")
-        )  # property values end at , and :
-        return f"::{self.severity} file={path},line={self.line},col={self.col},title={self.code}::{message}"
+        # Property values end at , and :
+        path = _escape(self.path).replace(":", "%3A").replace(",", "%2C")
+        return (
+            f"::{self.severity} file={path},line={self.line},col={self.col},title={self.code}"
+            f"::{message}"
+        )
+
+    def as_dict(self) -> dict[str, str | int]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "code": str(self.code),
+            "message": self.message,
+            "severity": self.severity,
+        }
 
 
 def _escape(text: str) -> str:
@@ -49,7 +63,7 @@ def to_json(diagnostics: list[Diagnostic], pages: int) -> str:
             "pages": pages,
             "errors": sum(d.severity == "error" for d in diagnostics),
             "warnings": sum(d.severity == "warning" for d in diagnostics),
-            "diagnostics": [asdict(d) for d in diagnostics],
+            "diagnostics": [d.as_dict() for d in diagnostics],
         },
         indent=2,
     )

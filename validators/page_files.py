@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from validators.diagnostics import Diagnostic
-from validators.safety import local_files
-from validators.source import Page
+from guidepress.schemas import Code
+from guidepress.validators.diagnostics import Diagnostic
+from guidepress.validators.safety import local_files
+from guidepress.validators.source import Page
 
 MISSING = "missing"
 
@@ -58,7 +59,8 @@ class DiskFiles:
 
 def fingerprints(body: str, page_name: str, files: SourceFiles) -> dict[str, str]:
     """{file below the source folder: "sha256:…" or "missing"} for each file the page uses.
-    page_name: the page's own path below the source folder, whose folder relative paths start from."""
+    page_name: the page's own path below the source folder, whose folder relative paths start
+    from."""
     found: dict[str, str] = {}
     for _, _, name in _uses(body, page_name):
         # `flow.*` lets Sphinx pick a format per output, so every candidate is part of the page.
@@ -102,7 +104,7 @@ def attach_files(page: Page, path: Path, source: Path) -> list[Diagnostic]:
                 page.at(
                     page.body_line + line,
                     1,
-                    "unsafe-content",
+                    Code.UNSAFE_CONTENT,
                     f"{what} names {shown}, {why}; the page is refused",
                 )
                 for shown, why in _active(file, page.files, disk)
@@ -113,7 +115,7 @@ def attach_files(page: Page, path: Path, source: Path) -> list[Diagnostic]:
                 page.at(
                     page.body_line + line,
                     1,
-                    "unsafe-content",
+                    Code.UNSAFE_CONTENT,
                     f"{what} names {file}, a symbolic link to a file outside the library; copy the "
                     "file itself into the library; the page is refused",
                 )
@@ -123,8 +125,9 @@ def attach_files(page: Page, path: Path, source: Path) -> list[Diagnostic]:
                 page.at(
                     page.body_line + line,
                     1,
-                    "missing-file",
-                    f"{what} names {file}, which does not exist in the library; add the file or correct the path",
+                    Code.MISSING_FILE,
+                    f"{what} names {file}, which does not exist in the library; add the file or "
+                    "correct the path",
                 )
             )
     return found
@@ -146,7 +149,8 @@ def _active(pattern: str, files: dict[str, str], disk: DiskFiles) -> Iterator[tu
             yield (
                 name,
                 (
-                    f"a {suffix} file, which browsers run as a web page or program rather than save; offer "
+                    f"a {suffix} file, which browsers run as a web page or program rather than "
+                    "save; offer "
                     "the content as a PDF or text file, or as a page of the library"
                 ),
             )
@@ -154,7 +158,8 @@ def _active(pattern: str, files: dict[str, str], disk: DiskFiles) -> Iterator[tu
             yield (
                 name,
                 (
-                    "an SVG holding script, an event handler or embedded HTML, which would run when it is "
+                    "an SVG holding script, an event handler or embedded HTML, which would run "
+                    "when it is "
                     "opened from the website; export it again as a plain SVG, or use a PNG"
                 ),
             )

@@ -7,12 +7,17 @@ from datetime import date
 
 from pydantic import ValidationError
 
-from schemas import Guideline, Registry, Settings, person_key
-from validators.approvals import check_approvals
-from validators.diagnostics import Diagnostic
-from validators.safety import body_problems, elements, front_matter_problems, title_markup
-from validators.schema_errors import schema_diagnostics
-from validators.source import Page
+from guidepress.schemas import Code, Guideline, Registry, Settings, person_key
+from guidepress.validators.approvals import check_approvals
+from guidepress.validators.diagnostics import Diagnostic
+from guidepress.validators.safety import (
+    body_problems,
+    elements,
+    front_matter_problems,
+    title_markup,
+)
+from guidepress.validators.schema_errors import schema_diagnostics
+from guidepress.validators.source import Page
 
 CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]*)`")
 # A line that may be a top-level heading (`# Title`, or a title underlined with ===): only such
@@ -45,14 +50,14 @@ def check_guideline(
 def review(page: Page, model: Guideline, settings: Settings, today: date) -> list[Diagnostic]:
     found = []
     years = settings.review_interval_years
-    latest = _add_years(model.review_date, years)
+    latest = add_years(model.review_date, years)
     if model.next_review_date > latest:
         line, col = page.locate(("next_review_date",))
         found.append(
             page.at(
                 line,
                 col,
-                "next-review-too-far",
+                Code.NEXT_REVIEW_TOO_FAR,
                 f"next_review_date {model.next_review_date} is more than {years} years after "
                 f"review_date {model.review_date}; set it on or before {latest}",
             )
@@ -63,7 +68,7 @@ def review(page: Page, model: Guideline, settings: Settings, today: date) -> lis
             page.at(
                 line,
                 col,
-                "review-overdue",
+                Code.REVIEW_OVERDUE,
                 f"this page was due for review on {model.next_review_date}; review it, then "
                 "update review_date and next_review_date",
             )
@@ -76,7 +81,7 @@ def review(page: Page, model: Guideline, settings: Settings, today: date) -> lis
                 page.at(
                     line,
                     col,
-                    "reviewer-is-author",
+                    Code.REVIEWER_IS_AUTHOR,
                     f"{reviewer.name} is an author of this page and cannot also review it; "
                     "ask someone who did not write it",
                 )
@@ -87,8 +92,9 @@ def review(page: Page, model: Guideline, settings: Settings, today: date) -> lis
             page.at(
                 line,
                 col,
-                "change-history-missing-version",
-                f"change_history has no entry for version {model.version}; add one saying what changed",
+                Code.CHANGE_HISTORY_MISSING_VERSION,
+                f"change_history has no entry for version {model.version}; add one saying what "
+                "changed",
             )
         )
     return found
@@ -106,7 +112,7 @@ def citation(page: Page, model: Guideline) -> list[Diagnostic]:
                 page.at(
                     line,
                     col,
-                    "unknown-citation",
+                    Code.UNKNOWN_CITATION,
                     f"{{cite}}`{key}` does not match any reference id of this page "
                     f"(known: {', '.join(sorted(known))}); fix the id or add the reference",
                 )
@@ -118,8 +124,9 @@ def citation(page: Page, model: Guideline) -> list[Diagnostic]:
                 page.at(
                     line,
                     col,
-                    "uncited-reference",
-                    f"reference {reference.id!r} is never cited; cite it with {{cite}}`{reference.id}` "
+                    Code.UNCITED_REFERENCE,
+                    f"reference {reference.id!r} is never cited; cite it with "
+                    f"{{cite}}`{reference.id}` "
                     "where the page relies on it, or remove it",
                 )
             )
@@ -142,8 +149,9 @@ def second_title(page: Page) -> list[Diagnostic]:
                 page.at(
                     page.body_line + line,
                     1,
-                    "second-title",
-                    f"`# {heading}` would be a second title: the page's title comes from `title` in "
+                    Code.SECOND_TITLE,
+                    f"`# {heading}` would be a second title: the page's title comes from `title` "
+                    "in "
                     f"its front matter; start sections at `## {heading}`, or delete the heading if "
                     "it repeats the title",
                 )
@@ -157,7 +165,7 @@ def safety(page: Page, depth: int) -> list[Diagnostic]:
     found = []
     for key, message in front_matter_problems(page.data):
         line, col = page.locate((key,))
-        found.append(page.at(line, col, "unsafe-content", message + "; the page is refused"))
+        found.append(page.at(line, col, Code.UNSAFE_CONTENT, message + "; the page is refused"))
     title = page.data.get("title") if isinstance(page.data, dict) else None
     markup = title_markup(title) if isinstance(title, str) and title.strip() else None
     if markup:
@@ -166,7 +174,7 @@ def safety(page: Page, depth: int) -> list[Diagnostic]:
             page.at(
                 line,
                 col,
-                "title-markup",
+                Code.TITLE_MARKUP,
                 f"the title holds {markup}: write it as plain text, which "
                 "the website and the PDF both show as written; the page is refused",
             )
@@ -176,7 +184,7 @@ def safety(page: Page, depth: int) -> list[Diagnostic]:
             page.body_line + line,
             1,
             code,
-            message + ("; the page is refused" if code == "unsafe-content" else ""),
+            message + ("; the page is refused" if code == Code.UNSAFE_CONTENT else ""),
         )
         for line, code, message in body_problems(page.body, depth)
     ]
@@ -199,15 +207,17 @@ def misplaced_guideline(page: Page, guidelines_folder: str) -> list[Diagnostic]:
         page.at(
             line,
             col,
-            "guideline-outside-folder",
-            f"this page has a guideline's document control ({named}) but is not under {guidelines_folder}, so "
-            f"it would be published without its document control, approvals check or PDF; move it into "
+            Code.GUIDELINE_OUTSIDE_FOLDER,
+            f"this page has a guideline's document control ({named}) but is not under "
+            f"{guidelines_folder}, so "
+            "it would be published without its document control, approvals check or PDF; move it "
+            "into "
             f"{guidelines_folder}",
         )
     ]
 
 
-def _add_years(day: date, years: int) -> date:
+def add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February

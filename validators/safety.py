@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from functools import cache, lru_cache
 from typing import Any
 
+from guidepress.schemas import Code
+
 SUSPICIOUS = re.compile(r"<[A-Za-z!?/]|\{(?!cite(?::[a-z]+)?\})[A-Za-z][\w:.-]*\}|!\[")
 # Directives that pass text straight into the output or read other files.
 FORBIDDEN_DIRECTIVES = {
@@ -39,11 +41,12 @@ SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 LINK_SCHEMES = {"http", "https", "mailto"}
 # Front-matter keys through which MyST would change the parser or write HTML <meta> tags.
 FORBIDDEN_KEYS = {"myst", "html_meta", "substitutions"}
-UNSAFE, NO_ALT = "unsafe-content", "image-without-alt"
+UNSAFE, NO_ALT = Code.UNSAFE_CONTENT, Code.IMAGE_WITHOUT_ALT
 
 
 def allowed_link(uri: str) -> bool:
-    """A relative link, or one to the web or an email address: never javascript:, data: and the like.
+    """A relative link, or one to the web or an email address: never javascript:, data: and the
+    like.
     Browsers drop control characters, tabs and newlines before reading the scheme, so we do too."""
     cleaned = re.sub(r"[\x00-\x20\x7f]", "", uri)
     scheme = SCHEME.match(cleaned)
@@ -59,8 +62,9 @@ def _parser() -> Any:
     return create_md_parser(MdParserConfig(), RendererHTML)
 
 
-def body_problems(body: str, depth: int) -> list[tuple[int, str, str]]:
-    """(body line, 0-based; code; message) for each problem. depth: folders below the source root."""
+def body_problems(body: str, depth: int) -> list[tuple[int, Code, str]]:
+    """(body line, 0-based; code; message) for each problem. depth: folders below the source
+    root."""
     if not SUSPICIOUS.search(body):
         return []
     return sorted(set(_scan(body, depth)))  # one report per line and problem
@@ -130,7 +134,7 @@ def local_files(body: str) -> list[tuple[int, str, str]]:
     return found
 
 
-def _scan(text: str, depth: int) -> Iterator[tuple[int, str, str]]:
+def _scan(text: str, depth: int) -> Iterator[tuple[int, Code, str]]:
     raw_html = (
         "raw HTML is not allowed in a page; use MyST markup (admonitions, tables, links) instead"
     )
@@ -151,7 +155,8 @@ def _scan(text: str, depth: int) -> Iterator[tuple[int, str, str]]:
                 NO_ALT,
                 (
                     f"the image {source!r} has no alternative text; say what it shows between "
-                    f"the brackets, ![what the image shows]({source}), for readers who cannot see it"
+                    f"the brackets, ![what the image shows]({source}), for readers who cannot see "
+                    "it"
                 ),
             )
         elif element.type == "myst_role" and _role(element) in FORBIDDEN_ROLES:
@@ -160,33 +165,45 @@ def _scan(text: str, depth: int) -> Iterator[tuple[int, str, str]]:
 
 def _check_directive(
     line: int, name: str, argument: str, content: str
-) -> Iterator[tuple[int, str, str]]:
+) -> Iterator[tuple[int, Code, str]]:
     if name in FORBIDDEN_DIRECTIVES:
         yield (
             line,
             UNSAFE,
-            f"the `{{{name}}}` directive is not allowed in a page: it can insert raw output or read other files",
+            (
+                f"the `{{{name}}}` directive is not allowed in a page: it can insert raw output or "
+                "read other files"
+            ),
         )
         return
     if FILE_OPTIONS.search(content):
         yield (
             line,
             UNSAFE,
-            f"the `{{{name}}}` directive may not read a file or URL (:file:, :url:); put the content in the page",
+            (
+                f"the `{{{name}}}` directive may not read a file or URL (:file:, :url:); put the "
+                "content in the page"
+            ),
         )
     derived = DERIVED_ROLE.match(argument) if name == "role" else None
     if derived and derived.group(1).split(":")[-1].lower() in FORBIDDEN_ROLES:
         yield (
             line,
             UNSAFE,
-            f"the `{{role}}` directive may not make a role from `{derived.group(1)}`: it writes raw output",
+            (
+                "the `{role}` directive may not make a role from "
+                f"`{derived.group(1)}`: it writes raw output"
+            ),
         )
     for target in TARGET_OPTION.findall(content):
         if not allowed_link(target):
             yield (
                 line,
                 UNSAFE,
-                f"the `{{{name}}}` link target {target!r} is not allowed; link to a page or an https:// address",
+                (
+                    f"the `{{{name}}}` link target {target!r} is not allowed; link to a page or an "
+                    "https:// address"
+                ),
             )
     if name == "toctree":
         yield from _check_toctree(line, content)
@@ -201,7 +218,7 @@ def _check_directive(
         )
 
 
-def _check_toctree(line: int, content: str) -> Iterator[tuple[int, str, str]]:
+def _check_toctree(line: int, content: str) -> Iterator[tuple[int, Code, str]]:
     for entry in content.splitlines():
         entry = entry.strip()
         if not entry or entry.startswith(":"):
@@ -212,7 +229,10 @@ def _check_toctree(line: int, content: str) -> Iterator[tuple[int, str, str]]:
             yield (
                 line,
                 UNSAFE,
-                f"the toctree entry {target!r} is not allowed; list pages of the library or https:// addresses",
+                (
+                    f"the toctree entry {target!r} is not allowed; list pages of the library or "
+                    "https:// addresses"
+                ),
             )
 
 
@@ -255,7 +275,8 @@ def front_matter_problems(data: object) -> list[tuple[str, str]]:
         (
             key,
             (
-                f"`{key}` is not allowed in front matter: it would let the page change how the site is "
+                f"`{key}` is not allowed in front matter: it would let the page change how the "
+                "site is "
                 "parsed or write HTML <meta> tags"
             ),
         )
@@ -264,7 +285,7 @@ def front_matter_problems(data: object) -> list[tuple[str, str]]:
     ]
 
 
-def _check_path(line: int, target: str, depth: int, what: str) -> Iterator[tuple[int, str, str]]:
+def _check_path(line: int, target: str, depth: int, what: str) -> Iterator[tuple[int, Code, str]]:
     target = target.strip()
     if target.startswith(SAFE_REMOTE):
         return
@@ -272,7 +293,10 @@ def _check_path(line: int, target: str, depth: int, what: str) -> Iterator[tuple
         yield (
             line,
             UNSAFE,
-            f"{what} {target!r} uses a scheme that is not allowed; use a file inside the library or an https:// address",
+            (
+                f"{what} {target!r} uses a scheme that is not allowed; use a file inside the "
+                "library or an https:// address"
+            ),
         )
         return
     # Sphinx reads "/x" from the source root and "x" from the page's own folder, `depth` deep.
@@ -282,5 +306,8 @@ def _check_path(line: int, target: str, depth: int, what: str) -> Iterator[tuple
         yield (
             line,
             UNSAFE,
-            f"{what} {target!r} points outside the library folder; keep files the page uses inside it",
+            (
+                f"{what} {target!r} points outside the library folder; keep files the page uses "
+                "inside it"
+            ),
         )

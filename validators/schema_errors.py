@@ -9,9 +9,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from validators.codes import CODES
-from validators.diagnostics import Diagnostic
-from validators.source import Page
+from guidepress.schemas import Code
+from guidepress.schemas.codes import code_named
+from guidepress.validators.diagnostics import Diagnostic
+from guidepress.validators.source import Page
 
 
 def dotted(loc: tuple[Any, ...]) -> str:
@@ -97,19 +98,18 @@ def schema_diagnostics(
         where = tuple(loc) + tuple(context.get("at", ()))
         owner, info = field_at(model, loc)
         name = dotted(loc)
-        if (
-            item.get("input", "") is None and name and kind != "missing"
-        ):  # `review_date:` with nothing after it
-            code, message = "missing-field", f"`{name}` is empty: {_hint(info)}{_example(info)}"
-        elif kind in CODES:
-            code, message = kind, f"{name}: {item['msg']}" if name else item["msg"]
+        code: Code | None
+        if item.get("input", "") is None and name and kind != "missing":  # `review_date:` alone
+            code, message = Code.MISSING_FIELD, f"`{name}` is empty: {_hint(info)}{_example(info)}"
+        elif code := code_named(kind):  # our own custom errors, named by their code
+            message = f"{name}: {item['msg']}" if name else item["msg"]
         elif kind == "missing":
             field = loc[-1]
-            code = "missing-field"
+            code = Code.MISSING_FIELD
             message = f"`{field}` is required" + (f" in {dotted(loc[:-1])}" if len(loc) > 1 else "")
             message += f": {_hint(info)}{_example(info)}"
         elif kind == "extra_forbidden":
-            code = "unknown-field"
+            code = Code.UNKNOWN_FIELD
             close = _close_match(model, loc)
             known = list(owner.model_fields) if owner else []
             message = f"unknown field `{name}`"
@@ -119,10 +119,13 @@ def schema_diagnostics(
                 else f"; the fields here are: {', '.join(known)}"
             )
         elif kind == "string_pattern_mismatch":  # Pydantic would quote the regular expression
-            code = "invalid-value"
-            message = f"{name}: {item.get('input')!r} is not in the form this field takes; expected: {_hint(info)}{_example(info)}"
+            code = Code.INVALID_VALUE
+            message = (
+                f"{name}: {item.get('input')!r} is not in the form this field takes; "
+                f"expected: {_hint(info)}{_example(info)}"
+            )
         else:
-            code = "invalid-value"
+            code = Code.INVALID_VALUE
             got = item.get("input")
             shown = (
                 f" (got {got!r})"

@@ -13,7 +13,8 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 
-from validators.diagnostics import Diagnostic
+from guidepress.schemas import Code
+from guidepress.validators.diagnostics import Diagnostic
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -67,12 +68,11 @@ class Page:
     body: str = ""
     body_line: int = 1  # file line on which the body starts
     offset: int = 2  # file line of the front matter's first line (after the opening fence)
-    files: dict[str, str] = field(
-        default_factory=dict
-    )  # fingerprints of files it shows (page_files)
+    # Fingerprints of the files it shows (see page_files).
+    files: dict[str, str] = field(default_factory=dict)
     _nodes: Any = field(default=None, repr=False)
 
-    def at(self, line: int, col: int, code: str, message: str) -> Diagnostic:
+    def at(self, line: int, col: int, code: Code, message: str) -> Diagnostic:
         return Diagnostic.of(code, self.path, line, col, message)
 
     def locate(self, loc: tuple[str | int, ...]) -> tuple[int, int]:
@@ -114,7 +114,7 @@ def read_page(
     except OSError as error:
         return None, [
             Diagnostic.of(
-                "unreadable-file",
+                Code.UNREADABLE_FILE,
                 display,
                 1,
                 1,
@@ -129,7 +129,7 @@ def read_page(
         col = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         return None, [
             Diagnostic.of(
-                "not-utf8",
+                Code.NOT_UTF8,
                 display,
                 line,
                 col,
@@ -153,7 +153,7 @@ def parse_page(
             page.at(
                 1,
                 1,
-                "empty-file",
+                Code.EMPTY_FILE,
                 "the file is empty: start it with front matter between two lines `---`",
             )
         ]
@@ -166,7 +166,7 @@ def parse_page(
             page.at(
                 1,
                 1,
-                "no-front-matter",
+                Code.NO_FRONT_MATTER,
                 "a guideline page must start with a line `---`, then "
                 "its front matter (id, title, version, …), then another `---`",
             )
@@ -177,7 +177,7 @@ def parse_page(
             page.at(
                 1,
                 1,
-                "unclosed-front-matter",
+                Code.UNCLOSED_FRONT_MATTER,
                 "the front matter opened here never closes: add a line `---` after the last field",
             )
         ]
@@ -195,7 +195,7 @@ def parse_page(
             page.at(
                 2,
                 1,
-                "not-a-mapping",
+                Code.NOT_A_MAPPING,
                 f"the front matter is {kind}; write it as "
                 "`key: value` lines, e.g. `title: Hepatic artery embolisation`",
             )
@@ -213,7 +213,7 @@ def _load(page: Page) -> Diagnostic | None:
                     return page.at(
                         mark.line + 2,
                         mark.column + 1,
-                        "yaml-alias",
+                        Code.YAML_ALIAS,
                         "YAML anchors and aliases (&name, *name) are not allowed in front "
                         "matter; write the value out in full",
                     )
@@ -226,7 +226,7 @@ def _load(page: Page) -> Diagnostic | None:
         return page.at(
             mark.line + 2,
             mark.column + 1,
-            "duplicate-key",
+            Code.DUPLICATE_KEY,
             f"`{duplicate.key}` appears twice; keep one (YAML would silently use the last)",
         )
     except (yaml.MarkedYAMLError, ConstructorError) as error:
@@ -236,10 +236,11 @@ def _load(page: Page) -> Diagnostic | None:
         return page.at(
             line,
             col,
-            "yaml-syntax",
+            Code.YAML_SYNTAX,
             f"the front matter is not valid YAML: {reason}; "
-            "check indentation and quote values that contain `: ` or start with a special character",
+            "check indentation and quote values that contain `: ` or start with a special "
+            "character",
         )
     except yaml.YAMLError as error:
-        return page.at(2, 1, "yaml-syntax", f"the front matter is not valid YAML: {error}")
+        return page.at(2, 1, Code.YAML_SYNTAX, f"the front matter is not valid YAML: {error}")
     return None

@@ -9,11 +9,13 @@ from typing import Any, Literal
 
 from docutils import nodes
 from pydantic import BaseModel
+from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from schemas import (
+from guidepress.schemas import (
     Approval,
     ChangeEntry,
+    Code,
     Guideline,
     Person,
     Reference,
@@ -22,8 +24,7 @@ from schemas import (
     Reviewer,
     Settings,
 )
-from schemas.settings import IgnoredLink, LinkcheckSettings
-from validators.codes import CODES
+from guidepress.schemas.settings import IgnoredLink, LinkcheckSettings
 
 DOCUMENTED_MODELS: list[type[BaseModel]] = [
     Guideline,
@@ -119,7 +120,12 @@ class CodesDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         rows = [
-            [_cell(c.name, literal=True), _cell(c.severity), _cell(c.area), _cell(c.meaning)]
-            for c in CODES.values()
+            [_cell(code, literal=True), _cell(code.severity), _cell(code.area), _cell(code.meaning)]
+            for code in Code
         ]
         return [_table(["Code", "Severity", "Area", "Meaning and fix"], rows)]
+
+
+def setup_reference_docs(app: Sphinx) -> None:
+    app.add_directive("guidepress-fields", FieldsDirective)
+    app.add_directive("guidepress-codes", CodesDirective)

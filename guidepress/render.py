@@ -7,16 +7,9 @@ from collections.abc import Iterable
 
 from docutils import nodes
 
-from schemas import Approval, Guideline, Person
-from validators.vancouver import format_reference
-
-STATUS_LABELS = {
-    "draft": "Draft",
-    "in-review": "In review",
-    "approved": "Approved",
-    "retired": "Retired",
-}
-TYPE_LABELS = {"guideline": "Guideline (for clinicians)", "patient-info": "Patient information"}
+from guidepress.schemas import Approval, Guideline, Person
+from guidepress.schemas.guideline import STATUS_LABELS, TYPE_LABELS
+from guidepress.vancouver import format_reference
 
 
 class citation_ref(nodes.Inline, nodes.Element):  # type: ignore[misc]
@@ -106,12 +99,15 @@ def document_control(model: Guideline) -> nodes.container:
     return box
 
 
-def pdf_link(model: Guideline, href: str, downloads: str | None = None) -> nodes.paragraph:
-    """The page's PDF and, on a released site, the downloads page where a clinic checks a copy it holds."""
-    name = f"{model.id}-v{model.version}.pdf"
+def pdf_link(model: Guideline, site_root: str, downloads: str | None = None) -> nodes.paragraph:
+    """The page's PDF (in the site's pdf/ folder; site_root: the way up to the site's root from
+    the page) and, on a released site, the downloads page where a clinic checks a copy it holds."""
+    name = model.pdf_name
     paragraph = nodes.paragraph("", "", classes=["guidepress-pdf-link"])
     paragraph += nodes.strong("PDF: ", "PDF: ")
-    paragraph += nodes.reference(f"Download {name}", f"Download {name}", refuri=href)
+    paragraph += nodes.reference(
+        f"Download {name}", f"Download {name}", refuri=f"{site_root}pdf/{name}"
+    )
     if downloads:
         paragraph += nodes.Text(". Holding a copy? ")
         paragraph += nodes.reference("", "Check which version it is", refuri=downloads)
@@ -120,7 +116,10 @@ def pdf_link(model: Guideline, href: str, downloads: str | None = None) -> nodes
 
 
 def approval_line(approval: Approval) -> str:
-    return f"{approval.reviewer} ({approval.role}), version {approval.version}, {approval.date.isoformat()}"
+    return (
+        f"{approval.reviewer} ({approval.role}), version {approval.version}, "
+        f"{approval.date.isoformat()}"
+    )
 
 
 def _contact(contact: str) -> nodes.paragraph:

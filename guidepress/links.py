@@ -7,16 +7,23 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
 from pathlib import Path
 
-from pydantic import ValidationError
+from guidepress.schemas import Guideline
+from guidepress.validators.library import display, find_pages
+from guidepress.validators.pipeline import Checks, Layout, check_page
+from guidepress.validators.safety import elements
+from guidepress.validators.source import Page
 
-from schemas import Guideline
-from validators.library import Layout, display, find_pages
-from validators.safety import elements
-from validators.source import Page, read_page
 
-KINDS = ("url", "doi", "pmid")
+class LinkKind(StrEnum):
+    """What a link names, which decides how it is checked."""
+
+    URL = "url"  # a web address: asked for itself
+    DOI = "doi"  # asked of the DOI resolver
+    PMID = "pmid"  # asked of NCBI's summary service
 
 
 @dataclass(frozen=True, order=True)
@@ -29,7 +36,7 @@ class Place:
 
 @dataclass(frozen=True, order=True)
 class Link:
-    kind: str  # url, doi or pmid
+    kind: LinkKind
     target: str
     place: Place
 
@@ -44,38 +51,33 @@ def body_links(page: Page) -> list[Link]:
     for line, element in elements(page.body, worth_walking=WEB_LINK):
         href = str(element.attrs.get("href", "")) if element.type == "link_open" else ""
         if href.startswith(("http://", "https://")):
-            found.append(Link("url", href, Place(page.path, page.body_line + line, 1)))
+            found.append(Link(LinkKind.URL, href, Place(page.path, page.body_line + line, 1)))
     return found
 
 
 def front_matter_links(page: Page, model: Guideline) -> list[Link]:
     found = []
     for index, reference in enumerate(model.references):
-        for kind in KINDS:
+        for kind in LinkKind:
             target = getattr(reference, kind)
             if target:
                 line, col = page.locate(("references", index, kind))
                 found.append(Link(kind, target, Place(page.path, line, col, reference.id)))
-    if model.feedback_contact.startswith(
-        ("http://", "https://")
-    ):  # readers' way to report a problem
+    if model.feedback_contact.startswith(("http://", "https://")):  # readers report problems there
         line, col = page.locate(("feedback_contact",))
-        found.append(Link("url", model.feedback_contact, Place(page.path, line, col)))
+        found.append(Link(LinkKind.URL, model.feedback_contact, Place(page.path, line, col)))
     return found
 
 
-def collect_links(paths: list[Path], layout: Layout) -> list[Link]:
+def collect_links(paths: list[Path], layout: Layout, today: date) -> list[Link]:
     cwd = os.path.join(os.getcwd(), "")
+    checks = Checks(layout, today, registry=None)  # who approved a page does not change its links
     links: list[Link] = []
     for path in find_pages(paths):
-        is_guideline = layout.is_guideline(path)
-        page, _ = read_page(Path(path), display(path, cwd), needs_front_matter=is_guideline)
-        if page is None:
+        checked = check_page(path, display(path, cwd), checks)
+        if checked.page is None:
             continue  # `guidepress validate` reports unreadable pages
-        links += body_links(page)
-        if is_guideline:
-            try:
-                links += front_matter_links(page, Guideline.check(page.data))
-            except ValidationError:
-                continue
+        links += body_links(checked.page)
+        if checked.model is not None:
+            links += front_matter_links(checked.page, checked.model)
     return sorted(links)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from schemas import Reference
+from guidepress.schemas import Reference
 
 MAX_AUTHORS = 6  # NLM: list the first six, then "et al."
 

@@ -1,0 +1,199 @@
+"""The Sphinx side of validation: a thin adapter that runs the page pipeline during a build and
+reports what it finds. It checks and reports only; guidepress's rendering reads the validated
+models it keeps (`guideline_models`).
+
+Every problem becomes a warning with a location, type "guidepress" and the diagnostic code as
+subtype (`log_diagnostic`, the one place that speaks to Sphinx's logger), so `-W` fails the build
+and `suppress_warnings = ["guidepress.review-overdue"]` works.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any, ClassVar
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.domains import Domain
+from sphinx.environment import BuildEnvironment
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+from guidepress.schemas import Code, Guideline, Registry, Settings
+from guidepress.validators.config import Library, SettingsError, load_registry
+from guidepress.validators.diagnostics import Diagnostic
+from guidepress.validators.pipeline import Checks, Layout, check_page
+from guidepress.validators.safety import allowed_link
+
+logger = logging.getLogger(__name__)
+
+# What a refused page becomes: its front matter goes too, since what was refused may be there.
+REFUSED_PAGE = """# This page was refused
+
+```{error}
+This page was refused because it contains content that pages may not hold (raw HTML, script, a
+link that is not to a page or the web, files from outside the library, or markup in its title).
+The build log names the line.
+```
+"""
+
+
+def log_diagnostic(diagnostic: Diagnostic, docname: str | None = None) -> None:
+    """Report a diagnostic as a Sphinx warning, at the document's line when it has a docname
+    (Sphinx then names the file its own way), else at the diagnostic's own path and line."""
+    location = (docname, diagnostic.line) if docname else f"{diagnostic.path}:{diagnostic.line}"
+    logger.warning(
+        f"{diagnostic.severity}: {diagnostic.message} (column {diagnostic.col})",
+        location=location,
+        type="guidepress",
+        subtype=str(diagnostic.code),
+    )
+
+
+class GuidelineDomain(Domain):
+    """Per-page guideline models, kept so they survive parallel reads and incremental builds."""
+
+    name = "guidepress"
+    label = "guidepress"
+    initial_data: ClassVar[dict[str, Any]] = {"pages": {}}  # Sphinx copies it into each environment
+
+    @property
+    def pages(self) -> dict[str, Guideline]:
+        return self.data["pages"]  # type: ignore[no-any-return]
+
+    def clear_doc(self, docname: str) -> None:
+        self.pages.pop(docname, None)
+
+    def merge_domaindata(self, docnames: Any, otherdata: dict[str, Any]) -> None:
+        for docname in docnames:
+            if docname in otherdata["pages"]:
+                self.pages[docname] = otherdata["pages"][docname]
+
+    def resolve_any_xref(self, *args: Any) -> list[tuple[str, nodes.Element]]:
+        return []  # the domain holds no cross-reference targets; MyST asks every domain
+
+
+def guideline_models(env: BuildEnvironment) -> dict[str, Guideline]:
+    """The validated front matter of each valid guideline page, by docname."""
+    domain: GuidelineDomain = env.domains["guidepress"]  # type: ignore[assignment]
+    return domain.pages
+
+
+def settings_of(config: Config) -> Settings:
+    return config.guidepress_settings  # type: ignore[no-any-return]
+
+
+def on_config_inited(app: Sphinx, config: Config) -> None:
+    """Find the library's settings as the command line does: the nearest pyproject.toml with a
+    [tool.guidepress] table at or above conf.py (unless the caller handed them down)."""
+    root = Path(app.confdir)
+    if config.guidepress_settings is None:
+        try:
+            library = Library.around(root)
+        except SettingsError as error:
+            raise ExtensionError(str(error)) from None
+        root, config.guidepress_settings = library.root, library.settings
+        if not library.has_settings:
+            message = (
+                f"no pyproject.toml with a [tool.guidepress] table at or above {app.confdir}, so "
+                "the default settings apply; add the table (guidepress init writes one)"
+            )
+            conf = str(Path(app.confdir) / "conf.py")
+            log_diagnostic(Diagnostic.of(Code.SETTINGS_MISSING, conf, 1, 1, message))
+    registry, problems = load_registry(root, settings_of(config))
+    for problem in problems:
+        log_diagnostic(problem)
+    app.guidepress_registry = registry  # type: ignore[attr-defined]
+
+
+def on_builder_inited(app: Sphinx) -> None:
+    # Defence in depth behind the safety rule: docutils itself refuses raw output and file reads.
+    app.env.settings["raw_enabled"] = False
+    app.env.settings["file_insertion_enabled"] = False
+
+
+def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    path = str(app.env.doc2path(docname))
+    registry: Registry | None = app.guidepress_registry  # type: ignore[attr-defined]
+    checks = Checks(
+        Layout.at_source(Path(app.srcdir), settings_of(app.config)), date.today(), registry
+    )
+    checked = check_page(path, path, checks, text=source[0])
+    if checked.refused:
+        source[0] = REFUSED_PAGE
+    if checked.model is not None:
+        guideline_models(app.env)[docname] = checked.model
+    for diagnostic in checked.diagnostics:
+        if diagnostic.code == Code.MISSING_FILE:
+            continue  # Sphinx reports a missing image or download itself
+        if diagnostic.severity == "warning" and not app.config.guidepress_report_warnings:
+            continue
+        log_diagnostic(diagnostic, docname)
+
+
+def _is_line_break(raw: nodes.raw) -> bool:
+    """MyST's hard line break (two spaces or a backslash at the end of a line) is a raw `<br />`:
+    the one piece of raw HTML that is harmless whoever wrote it, and without it words run
+    together."""
+    return bool(raw.get("format") == "html") and raw.astext().strip() == "<br />"
+
+
+def remove_unsafe_output(app: Sphinx, doctree: nodes.document) -> None:
+    """Defence in depth behind the safety rule: whatever markup produced them, no raw output and
+    no script links reach the site."""
+    for raw in list(doctree.findall(nodes.raw)):
+        if not _is_line_break(raw):
+            raw.parent.remove(raw)
+    for reference in list(doctree.findall(nodes.reference)):
+        if not allowed_link(reference.get("refuri", "")):
+            _refused_link(reference, reference["refuri"])
+            reference.replace_self(nodes.Text(reference.astext()))
+    for toctree in doctree.findall(addnodes.toctree):
+        for title, target in list(toctree["entries"]):
+            if not allowed_link(target):
+                _refused_link(toctree, target)
+                toctree["entries"].remove((title, target))
+
+
+def _refused_link(node: nodes.Element, target: str) -> None:
+    document = node.document
+    path = node.source or (document["source"] if document is not None else "")
+    message = (
+        f"the link {target!r} is not allowed and was removed; link to a page or an https:// address"
+    )
+    log_diagnostic(Diagnostic.of(Code.UNSAFE_CONTENT, path, node.line or 1, 1, message))
+
+
+def on_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
+    seen: dict[str, str] = {}
+    for docname, model in sorted(guideline_models(env).items()):
+        if model.id in seen:
+            message = (
+                f"id {model.id!r} is already used by {env.doc2path(seen[model.id])}; "
+                "give this page its own id"
+            )
+            path = str(env.doc2path(docname))
+            log_diagnostic(Diagnostic.of(Code.DUPLICATE_PAGE_ID, path, 1, 1, message), docname)
+        else:
+            seen[model.id] = docname
+
+
+def setup_validation(app: Sphinx) -> None:
+    app.add_config_value(
+        "guidepress_settings", None, "env", types=frozenset({Settings, type(None)})
+    )
+    # `guidepress build` validates first, printing warnings and failing on them only with --strict;
+    # its Sphinx runs, warnings-as-errors for Sphinx's own problems, leave guidepress's warnings
+    # out.
+    app.add_config_value("guidepress_report_warnings", True, "", types=frozenset({bool}))
+    app.add_domain(GuidelineDomain)
+    app.connect("config-inited", on_config_inited)
+    app.connect("builder-inited", on_builder_inited)
+    app.connect("source-read", on_source_read)
+    # Last before Sphinx's collectors (500) copy toctrees and titles: after every other handler,
+    # guidepress's rendering and a library's own extensions included.
+    app.connect("doctree-read", remove_unsafe_output, priority=490)
+    app.connect("env-check-consistency", on_check_consistency)
