@@ -36,7 +36,8 @@ def typst_pdfs(root: Path) -> float:
     """Sources from the doctrees, then every PDF, as `guidepress build` does it."""
     code = (
         "import sys; from pathlib import Path; from guidepress.build import sphinx_build; "
-        "from guidepress.pdf import compile_all; from validators.config import load_settings; "
+        "from guidepress.pdf import compile_all; "
+        "from guidepress.validators.config import load_settings; "
         "root = Path(sys.argv[1]); s = load_settings(root); "
         "sphinx_build(root, s, 'guidepress-typst', root / '_build/typst', root / "
         "'_build/.doctrees'); "

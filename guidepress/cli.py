@@ -108,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
         "init", help="start a new library: settings, Sphinx configuration, an example page, CI"
     )
     init.add_argument(
-        "folder", nargs="?", type=Path, default=Path("."), help="where (default: here)"
+        "folder", nargs="?", type=Path, default=None, help="where (default: --root, or here)"
     )
     init.add_argument("--title", help="the library's title (default: from the folder's name)")
     init.add_argument(
@@ -166,8 +166,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    if args.command == "init":
-        return init_command(args.folder, args.title, args.requirement)
+    if args.command == "init":  # a new library: none to find
+        return init_command(args.folder or args.root or Path("."), args.title, args.requirement)
     library = Library.at(args.root.resolve()) if args.root else Library.around(Path.cwd())
     root, settings = library.root, library.settings
     source = Layout.of(root, settings).source

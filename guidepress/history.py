@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from guidepress.schemas import Code, Guideline, Registry
+from guidepress.schemas.characters import printable
 from guidepress.validators.approvals import UNSIGNED_FIELDS, content_digest
 from guidepress.validators.diagnostics import Diagnostic
 from guidepress.validators.errors import GuidepressError
@@ -57,6 +58,9 @@ class GitFiles:
             return _git_bytes(self.top, "cat-file", "blob", f"{self.commit}:{self._path(name)}")
         except HistoryError:  # not in that commit
             return None
+
+    def is_file(self, name: str) -> bool:
+        return self.read(name) is not None
 
     def names_in(self, folder: str) -> list[str]:
         try:
@@ -178,7 +182,9 @@ def diff_since_approved(path: Path, from_version: str | None, source: Path) -> s
         lines = difflib.unified_diff(
             _comparable(page), _comparable(current), f"{path} ({label})", f"{path} (now)"
         )
-        return "".join(lines) or f"No changes since {label}.\n"
+        # As a terminal should show it: an earlier version may hold what pages now may not.
+        shown = "".join(printable(line.rstrip("\n")) + "\n" for line in lines)
+        return shown or f"No changes since {label}.\n"
     wanted = f"version {from_version}" if from_version else "any version"
     raise HistoryError(f"git history has no approved {wanted} of {path}")
 

@@ -35,6 +35,7 @@ from guidepress.build import BuildError, build_site, replace_folder
 from guidepress.downloads import downloads_page, root_index
 from guidepress.history import HistoryError, library_commit
 from guidepress.schemas import Guideline, Settings
+from guidepress.schemas.guideline import COMPENDIUM_PDF
 from guidepress.validators.approvals import content_digest
 from guidepress.validators.config import load_registry
 from guidepress.validators.errors import GuidepressError, UsageError
@@ -183,7 +184,7 @@ def release_entry(
         "date": today.isoformat(),
         "aliases": [],
         "guidelines": guidelines,
-        "compendium": _download(version, folder / "pdf" / "compendium.pdf"),
+        "compendium": _download(version, folder / "pdf" / COMPENDIUM_PDF),
     }
     return entry | ({"commit": commit} if commit else {})
 

@@ -46,4 +46,7 @@ def setup_extension(app: Sphinx) -> ExtensionMetadata:
 def _version() -> str:
     from importlib import metadata
 
-    return metadata.version("guidepress")
+    try:
+        return metadata.version("guidepress")
+    except metadata.PackageNotFoundError:  # a checkout used without installing it
+        return "unknown"

@@ -24,7 +24,7 @@ from sphinx.application import Sphinx
 from sphinx.builders import Builder
 
 from guidepress.schemas import Code, Guideline, Settings
-from guidepress.schemas.guideline import TYPE_LABELS
+from guidepress.schemas.guideline import COMPENDIUM_PDF, STATUS_LABELS, TYPE_LABELS
 from guidepress.typst_markup import TypstTranslator, UnsupportedNode, literal, value
 from guidepress.validators.diagnostics import Diagnostic
 from guidepress.validators.sphinx_adapter import guideline_models, log_diagnostic
@@ -46,6 +46,7 @@ def meta(model: Guideline, settings: Settings) -> dict[str, Any]:
     data.update(
         {
             "type-label": TYPE_LABELS[model.type],
+            "status-label": STATUS_LABELS[model.status],
             "lang": lang,
             "region": region or None,
             "current-version-note": current_version_note(model, settings),
@@ -166,7 +167,7 @@ class TypstBuilder(Builder):
             f"region: {value(region or None)}, note: {literal(note)})\n" + parts,
             encoding="utf-8",
         )
-        self.manifest["compendium.pdf"] = {
+        self.manifest[COMPENDIUM_PDF] = {
             "typ": "compendium.typ",
             "source": "the compendium",
             "id": "compendium",

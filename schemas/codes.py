@@ -12,16 +12,28 @@ from enum import StrEnum
 from typing import Literal, Self
 
 Severity = Literal["error", "warning"]
+Area = Literal[
+    "approval",
+    "citation",
+    "library",
+    "pdf",
+    "reference",
+    "review",
+    "safety",
+    "schema",
+    "settings",
+    "source",
+]
 
 
 class Code(StrEnum):
     """A diagnostic code: `Code.MISSING_FIELD == "missing-field"`."""
 
     severity: Severity
-    area: str
+    area: Area
     meaning: str
 
-    def __new__(cls, value: str, severity: Severity, area: str, meaning: str) -> Self:
+    def __new__(cls, value: str, severity: Severity, area: Area, meaning: str) -> Self:
         member = str.__new__(cls, value)
         member._value_ = value
         member.severity, member.area, member.meaning = severity, area, meaning
@@ -70,6 +82,25 @@ class Code(StrEnum):
         "source",
         "The front matter opens with `---` but never closes; add a line `---` after it.",
     )
+    AMBIGUOUS_FRONT_MATTER = (
+        "ambiguous-front-matter",
+        "error",
+        "source",
+        (
+            "A line in the front matter that some reader of pages would take for its end (more "
+            "dashes, an indented `---`, `...`, or a line break other than a newline): readers "
+            "would disagree on what the page says, so it is refused."
+        ),
+    )
+    CONTROL_CHARACTER = (
+        "control-character",
+        "error",
+        "source",
+        (
+            "A control character, a bidirectional control or a line separator in the page: "
+            "invisible, it can change what a reader or a terminal shows. Delete it."
+        ),
+    )
     YAML_SYNTAX = (
         "yaml-syntax",
         "error",
@@ -81,6 +112,21 @@ class Code(StrEnum):
         "error",
         "source",
         "YAML anchors and aliases (`&name`, `*name`) are refused: write values out in full.",
+    )
+    YAML_TAG = (
+        "yaml-tag",
+        "error",
+        "source",
+        (
+            "A YAML tag (`!!set`, `!!binary`, `!name`): front matter holds plain data only, "
+            "text, numbers, true or false, dates, lists and mappings."
+        ),
+    )
+    YAML_MERGE_KEY = (
+        "yaml-merge-key",
+        "error",
+        "source",
+        "A YAML merge key (`<<:`), which brings in fields unseen: write each field out.",
     )
     DUPLICATE_KEY = (
         "duplicate-key",

@@ -37,6 +37,7 @@ from guidepress.schemas.fields import (
 )
 
 IDENTIFIER_FIELDS = ("doi", "pmid", "pmcid", "isbn", "url")
+COMPENDIUM_PDF = "compendium.pdf"  # the whole library in one PDF; each guideline's is pdf_name
 Status = Literal["draft", "in-review", "approved", "retired"]
 # How the website and the PDF name each status and page type: one wording for both.
 STATUS_LABELS: dict[Status, str] = {
@@ -344,6 +345,7 @@ class Guideline(_Strict):
 
 
 __all__ = [
+    "COMPENDIUM_PDF",
     "STATUS_LABELS",
     "TYPE_LABELS",
     "Approval",

@@ -377,9 +377,14 @@ def test_a_shallow_clone_is_refused_not_misread(
     assert run_cli("verify-approvals", cwd=clone).returncode == 0
 
 
+def png(content: bytes) -> bytes:
+    """Bytes a PNG starts with, then `content`: a picture to guidepress's checks of files."""
+    return b"\x89PNG\r\n\x1a\n" + content
+
+
 def add_figure(root: Path, picture: bytes) -> None:
     """Give the page a figure, shown from the page's folder, and a download, named from the root."""
-    (root / "docs/guidelines/pathway.png").write_bytes(picture)
+    (root / "docs/guidelines/pathway.png").write_bytes(png(picture))
     (root / "docs/leaflet.txt").write_text("Leaflet, first edition\n")
     page = root / PAGE
     page.write_text(
@@ -395,9 +400,8 @@ def test_replacing_a_file_the_page_shows_lapses_the_approval(library: Path) -> N
     assert validate(library).returncode == 0, validate(library).stdout
     git(library, "add", "-A")
     git(library, "commit", "-qm", "Approve p with its figure", email="reviewer@example.org")
-    (library / "docs/guidelines/pathway.png").write_bytes(
-        b"another picture"
-    )  # the page's text is unchanged
+    # The page's text is unchanged.
+    (library / "docs/guidelines/pathway.png").write_bytes(png(b"another picture"))
     result = validate(library)
     assert result.returncode == 1
     assert "[approval-stale]" in result.stdout
@@ -411,13 +415,10 @@ def test_replacing_a_file_the_page_shows_lapses_the_approval(library: Path) -> N
     assert "+file guidelines/pathway.png: sha256:" in diff.stdout
     assert "-file leaflet.txt" not in diff.stdout
     assert "+file leaflet.txt" not in diff.stdout
-    (library / "docs/guidelines/pathway.png").write_bytes(
-        b"first picture"
-    )  # put back: approved again
-    assert validate(library).returncode == 0
-    (library / "docs/leaflet.txt").write_text(
-        "Leaflet, second edition\n"
-    )  # a download is signed as well
+    (library / "docs/guidelines/pathway.png").write_bytes(png(b"first picture"))  # put back
+    assert validate(library).returncode == 0  # approved again
+    (library / "docs/leaflet.txt").write_text("Leaflet, second edition\n")  # a download is signed
+
     assert "[approval-stale]" in validate(library).stdout
 
 
@@ -443,7 +444,7 @@ def test_sphinx_rereads_a_page_whose_figure_changed_and_finds_the_approval_lapse
     first = sphinx_build(library)
     assert first.returncode == 0, first.stderr
     assert "approval" not in first.stderr
-    (library / "docs/guidelines/pathway.png").write_bytes(b"another picture")
+    (library / "docs/guidelines/pathway.png").write_bytes(png(b"another picture"))
     again = sphinx_build(library)  # incremental: only the figure changed, not the page
     assert "[guidepress.approval-stale]" in again.stderr
     assert "p.md:" in again.stderr

@@ -59,6 +59,8 @@ def write_case(root: Path, case: dict[str, Any]) -> Path:
             text = text.replace(old, new, 1)
     if case.get("crlf"):
         text = text.replace("\n", "\r\n")
+    if case.get("cr"):
+        text = text.replace("\n", "\r")
     if case.get("bom"):
         text = "\ufeff" + text
     make_project(root, {})
@@ -66,12 +68,22 @@ def write_case(root: Path, case: dict[str, Any]) -> Path:
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_bytes(text.encode(case.get("encoding", "utf-8")))
     files = case.get("files", [])  # files the page shows, below docs/: names, or names and contents
-    for name, content in (
-        files.items() if isinstance(files, dict) else ((name, "image data") for name in files)
-    ):
+    for name, content in files.items() if isinstance(files, dict) else ((n, None) for n in files):
         (root / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / "docs" / name).write_bytes(content.encode())
+        data = content.encode(case.get("file_encoding", "utf-8")) if content else sample_file(name)
+        (root / "docs" / name).write_bytes(data)
     return page
+
+
+def sample_file(name: str) -> bytes:
+    """A small file that is what its name says, for cases that only name their files."""
+    kinds = {
+        ".png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 16,
+        ".svg": b"<svg xmlns='http://www.w3.org/2000/svg'><rect width='1' height='1'/></svg>",
+        ".pdf": b"%PDF-1.7\n",
+        ".txt": b"plain text\n",
+    }
+    return kinds.get(Path(name).suffix, b"some bytes")
 
 
 def validate_json(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import runpy
 import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -143,3 +145,109 @@ def test_a_title_is_written_as_data_in_every_file(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert run_cli("validate", cwd=tmp_path).returncode == 0
     assert runpy.run_path(str(tmp_path / "conf.py"))["project"] == title
+
+
+def test_a_title_in_any_script_or_with_tokens_is_written_as_is(tmp_path: Path) -> None:
+    title = "Cardiologie pédiatrique 🫀 @REQUIREMENT@ @TODAY@"
+    result = run_cli("init", str(tmp_path), "--title", title)
+    assert result.returncode == 0, result.stderr
+    assert run_cli("validate", cwd=tmp_path).returncode == 0
+    assert runpy.run_path(str(tmp_path / "conf.py"))["project"] == title
+    assert f"title: {json.dumps(title, ensure_ascii=False)}" in (
+        tmp_path / "docs" / "index.md"
+    ).read_text(encoding="utf-8")
+
+
+def test_requirements_gain_a_guidepress_line_and_keep_theirs(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("requests==2.32.0\n", encoding="utf-8")
+    spec = "guidepress @ git+https://example.org/guidepress.git@v0.1.0"
+    result = run_cli("init", str(tmp_path), "--requirement", spec)
+    assert result.returncode == 0, result.stderr
+    lines = (tmp_path / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert lines == ["requests==2.32.0", spec]
+    assert "warning" not in result.stderr
+
+
+@pytest.mark.parametrize("spec", ["requests==2.32.0", "guidepress==1.0\nevil==1", "guide press"])
+def test_a_requirement_that_does_not_install_guidepress_is_refused(
+    tmp_path: Path, spec: str
+) -> None:
+    result = run_cli("init", str(tmp_path), "--requirement", spec)
+    assert result.returncode == 2
+    assert "--requirement" in result.stderr
+    assert files_below(tmp_path) == {}
+
+
+def _outside_links(tmp_path: Path) -> tuple[Path, Path]:
+    folder, outside = tmp_path / "lib", tmp_path / "outside"
+    folder.mkdir()
+    outside.mkdir()
+    return folder, outside
+
+
+@pytest.mark.parametrize("linked", ["docs", ".github", ".gitignore", "pyproject.toml"])
+def test_init_writes_nothing_through_a_symbolic_link(tmp_path: Path, linked: str) -> None:
+    folder, outside = _outside_links(tmp_path)
+    target = outside / "target"
+    if linked in (".gitignore", "pyproject.toml"):
+        target.write_text("# theirs\n", encoding="utf-8")
+    else:
+        target.mkdir()
+    (folder / linked).symlink_to(target)
+    before = files_below(outside)
+    result = run_cli("init", str(folder))
+    assert result.returncode == 2
+    assert "is a symbolic link" in result.stderr
+    assert files_below(outside) == before
+    assert sorted(path.name for path in folder.iterdir()) == [linked]
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda f: (f / "docs").write_text("a file", encoding="utf-8"), "a file where"),
+        (lambda f: (f / ".gitignore").write_bytes(b"caf\xe9\n"), "cannot be read as UTF-8"),
+        (lambda f: (f / "pyproject.toml").write_text("[project\n"), "cannot read settings"),
+        (lambda f: (f / "pyproject.toml").write_text("tool = {x = 1}\n"), "would not be valid"),
+    ],
+)
+def test_init_stops_before_writing_anything(tmp_path: Path, make: Any, says: str) -> None:
+    make(tmp_path)
+    before = files_below(tmp_path)
+    result = run_cli("init", str(tmp_path))
+    assert result.returncode == 2, result.stderr
+    assert says in result.stderr
+    assert "Traceback" not in result.stderr
+    assert files_below(tmp_path) == before
+
+
+def test_init_refuses_a_sphinx_project_and_a_folder_inside_a_library(
+    library: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "conf.py").write_text("project = 'theirs'\n", encoding="utf-8")
+    result = run_cli("init", str(tmp_path))
+    assert result.returncode == 2
+    assert "docs/conf.py" in result.stderr
+    nested = run_cli("init", str(library / "docs" / "new"))
+    assert nested.returncode == 2
+    assert "is inside the library at" in nested.stderr
+    assert not (library / "docs" / "new").exists()
+
+
+def test_a_broken_pyproject_stops_every_command_it_would_configure(library: Path) -> None:
+    pyproject = library / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    try:
+        pyproject.write_text(text + '\n[project]\nname = "unterminated\n', encoding="utf-8")
+        result = run_cli("validate", cwd=library / "docs")
+        assert result.returncode == 2
+        assert "pyproject.toml: cannot read settings" in result.stderr
+        sphinx = subprocess.run(
+            [sys.executable, "-m", "sphinx", "-q", "-c", str(library), "docs", "_x"],
+            capture_output=True, text=True, check=False, cwd=library,
+        )  # fmt: skip
+        assert sphinx.returncode != 0
+        assert "cannot read settings" in sphinx.stderr
+    finally:
+        pyproject.write_text(text, encoding="utf-8")

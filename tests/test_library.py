@@ -36,14 +36,13 @@ def test_image_path_is_judged_from_the_page_folder(tmp_path: Path) -> None:
     body = "\n![diagram](../_static/d.png)\n"
     make_project(tmp_path, {"guidelines/a.md": valid_page() + body, "top.md": "# Top\n" + body})
     (tmp_path / "docs/_static").mkdir()
-    (tmp_path / "docs/_static/d.png").write_bytes(b"image data")
+    (tmp_path / "docs/_static/d.png").write_bytes(b"\x89PNG\r\n\x1a\nimage data")
     result = run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path)
     # From guidelines/ the path stays inside docs/; from the top-level page it escapes.
     assert result.stdout.splitlines() == [
         (
             "docs/top.md:3:1: error: [unsafe-content] the image path '../_static/d.png' points "
-            "outside "
-            "the library folder; keep files the page uses inside it; the page is refused"
+            "outside the library folder; the page is refused"
         )
     ]
 
@@ -93,7 +92,7 @@ def test_links_out_of_the_library_are_refused_never_read(tmp_path: Path) -> None
     assert any(
         line.startswith(
             "docs/guidelines/a.md:44:1: error: [unsafe-content] the image path 'd.png' names "
-            "guidelines/d.png, a symbolic link to a file outside the library"
+            "guidelines/d.png, reached through the symbolic link guidelines/d.png"
         )
         for line in lines
     )

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import make_project, valid_page
 from tests.test_library import outside_links
 
@@ -158,8 +160,12 @@ def test_markup_in_a_title_refuses_the_page_instead_of_crashing_sphinx(tmp_path:
     assert "<b>x</b>" not in html
 
 
-def test_links_that_run_script_never_reach_the_site_whatever_made_them(tmp_path: Path) -> None:
-    # An extension outside guidepress's rules (here, in conf.py) makes the links the rules refuse.
+@pytest.mark.parametrize("priority", [300, 500, 950])
+def test_links_that_run_script_never_reach_the_site_whatever_made_them(
+    tmp_path: Path, priority: int
+) -> None:
+    # An extension outside guidepress's rules (here, in conf.py) makes the links the rules refuse,
+    # before guidepress's check of a page that is read, after it, or after everything.
     make_project(tmp_path, {"guidelines/p.md": valid_page()})
     with (tmp_path / "conf.py").open("a") as conf:
         conf.write(
@@ -171,12 +177,10 @@ def test_links_that_run_script_never_reach_the_site_whatever_made_them(tmp_path:
             "    section += nodes.raw('', '<br /><script>alert(3)</script>', format='html')\n"
             "    for toctree in doctree.findall(addnodes.toctree):\n"
             "        toctree['entries'].append(('bad', 'javascript://%0aalert(2)'))\n"
-            "def setup(app):\n    app.connect('doctree-read', inject, priority=300)\n"
+            f"def setup(app):\n    app.connect('doctree-read', inject, priority={priority})\n"
         )
     result = sphinx_build(tmp_path)
-    assert result.stderr.count("[guidepress.unsafe-content]") == 3, (
-        result.stderr
-    )  # a link on each page, a toctree entry
+    assert result.stderr.count("[guidepress.unsafe-content]") >= 3, result.stderr
     assert "the link ' JavaScript:alert(1)' is not allowed and was removed" in result.stderr
     for page in ("index.html", "guidelines/p.html"):
         html = (tmp_path / "_build/html" / page).read_text()
@@ -231,3 +235,55 @@ def test_a_guideline_outside_the_guidelines_folder_is_a_warning_in_sphinx(tmp_pa
     result = sphinx_build(tmp_path)
     assert "[guidepress.guideline-outside-folder]" in result.stderr
     assert "treatment.md" in result.stderr
+
+
+def test_a_page_no_rule_could_read_is_never_published(tmp_path: Path) -> None:
+    # Front matter that does not parse: its body was never checked, so it is not published.
+    unread = "---\ntitle: [About\n---\n# About\n\n{download}`passwords <../secret.txt>`\n"
+    ambiguous = "---\ntitle: Notes\n----\nmyst: {html_meta: {x: y}}\n---\n# Notes\n"
+    make_project(tmp_path, {"about.md": unread, "notes.md": ambiguous})
+    (tmp_path / "secret.txt").write_text("SECRET", encoding="utf-8")
+    result = sphinx_build(tmp_path)
+    assert "[guidepress.yaml-syntax]" in result.stderr
+    assert "[guidepress.ambiguous-front-matter]" in result.stderr
+    html = tmp_path / "_build" / "html"
+    for name in ("about.html", "notes.html"):
+        assert "This page was refused" in (html / name).read_text(encoding="utf-8"), name
+    assert not [
+        path for path in html.rglob("*") if path.is_file() and b"SECRET" in path.read_bytes()
+    ]
+
+
+def test_files_sphinx_collects_are_checked_where_it_resolves_them(tmp_path: Path) -> None:
+    # Markup from outside guidepress's rules (an extension in conf.py) names a file outside the
+    # library the way Sphinx reads `//` paths, a web page, and a web page named as a picture.
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET", encoding="utf-8")
+    make_project(tmp_path / "lib", {"guidelines/p.md": valid_page()})
+    library = tmp_path / "lib"
+    (library / "docs/guidelines/form.html").write_text("<script>alert(1)</script>")
+    (library / "docs/guidelines/chart.png").write_text("<script>alert(2)</script>")
+    with (library / "conf.py").open("a") as conf:
+        conf.write(
+            "from docutils import nodes\nfrom sphinx import addnodes\n"
+            "def inject(app, doctree):\n"
+            "    if app.env.docname != 'guidelines/p':\n        return\n"
+            "    section = doctree.next_node(nodes.section)\n"
+            f"    for target in ['/{secret}', 'form.html']:\n"
+            "        section += nodes.paragraph('', '', addnodes.download_reference(\n"
+            "            '', target, reftarget=target, refdoc=app.env.docname, refexplicit=True))\n"
+            "    section += nodes.image(uri='chart.png', alt='a chart')\n"
+            "def setup(app):\n    app.connect('doctree-read', inject, priority=300)\n"
+        )
+    result = sphinx_build(library)
+    assert result.stderr.count("[guidepress.unsafe-content]") == 3, result.stderr
+    assert "is outside the library folder" in result.stderr
+    html = library / "_build" / "html"
+    published = [path for path in html.rglob("*") if path.is_file()]
+    assert not [
+        path
+        for path in published
+        if path.suffix in (".html", ".png") and b"alert(" in path.read_bytes()
+    ]
+    assert not [path for path in published if b"SECRET" in path.read_bytes()]
+    assert "[not published:" in (html / "guidelines" / "p.html").read_text(encoding="utf-8")

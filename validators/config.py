@@ -16,7 +16,7 @@ from guidepress.schemas import Code, Registry, Settings
 from guidepress.validators.diagnostics import Diagnostic
 from guidepress.validators.errors import EXIT_USAGE, GuidepressError
 from guidepress.validators.schema_errors import dotted, schema_diagnostics
-from guidepress.validators.source import Page, _DuplicateKey, _Loader
+from guidepress.validators.source import Page, _Loader, _Refused
 
 
 class SettingsError(GuidepressError):
@@ -43,7 +43,9 @@ class Library:
     def around(cls, start: Path) -> Library:
         """The library holding `start`: the nearest folder at or above it whose pyproject.toml has
         a [tool.guidepress] table, so guidepress works from any folder inside the library, as
-        pytest and ruff do. Without one, `start` itself, with the default settings."""
+        pytest and ruff do. Without one, `start` itself, with the default settings. A
+        pyproject.toml on the way that cannot be read is an error, never passed over: it may be
+        the library's own."""
         for folder in (start, *start.parents):
             if _settings_table(folder) is not None:
                 return cls.at(folder)
@@ -51,12 +53,18 @@ class Library:
 
 
 def _settings_table(folder: Path) -> dict[str, Any] | None:
+    """The folder's [tool.guidepress] table; None when it has no pyproject.toml or no table."""
+    path = folder / "pyproject.toml"
+    if not path.is_file():
+        return None
     try:
-        text = (folder / "pyproject.toml").read_text(encoding="utf-8")
-        table = tomllib.loads(text).get("tool", {}).get("guidepress")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None  # no file here, or one that load_settings reports if it is the library's
-    return table if isinstance(table, dict) else None
+        tool = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise SettingsError(f"{path}: cannot read settings: {error}") from None
+    table = tool.get("guidepress") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise SettingsError(f"{path}: tool.guidepress must be a table, [tool.guidepress]")
+    return table
 
 
 def load_settings(root: Path) -> Settings:
@@ -110,7 +118,7 @@ def load_registry(root: Path, settings: Settings) -> tuple[Registry | None, list
     try:
         text = path.read_text(encoding="utf-8")
         data = yaml.load(text, Loader=_Loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, _DuplicateKey) as error:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, _Refused) as error:
         return None, [
             Diagnostic.of(
                 Code.REGISTRY_INVALID, shown, 1, 1, f"cannot read the reviewer registry: {error}"

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from guidepress.schemas import Code, Severity
+from guidepress.schemas.characters import printable
 
 
 @dataclass(frozen=True, order=True)
@@ -26,13 +27,15 @@ class Diagnostic:
         return self.code.severity
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.severity}: [{self.code}] {self.message}"
+        """One line for a terminal or a log, with anything a terminal would act on escaped."""
+        where = printable(f"{self.path}:{self.line}:{self.col}")
+        return f"{where}: {self.severity}: [{self.code}] {printable(self.message)}"
 
     def github(self) -> str:
         # GitHub Actions workflow command: shows the message on the pull request's diff.
-        message = _escape(self.message)
+        message = _escape(printable(self.message))
         # Property values end at , and :
-        path = _escape(self.path).replace(":", "%3A").replace(",", "%2C")
+        path = _escape(printable(self.path)).replace(":", "%3A").replace(",", "%2C")
         return (
             f"::{self.severity} file={path},line={self.line},col={self.col},title={self.code}"
             f"::{message}"

@@ -59,11 +59,6 @@ class Layout:
         name = self.name_of(path)
         return name is None or self.settings.is_guideline_page(name)
 
-    def depth(self, path: str) -> int:
-        """How many folders below the source folder the page is."""
-        name = self.name_of(path)
-        return name.count("/") if name else 0
-
     def links_out(self, path: str) -> str | None:
         """Where a page of the library really is when a symbolic link (the page's own, or a
         folder's above it) takes it outside the source folder; None for every usual page."""
@@ -75,6 +70,10 @@ class Layout:
         else:
             real = os.path.join(_real_folder(folder), name)
         return None if real.startswith(os.path.join(_real_folder(self.source), "")) else real
+
+
+def forget_real_folders() -> None:
+    _real_folder.cache_clear()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -106,7 +105,9 @@ class CheckedPage:
 
     @property
     def refused(self) -> bool:
-        return any(d.code in REFUSING_CODES for d in self.diagnostics)
+        """Never published: refused content, or a page that could not be read, whose content
+        no rule has seen."""
+        return self.page is None or any(d.code in REFUSING_CODES for d in self.diagnostics)
 
 
 def check_page(path: str, shown: str, checks: Checks, text: str | None = None) -> CheckedPage:
@@ -126,7 +127,7 @@ def check_page(path: str, shown: str, checks: Checks, text: str | None = None) -
     checked.page, checked.diagnostics = page, problems
     if page is None:
         return checked
-    checked.diagnostics += safety(page, layout.depth(path))
+    checked.diagnostics += safety(page)
     checked.diagnostics += attach_files(page, Path(path), Path(layout.source))
     if not checked.is_guideline:
         checked.diagnostics += misplaced_guideline(page, layout.settings.guidelines_folder)

@@ -159,7 +159,7 @@ def second_title(page: Page) -> list[Diagnostic]:
     return found
 
 
-def safety(page: Page, depth: int) -> list[Diagnostic]:
+def safety(page: Page) -> list[Diagnostic]:
     """What a page may not hold, in its front matter and its body: unsafe content and markup in the
     title (the page is refused), and images without alternative text."""
     found = []
@@ -186,7 +186,7 @@ def safety(page: Page, depth: int) -> list[Diagnostic]:
             code,
             message + ("; the page is refused" if code == Code.UNSAFE_CONTENT else ""),
         )
-        for line, code, message in body_problems(page.body, depth)
+        for line, code, message in body_problems(page.body)
     ]
 
 

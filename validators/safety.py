@@ -1,6 +1,6 @@
-"""Pages are content, not code: refuse anything that could put script into the site or read
-files from outside the library. The same walk checks that every image has alternative text, which
-screen readers and the tagged (PDF/UA) PDF need.
+"""Pages are content, not code: refuse anything that could put script into the site. The same
+walk finds the files a page shows or offers (page_files resolves and checks them) and checks that
+every image has alternative text, which screen readers and the tagged (PDF/UA) PDF need.
 
 The body is tokenised with MyST's own markdown-it parser, so a code block that *shows* HTML is
 not mistaken for HTML. Most pages contain nothing suspicious and are never tokenised.
@@ -8,7 +8,6 @@ not mistaken for HTML. Most pages contain nothing suspicious and are never token
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterator
 from functools import cache, lru_cache
@@ -17,6 +16,12 @@ from typing import Any
 from guidepress.schemas import Code
 
 SUSPICIOUS = re.compile(r"<[A-Za-z!?/]|\{(?!cite(?::[a-z]+)?\})[A-Za-z][\w:.-]*\}|!\[")
+# A Markdown link, inline or defined, to a path (or MyST's path: scheme) rather than a web address
+# or an anchor: MyST makes it a download when it names a file of the library.
+LOCAL_LINK = re.compile(
+    r"(?:\]\(|^ {0,3}\[[^\]]+\]:)\s*<?(?:path:|(?![A-Za-z][\w+.-]*:|#))", re.MULTILINE
+)
+MAYBE_FILE = re.compile(f"{SUSPICIOUS.pattern}|{LOCAL_LINK.pattern}", re.MULTILINE)
 # Directives that pass text straight into the output or read other files.
 FORBIDDEN_DIRECTIVES = {
     "raw",
@@ -53,6 +58,13 @@ def allowed_link(uri: str) -> bool:
     return scheme is None or scheme.group(1).lower() in LINK_SCHEMES
 
 
+def is_line_break(raw: Any) -> bool:
+    """MyST's hard line break (two spaces or a backslash at the end of a line) is a raw `<br />`:
+    the one piece of raw HTML that is harmless whoever wrote it, and without it words run
+    together. raw: a docutils raw node."""
+    return bool(raw.get("format") == "html") and raw.astext().strip() == "<br />"
+
+
 @cache
 def _parser() -> Any:
     from markdown_it.renderer import RendererHTML
@@ -62,12 +74,11 @@ def _parser() -> Any:
     return create_md_parser(MdParserConfig(), RendererHTML)
 
 
-def body_problems(body: str, depth: int) -> list[tuple[int, Code, str]]:
-    """(body line, 0-based; code; message) for each problem. depth: folders below the source
-    root."""
+def body_problems(body: str) -> list[tuple[int, Code, str]]:
+    """(body line, 0-based; code; message) for each problem."""
     if not SUSPICIOUS.search(body):
         return []
-    return sorted(set(_scan(body, depth)))  # one report per line and problem
+    return sorted(set(_scan(body)))  # one report per line and problem
 
 
 @lru_cache(maxsize=8)
@@ -108,40 +119,50 @@ def _role(element: Any) -> str:
     return str(element.meta.get("name", "")).split(":")[-1].lower()
 
 
-def _file_target(element: Any) -> tuple[str, str] | None:
-    """(what it is, the path as written) for an element that shows or offers a file."""
+def _file_target(element: Any) -> tuple[str, str, str] | None:
+    """(what it is, the path as MyST and Sphinx read it, its kind) for an element that shows or
+    offers a file. The kind is "image", "download", or "link": a link that is a download only
+    when it names a file of the library that is not a page."""
     if element.type in ("fence", "colon_fence"):
         directive = _directive(element.info)
         if directive and directive[0] in PATH_DIRECTIVES:
-            return f"the `{{{directive[0]}}}` path", directive[1]
+            return f"the `{{{directive[0]}}}` path", directive[1], "image"
     elif element.type == "image":
-        return "the image path", str(element.attrs.get("src", ""))
+        return "the image path", str(element.attrs.get("src", "")), "image"
     elif element.type == "myst_role" and _role(element) in PATH_ROLES:
-        return "the download path", re.sub(r"^.*<(.*)>\s*$", r"\1", element.content.strip())
+        written = re.sub(r"^.*<(.*)>\s*$", r"\1", element.content.strip())
+        return "the download path", written, "download"
+    elif element.type == "link_open":
+        href = str(element.attrs.get("href", ""))
+        target = _parser().normalizeLinkText(href)  # as MyST decodes it (%2e is a dot)
+        if target.startswith("path:"):  # MyST's scheme for a download
+            return "the download path", target.removeprefix("path:").split("#")[0], "download"
+        if target and not target.startswith("#") and not SCHEME.match(target):
+            return "the link target", target.split("#")[0], "link"
     return None
 
 
-def local_files(body: str) -> list[tuple[int, str, str]]:
-    """(body line, 0-based; what it is; path as written) for each of the library's files the page
-    shows or offers: images, figures, downloads."""
-    if not SUSPICIOUS.search(body):
+def local_files(body: str) -> list[tuple[int, str, str, str]]:
+    """(body line, 0-based; what it is; path as written; kind) for each of the library's files
+    the page may show or offer: images, figures, downloads, and links to files."""
+    if not MAYBE_FILE.search(body):
         return []
     found = []
-    for line, element in elements(body, 0):
+    for line, element in elements(body, 0, MAYBE_FILE):
         target = _file_target(element)
         if target and target[1].strip() and not SCHEME.match(target[1].strip()):
-            found.append((line, target[0], target[1].strip()))
+            found.append((line, target[0], target[1].strip(), target[2]))
     return found
 
 
-def _scan(text: str, depth: int) -> Iterator[tuple[int, Code, str]]:
+def _scan(text: str) -> Iterator[tuple[int, Code, str]]:
     raw_html = (
         "raw HTML is not allowed in a page; use MyST markup (admonitions, tables, links) instead"
     )
     for line, element in elements(text, 0):
         target = _file_target(element)
-        if target:
-            yield from _check_path(line, target[1], depth, target[0])
+        if target and target[2] != "link":  # page_files resolves and checks the paths
+            yield from _check_scheme(line, target[1], target[0])
         if element.type in ("html_block", "html_inline"):
             yield line, UNSAFE, raw_html
         elif element.type in ("fence", "colon_fence"):
@@ -285,29 +306,15 @@ def front_matter_problems(data: object) -> list[tuple[str, str]]:
     ]
 
 
-def _check_path(line: int, target: str, depth: int, what: str) -> Iterator[tuple[int, Code, str]]:
+def _check_scheme(line: int, target: str, what: str) -> Iterator[tuple[int, Code, str]]:
     target = target.strip()
-    if target.startswith(SAFE_REMOTE):
+    if target.startswith(SAFE_REMOTE) or not SCHEME.match(target):
         return
-    if re.match(r"^[A-Za-z][\w+.-]*:", target):
-        yield (
-            line,
-            UNSAFE,
-            (
-                f"{what} {target!r} uses a scheme that is not allowed; use a file inside the "
-                "library or an https:// address"
-            ),
-        )
-        return
-    # Sphinx reads "/x" from the source root and "x" from the page's own folder, `depth` deep.
-    folder = "" if target.startswith("/") else "/".join(["folder"] * depth)
-    resolved = posixpath.normpath(posixpath.join("/root", folder, target.lstrip("/")))
-    if resolved != "/root" and not resolved.startswith("/root/"):
-        yield (
-            line,
-            UNSAFE,
-            (
-                f"{what} {target!r} points outside the library folder; keep files the page uses "
-                "inside it"
-            ),
-        )
+    yield (
+        line,
+        UNSAFE,
+        (
+            f"{what} {target!r} uses a scheme that is not allowed; use a file inside the library "
+            "or an https:// address"
+        ),
+    )

@@ -6,6 +6,7 @@ line numbers, are only composed when a diagnostic needs a position.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,24 +15,57 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 
 from guidepress.schemas import Code
+from guidepress.schemas.characters import FORBIDDEN, describe
 from guidepress.validators.diagnostics import Diagnostic
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 FENCE = "---"
+MAX_REPORTED = 10  # problems of one kind reported per page: the first ones show the pattern
+# Lines some reader of a page could take for the end of its front matter. MyST's front-matter
+# plugin ends it at a line of three or more dashes, indented or not, or at `...`; MyST's reader
+# of file-level settings at any line that starts with `---`. guidepress takes only a line `---`
+# and refuses a page with any other such line in its front matter, where readers would disagree
+# on what is front matter and what is body.
+MAYBE_END = re.compile(r"[ \t]*-{3}|\.\.\.")
+END = re.compile(r"--- *")
+# The line breaks that str.splitlines() (MyST's settings reader) sees and markdown-it does not
+# are forbidden characters: a page holding one is refused before it is split.
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: object, mark: yaml.Mark) -> None:
-        super().__init__(key)
-        self.key = key
-        self.mark = mark
+PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+)
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _Refused(Exception):
+    """YAML that is valid but not plain data: a duplicate key, a tag, a merge key."""
+
+    def __init__(self, code: Code, message: str, mark: yaml.Mark) -> None:
+        super().__init__(message)
+        self.code, self.message, self.mark = code, message, mark
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc]
-    """The safe C loader, refusing duplicate keys instead of keeping the last silently."""
+    """The safe C loader, for plain data only: text, numbers, true or false, null, dates, lists
+    and mappings. It refuses tags, merge keys and duplicate keys, which YAML would turn into
+    other types or fields the page does not show, or silently drop."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node.tag not in PLAIN_TAGS:
+            raise _Refused(Code.YAML_TAG, _tag_message(node), node.start_mark)
+        return SafeConstructor.construct_object(self, node, deep=deep)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        for key_node, _ in node.value:
+            if key_node.tag == MERGE_TAG:
+                message = (
+                    "`<<:` merges another mapping's fields into this one, where the page does "
+                    "not show them: write each field out in full"
+                )
+                raise _Refused(Code.YAML_MERGE_KEY, message, key_node.start_mark)
         # Compare the keys as written: cheap, and enough to catch a field given twice.
         keys = [
             key_node.value for key_node, _ in node.value if isinstance(key_node, yaml.ScalarNode)
@@ -40,7 +74,11 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
             seen: set[str] = set()
             for key_node, _ in node.value:
                 if key_node.value in seen:
-                    raise _DuplicateKey(key_node.value, key_node.start_mark)
+                    message = (
+                        f"`{key_node.value}` appears twice; keep one (YAML would silently use "
+                        "the last)"
+                    )
+                    raise _Refused(Code.DUPLICATE_KEY, message, key_node.start_mark)
                 seen.add(key_node.value)
         mapping: dict[Any, Any] = SafeConstructor.construct_mapping(self, node, deep=deep)
         return mapping
@@ -55,6 +93,17 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+def _tag_message(node: yaml.Node) -> str:
+    if node.tag == "tag:yaml.org,2002:value":  # a plain `=`, which YAML 1.1 reads as a tag
+        return '`=` alone means something special in YAML: put it in quotes, `"="`'
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    return (
+        f"`{tag}` is a YAML tag, which turns a value into something other than plain data; "
+        "front matter holds text, numbers, true or false, dates, lists and mappings only: "
+        "remove the tag"
+    )
 
 
 @dataclass
@@ -99,6 +148,11 @@ class Page:
                 break
         return line, col
 
+    def position(self, offset: int) -> tuple[int, int]:
+        """File line and column of a character offset in the whole text."""
+        line_start = self.text.rfind("\n", 0, offset) + 1
+        return self.text.count("\n", 0, offset) + 1, offset - line_start + 1
+
     def body_position(self, offset: int) -> tuple[int, int]:
         """File line and column of a character offset in the body."""
         line_start = self.body.rfind("\n", 0, offset) + 1
@@ -140,47 +194,49 @@ def read_page(
     return parse_page(text, display, needs_front_matter=needs_front_matter)
 
 
+def normalised(text: str) -> str:
+    """Line ends as Sphinx reads a file (Python's universal newlines), so every reader of a page
+    counts the same lines."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def parse_page(
     text: str, display: str, *, needs_front_matter: bool
 ) -> tuple[Page | None, list[Diagnostic]]:
-    """Split text already in memory (Sphinx hands us the source) into front matter and body."""
-    page = Page(path=display, text=text.replace("\r\n", "\n"))
+    """Split a page's text into front matter and body, as every reader of it will (see
+    MAYBE_END), and load the front matter. Returns the page, or None with the diagnostics that
+    stopped it."""
+    page = Page(path=display, text=normalised(text))
     text = page.text
+    if FORBIDDEN.search(text):
+        return None, _forbidden_characters(page)
     if not text.strip():
         if not needs_front_matter:
             return page, []
-        return None, [
-            page.at(
-                1,
-                1,
-                Code.EMPTY_FILE,
-                "the file is empty: start it with front matter between two lines `---`",
-            )
-        ]
+        message = "the file is empty: start it with front matter between two lines `---`"
+        return None, [page.at(1, 1, Code.EMPTY_FILE, message)]
     lines = text.split("\n")
-    if lines[0].rstrip() != FENCE:
+    if not lines[0].startswith(FENCE):
         page.body = text
         if not needs_front_matter:
             return page, []
-        return None, [
-            page.at(
-                1,
-                1,
-                Code.NO_FRONT_MATTER,
-                "a guideline page must start with a line `---`, then "
-                "its front matter (id, title, version, …), then another `---`",
-            )
-        ]
-    closing = next((i for i in range(1, len(lines)) if lines[i].rstrip() in (FENCE, "...")), None)
+        message = (
+            "a guideline page must start with a line `---`, then its front matter (id, title, "
+            "version, …), then another `---`"
+        )
+        return None, [page.at(1, 1, Code.NO_FRONT_MATTER, message)]
+    closing = None
+    for number, line in enumerate(lines):
+        if not MAYBE_END.match(line):
+            continue
+        if not END.fullmatch(line):
+            return None, [_ambiguous(page, number, line)]
+        if number:
+            closing = number
+            break
     if closing is None:
-        return None, [
-            page.at(
-                1,
-                1,
-                Code.UNCLOSED_FRONT_MATTER,
-                "the front matter opened here never closes: add a line `---` after the last field",
-            )
-        ]
+        message = "the front matter opened here never closes: add a line `---` after the last field"
+        return None, [page.at(1, 1, Code.UNCLOSED_FRONT_MATTER, message)]
     page.front_matter = "\n".join(lines[1:closing]) + "\n"
     page.body = "\n".join(lines[closing + 1 :])
     page.body_line = closing + 2
@@ -191,16 +247,39 @@ def parse_page(
         return page, []
     if not isinstance(page.data, dict):
         kind = "empty" if page.data is None else f"a {type(page.data).__name__}"
-        return None, [
-            page.at(
-                2,
-                1,
-                Code.NOT_A_MAPPING,
-                f"the front matter is {kind}; write it as "
-                "`key: value` lines, e.g. `title: Hepatic artery embolisation`",
-            )
-        ]
+        message = (
+            f"the front matter is {kind}; write it as `key: value` lines, e.g. "
+            "`title: Hepatic artery embolisation`"
+        )
+        return None, [page.at(2, 1, Code.NOT_A_MAPPING, message)]
     return page, []
+
+
+def _forbidden_characters(page: Page) -> list[Diagnostic]:
+    found = []
+    for match in list(FORBIDDEN.finditer(page.text))[:MAX_REPORTED]:
+        line, col = page.position(match.start())
+        message = (
+            f"{describe(match.group(0))} is an invisible character that can change what readers "
+            "and terminals show; delete it (your editor may show it as a box or a code)"
+        )
+        found.append(page.at(line, col, Code.CONTROL_CHARACTER, message))
+    return found
+
+
+def _ambiguous(page: Page, number: int, line: str) -> Diagnostic:
+    if number == 0:
+        what = f"starts the front matter as {line.strip()!r}"
+    else:
+        what = f"is {line.strip()!r}, which some readers take for the end of it"
+    return page.at(
+        number + 1,
+        1,
+        Code.AMBIGUOUS_FRONT_MATTER,
+        f"this line of the front matter {what}: the front matter starts and ends at lines of "
+        "exactly `---`, with no other line in it that starts with `---` or `...`; change the "
+        "line (indent a value that starts with dashes inside quotes)",
+    )
 
 
 def _load(page: Page) -> Diagnostic | None:
@@ -221,13 +300,9 @@ def _load(page: Page) -> Diagnostic | None:
             pass  # the loader below reports the syntax error with its position
     try:
         page.data = yaml.load(source, Loader=_Loader)
-    except _DuplicateKey as duplicate:
-        mark = duplicate.mark
+    except _Refused as refused:
         return page.at(
-            mark.line + 2,
-            mark.column + 1,
-            Code.DUPLICATE_KEY,
-            f"`{duplicate.key}` appears twice; keep one (YAML would silently use the last)",
+            refused.mark.line + 2, refused.mark.column + 1, refused.code, refused.message
         )
     except (yaml.MarkedYAMLError, ConstructorError) as error:
         mark = error.problem_mark or error.context_mark
@@ -243,4 +318,28 @@ def _load(page: Page) -> Diagnostic | None:
         )
     except yaml.YAMLError as error:
         return page.at(2, 1, Code.YAML_SYNTAX, f"the front matter is not valid YAML: {error}")
+    if "\\" in source:  # only a double-quoted value's escapes can make an invisible character
+        return _escaped_forbidden(page, page.data, ())
+    return None
+
+
+def _escaped_forbidden(page: Page, value: Any, loc: tuple[str | int, ...]) -> Diagnostic | None:
+    """The first key or value holding a forbidden character written as an escape (\\x1b)."""
+    items: list[tuple[Any, tuple[str | int, ...]]] = []
+    if isinstance(value, dict):
+        items = [(key, (*loc, key)) for key in value]
+        items += [(item, (*loc, key)) for key, item in value.items()]
+    elif isinstance(value, list):
+        items = [(item, (*loc, index)) for index, item in enumerate(value)]
+    elif isinstance(value, str) and (match := FORBIDDEN.search(value)):
+        line, col = page.locate(loc)
+        message = (
+            f"{'.'.join(map(str, loc)) or 'a key'} holds {describe(match.group(0))}, an invisible "
+            "character that can change what readers and terminals show; remove its escape"
+        )
+        return page.at(line, col, Code.CONTROL_CHARACTER, message)
+    for item, where in items:
+        found = _escaped_forbidden(page, item, where)
+        if found:
+            return found
     return None

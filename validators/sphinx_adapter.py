@@ -23,10 +23,12 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 from guidepress.schemas import Code, Guideline, Registry, Settings
+from guidepress.schemas.characters import printable
 from guidepress.validators.config import Library, SettingsError, load_registry
 from guidepress.validators.diagnostics import Diagnostic
-from guidepress.validators.pipeline import Checks, Layout, check_page
-from guidepress.validators.safety import allowed_link
+from guidepress.validators.page_files import published_refusal
+from guidepress.validators.pipeline import Checks, Layout, check_page, forget_real_folders
+from guidepress.validators.safety import allowed_link, is_line_break
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ def log_diagnostic(diagnostic: Diagnostic, docname: str | None = None) -> None:
     (Sphinx then names the file its own way), else at the diagnostic's own path and line."""
     location = (docname, diagnostic.line) if docname else f"{diagnostic.path}:{diagnostic.line}"
     logger.warning(
-        f"{diagnostic.severity}: {diagnostic.message} (column {diagnostic.col})",
+        f"{diagnostic.severity}: {printable(diagnostic.message)} (column {diagnostic.col})",
         location=location,
         type="guidepress",
         subtype=str(diagnostic.code),
@@ -110,6 +112,7 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
 
 
 def on_builder_inited(app: Sphinx) -> None:
+    forget_real_folders()  # a long session (a live preview) sees folders swapped for links
     # Defence in depth behind the safety rule: docutils itself refuses raw output and file reads.
     app.env.settings["raw_enabled"] = False
     app.env.settings["file_insertion_enabled"] = False
@@ -134,28 +137,26 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
         log_diagnostic(diagnostic, docname)
 
 
-def _is_line_break(raw: nodes.raw) -> bool:
-    """MyST's hard line break (two spaces or a backslash at the end of a line) is a raw `<br />`:
-    the one piece of raw HTML that is harmless whoever wrote it, and without it words run
-    together."""
-    return bool(raw.get("format") == "html") and raw.astext().strip() == "<br />"
-
-
-def remove_unsafe_output(app: Sphinx, doctree: nodes.document) -> None:
+def remove_unsafe_output(app: Sphinx, doctree: nodes.Node, docname: str = "") -> None:
     """Defence in depth behind the safety rule: whatever markup produced them, no raw output and
-    no script links reach the site."""
+    no script links reach the site. Runs when a page is read, before Sphinx's collectors copy
+    its titles and toctree, and again on the finished page just before it is written."""
     for raw in list(doctree.findall(nodes.raw)):
-        if not _is_line_break(raw):
+        if not is_line_break(raw):
             raw.parent.remove(raw)
     for reference in list(doctree.findall(nodes.reference)):
         if not allowed_link(reference.get("refuri", "")):
             _refused_link(reference, reference["refuri"])
             reference.replace_self(nodes.Text(reference.astext()))
     for toctree in doctree.findall(addnodes.toctree):
-        for title, target in list(toctree["entries"]):
-            if not allowed_link(target):
-                _refused_link(toctree, target)
-                toctree["entries"].remove((title, target))
+        _remove_unsafe_entries(toctree)
+
+
+def _remove_unsafe_entries(toctree: addnodes.toctree) -> None:
+    for title, target in list(toctree["entries"]):
+        if not allowed_link(target):
+            _refused_link(toctree, target)
+            toctree["entries"].remove((title, target))
 
 
 def _refused_link(node: nodes.Element, target: str) -> None:
@@ -167,7 +168,53 @@ def _refused_link(node: nodes.Element, target: str) -> None:
     log_diagnostic(Diagnostic.of(Code.UNSAFE_CONTENT, path, node.line or 1, 1, message))
 
 
+def refuse_unsafe_files(app: Sphinx, doctree: nodes.document) -> None:
+    """Check again, where Sphinx resolved them, the files it collected for the page (images and
+    downloads, whatever markup named them): each must be inside the library and of a kind pages
+    may show or offer, or it is taken out of the page and never copied into the site."""
+    env, docname, source = app.env, app.env.docname, Path(app.srcdir)
+    for image in list(doctree.findall(nodes.image)):
+        for mimetype, name in image.get("candidates", {}).items():
+            why = None if mimetype == "?" else published_refusal(source, source / name)
+            if why:  # "?" is a remote image, which Sphinx leaves where it is
+                _forget(env.images, name, docname)
+                _refuse_file(image, f"the image {image.get('uri')!r}", why, image.get("alt", ""))
+                break
+    for download in list(doctree.findall(addnodes.download_reference)):
+        if "filename" not in download:
+            continue  # a web address, or a file Sphinx could not read and will not copy
+        name, path = env.relfn2path(download["reftarget"], docname)
+        why = published_refusal(source, Path(path))
+        if why:
+            _forget(env.dlfiles, name, docname)
+            _refuse_file(
+                download, f"the download {download['reftarget']!r}", why, download.astext()
+            )
+
+
+def _forget(files: dict[Any, tuple[set[str], Any]], name: str, docname: str) -> None:
+    """Take the page off a file's list of users, and the file off Sphinx's list to copy (whose
+    keys are text for images, paths for downloads)."""
+    for key in (name, Path(name)):
+        users = files.get(key, (set(), ""))[0]
+        users.discard(docname)
+        if not users:
+            files.pop(key, None)
+
+
+def _refuse_file(node: nodes.Element, what: str, why: str, text: str) -> None:
+    document = node.document
+    path = node.source or (document["source"] if document is not None else "")
+    message = f"{what} names a file that is not published: {why}"
+    log_diagnostic(Diagnostic.of(Code.UNSAFE_CONTENT, path, node.line or 1, 1, message))
+    node.replace_self(nodes.inline("", f"[not published: {text or what}]"))
+
+
 def on_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
+    # What Sphinx's collectors copied from each page for the navigation (its contents and its
+    # title), which an extension's handler may have filled after the page was first checked.
+    for copied in [*env.tocs.values(), *env.titles.values()]:
+        remove_unsafe_output(app, copied)
     seen: dict[str, str] = {}
     for docname, model in sorted(guideline_models(env).items()):
         if model.id in seen:
@@ -193,7 +240,12 @@ def setup_validation(app: Sphinx) -> None:
     app.connect("config-inited", on_config_inited)
     app.connect("builder-inited", on_builder_inited)
     app.connect("source-read", on_source_read)
-    # Last before Sphinx's collectors (500) copy toctrees and titles: after every other handler,
-    # guidepress's rendering and a library's own extensions included.
+    # Before Sphinx's collectors (500) copy toctrees and titles, after guidepress's rendering
+    # (400); again after every other handler, before the page is saved (the saved page gives
+    # other pages their navigation); and last on the finished page, after write-time transforms.
     app.connect("doctree-read", remove_unsafe_output, priority=490)
+    app.connect("doctree-read", remove_unsafe_output, priority=999)
+    app.connect("doctree-resolved", remove_unsafe_output, priority=999)
+    # After Sphinx's collectors (500) have resolved the files a page shows or offers.
+    app.connect("doctree-read", refuse_unsafe_files, priority=510)
     app.connect("env-check-consistency", on_check_consistency)
