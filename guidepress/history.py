@@ -27,9 +27,18 @@ class HistoryError(GuidepressError):
     """git is missing, the page is not in a repository, or no earlier version fits."""
 
 
-def _git_bytes(folder: Path, *args: str) -> bytes:
+def _git_bytes(
+    folder: Path, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
+) -> bytes:
     try:
-        result = subprocess.run(["git", *args], cwd=folder, capture_output=True, check=False)
+        result = subprocess.run(
+            ["git", *args],
+            cwd=folder,
+            capture_output=True,
+            check=False,
+            input=stdin,
+            env={**os.environ, **env} if env else None,
+        )
     except FileNotFoundError:
         raise HistoryError("git is not installed") from None
     if result.returncode != 0:
@@ -354,3 +363,20 @@ def library_commit(root: Path, inputs: list[Path]) -> str | None:
         return _git(top, "rev-parse", "HEAD").strip()
     except HistoryError:
         raise HistoryError("the repository has no commit yet: commit the library first") from None
+
+
+def export_library(root: Path, commit: str, folder: Path) -> Path:
+    """Write the library folder as git holds it at `commit` into `folder` (which git is told
+    nothing about: a throw-away index, no worktree); returns the library's folder in it. Only
+    files git tracks are written, symbolic links as links."""
+    top = Path(_git(root, "rev-parse", "--show-toplevel").strip())
+    below = root.resolve().relative_to(top.resolve()).as_posix()
+    index = {"GIT_INDEX_FILE": str(folder / "index")}
+    _git_bytes(top, "read-tree", commit, env=index)
+    names = _git_bytes(top, "ls-files", "-z", "--", below if below != "." else ":/", env=index)
+    tree = folder / "tree"
+    tree.mkdir()
+    _git_bytes(
+        top, "checkout-index", "-z", "--stdin", "-f", f"--prefix={tree}/", env=index, stdin=names
+    )
+    return tree / below

@@ -21,10 +21,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
+from pydantic import BaseModel, Field, ValidationError
 
 from guidepress.atomic import write_atomically
 from guidepress.links import Link, LinkKind, Place
@@ -35,6 +36,8 @@ PERMANENT = (301, 308)
 MAX_HOPS = 10
 PMID_BATCH = 200  # ids per NCBI summary request: one request answers for many, within NCBI's pace
 HOST_NOT_FOUND = "host not found"
+MAX_ANSWER = 1_000_000  # bytes: a DOI or NCBI summary is a few kB
+RETRY_AFTER = re.compile(r"[0-9]{1,6}")  # ASCII digits only: int() takes other scripts' digits
 DNS_FAILURE = re.compile(
     r"name or service not known|nodename nor servname|getaddrinfo|no address associated|name "
     r"resolution",
@@ -52,6 +55,19 @@ class Result:
     new_url: str | None = None
     cached: bool = False
     places: list[Place] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a server answered: its status, headers and (when read) a bounded body."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes = b""
+
+
+class _NotWeb(Exception):
+    """The link, or where its answer redirects, is not a web address that can be asked."""
 
 
 class _Transient(Exception):
@@ -80,23 +96,19 @@ class Checker:
                 await asyncio.sleep(wait)
             self.ncbi_last = time.monotonic()
 
-    async def fetch(self, url: str, read: bool) -> httpx.Response:
-        """One URL, retrying transient failures with backoff and Retry-After."""
+    async def fetch(self, url: str, read: bool) -> Answer:
+        """One URL, retrying transient failures with backoff and Retry-After. Each attempt is
+        bounded in time as a whole (a server dripping its answer cannot hold the run) and, when
+        its body is read, in size."""
         host = urlsplit(url).netloc
         last = _Transient("not checked")
         for attempt in range(self.settings.retries + 1):
             delay = self.settings.backoff * 2**attempt
             try:
-                async with self.hosts[host]:
+                async with self.hosts[host], asyncio.timeout(self.settings.timeout):
                     await self._pace(host)
-                    request = self.client.build_request("GET", url)
-                    response = await self.client.send(request, stream=True)
-                    try:
-                        if read:
-                            await response.aread()
-                    finally:
-                        await response.aclose()
-            except httpx.TimeoutException:
+                    answer = await self._get(url, read)
+            except TimeoutError:
                 last = _Transient(f"no answer within {self.settings.timeout:g} s")
             except httpx.ConnectError as error:
                 if DNS_FAILURE.search(str(error)):
@@ -105,17 +117,38 @@ class Checker:
             except httpx.HTTPError as error:
                 last = _Transient(f"{type(error).__name__}: {error}")
             else:
-                if response.status_code != 429 and response.status_code < 500:
-                    return response
-                last = _Transient(f"HTTP {response.status_code}", response.status_code)
-                retry_after = response.headers.get("Retry-After", "")
-                if retry_after.isdigit():
+                if answer.status != 429 and answer.status < 500:
+                    return answer
+                last = _Transient(f"HTTP {answer.status}", answer.status)
+                retry_after = answer.headers.get("Retry-After", "").strip()
+                if RETRY_AFTER.fullmatch(retry_after):  # seconds; a date is not honoured
                     delay = float(retry_after)
                     if delay > self.settings.max_retry_after:
                         break  # the site asks for longer than we wait: report, do not hammer
             if attempt < self.settings.retries:
                 await asyncio.sleep(delay)
         raise last
+
+    async def _get(self, url: str, read: bool) -> Answer:
+        try:
+            urlsplit(url).port  # noqa: B018  a port that is no number or out of range raises
+            request = self.client.build_request("GET", url)
+        except (ValueError, httpx.InvalidURL) as error:
+            raise _NotWeb(f"not a web address that can be checked ({error})") from None
+        try:
+            response = await self.client.send(request, stream=True)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as error:  # its redirect's Location
+            raise _NotWeb(f"redirects to an address that is not a web address ({error})") from None
+        try:
+            body = bytearray()
+            if read:
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_ANSWER:
+                        raise _Transient(f"the answer is larger than {MAX_ANSWER // 1000} kB")
+            return Answer(response.status_code, response.headers, bytes(body))
+        finally:
+            await response.aclose()
 
     async def check(self, kind: LinkKind, targets: list[str]) -> list[Result]:
         """One URL or DOI, or a batch of PubMed ids (one NCBI request answers for many)."""
@@ -134,64 +167,102 @@ class Checker:
                 Result(kind, target, LinkStatus.BROKEN, f"{HOST_NOT_FOUND}: {error}")
                 for target in targets
             ]
+        except _NotWeb as error:
+            return [Result(kind, target, LinkStatus.BROKEN, str(error)) for target in targets]
+        except Exception as error:  # noqa: BLE001  an answer no rule foresaw: report, never crash
+            detail = f"could not be checked: {type(error).__name__}: {error}"
+            return [Result(kind, target, LinkStatus.TRANSIENT, detail) for target in targets]
 
     async def _url(self, url: str) -> Result:
         current, seen, permanent = url, {url}, False
         for _ in range(MAX_HOPS):
-            response = await self.fetch(current, read=False)
-            code = response.status_code
-            location = response.headers.get("Location")
-            if code in REDIRECTS and location:
-                following = urljoin(current, location)
-                if following in seen:
-                    return Result(
-                        LinkKind.URL, url, LinkStatus.BROKEN, f"redirect loop at {following}", code
-                    )
-                seen.add(following)
-                permanent = permanent or code in PERMANENT
-                current = following
-                continue
-            return _by_status(LinkKind.URL, url, code, current if permanent else None)
+            answer = await self.fetch(current, read=False)
+            code, location = answer.status, answer.headers.get("Location")
+            if code not in REDIRECTS or not location:
+                return _by_status(LinkKind.URL, url, code, current if permanent else None)
+            following = urljoin(current, location.strip())
+            scheme = urlsplit(following).scheme.lower()
+            if scheme not in ("http", "https"):
+                detail = f"redirects to a {scheme or 'schemeless'}: address, which is not followed"
+                return Result(LinkKind.URL, url, LinkStatus.BROKEN, detail, code)
+            if _origin(following) != _origin(current):  # never led to hosts the page did not name
+                detail = (
+                    f"redirects to another host, {urlsplit(following).netloc}, which was not "
+                    "followed; check it, and link to the new address if the page has moved there"
+                )
+                return Result(LinkKind.URL, url, LinkStatus.REDIRECTED, detail, code, following)
+            if following in seen:
+                detail = f"redirect loop at {following}"
+                return Result(LinkKind.URL, url, LinkStatus.BROKEN, detail, code)
+            seen.add(following)
+            permanent = permanent or code in PERMANENT
+            current = following
         return Result(LinkKind.URL, url, LinkStatus.BROKEN, f"more than {MAX_HOPS} redirects")
 
     async def _doi(self, doi: str) -> Result:
-        response = await self.fetch(self.settings.doi_api + quote(doi, safe="/"), read=True)
-        if response.status_code == 404:
-            return Result(
-                LinkKind.DOI, doi, LinkStatus.BROKEN, "DOI not found by the DOI resolver", 404
-            )
-        if response.status_code == 200:
-            body = _json(response)
-            if body.get("responseCode") == 1:
-                return Result(LinkKind.DOI, doi, LinkStatus.OK, "", 200)
-            return Result(
-                LinkKind.DOI,
-                doi,
-                LinkStatus.BROKEN,
-                f"DOI not found (handle response code {body.get('responseCode')})",
-                200,
-            )
-        return _by_status(LinkKind.DOI, doi, response.status_code, None)
+        answer = await self.fetch(self.settings.doi_api + quote(doi, safe="/"), read=True)
+        if answer.status == 404:
+            detail = "DOI not found by the DOI resolver"
+            return Result(LinkKind.DOI, doi, LinkStatus.BROKEN, detail, 404)
+        if answer.status != 200:
+            return _by_status(LinkKind.DOI, doi, answer.status, None)
+        handle = _parsed(answer, HandleAnswer, "the DOI resolver")
+        if handle.responseCode == 1:
+            return Result(LinkKind.DOI, doi, LinkStatus.OK, "", 200)
+        detail = f"DOI not found (handle response code {handle.responseCode})"
+        return Result(LinkKind.DOI, doi, LinkStatus.BROKEN, detail, 200)
 
     async def _pmids(self, pmids: list[str]) -> list[Result]:
         ids = ",".join(quote(p) for p in pmids)
         url = f"{self.settings.pubmed_api}?db=pubmed&retmode=json&id={ids}"
-        response = await self.fetch(url, read=True)
-        if response.status_code != 200:
-            return [_by_status(LinkKind.PMID, pmid, response.status_code, None) for pmid in pmids]
-        records = _json(response).get("result", {})
+        answer = await self.fetch(url, read=True)
+        if answer.status != 200:
+            return [_by_status(LinkKind.PMID, pmid, answer.status, None) for pmid in pmids]
+        records = _parsed(answer, SummaryAnswer, "NCBI").result
         results = []
         for pmid in pmids:
             record = records.get(pmid)
             if not isinstance(record, dict) or "error" in record:
-                results.append(
-                    Result(
-                        LinkKind.PMID, pmid, LinkStatus.BROKEN, "PubMed id not found by NCBI", 200
-                    )
-                )
+                detail = "PubMed id not found by NCBI"
+                results.append(Result(LinkKind.PMID, pmid, LinkStatus.BROKEN, detail, 200))
             else:
                 results.append(Result(LinkKind.PMID, pmid, LinkStatus.OK, "", 200))
         return results
+
+
+class HandleAnswer(BaseModel):
+    """The DOI resolver's handle API: responseCode 1 means the handle exists."""
+
+    responseCode: int
+
+
+class SummaryAnswer(BaseModel):
+    """NCBI's summary service: a record per id under `result`."""
+
+    result: dict[str, Any]
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def _parsed(answer: Answer, model: type[Model], service: str) -> Model:
+    """The answer read through its model; anything else is the service's problem, not the
+    link's."""
+    try:
+        return model.model_validate(json.loads(answer.body))
+    except (ValueError, RecursionError, ValidationError):
+        raise _Transient(f"{service} gave an answer that is not what it should be") from None
+
+
+def _origin(url: str) -> tuple[str, int | None]:
+    """Host and port: a move from http to https on the same host stays on the same origin."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    try:
+        port = parts.port or default
+    except ValueError:  # a port that is no number, or out of range
+        port = -1
+    return (parts.hostname or "", None if port in (80, 443) else port)
 
 
 async def _unless_offline(results: Iterable[Result], settings: LinkcheckSettings) -> None:
@@ -226,14 +297,6 @@ async def _unless_offline(results: Iterable[Result], settings: LinkcheckSettings
         )
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _by_status(kind: LinkKind, target: str, code: int, new_url: str | None) -> Result:
     if 200 <= code < 300:
         if new_url:
@@ -257,28 +320,40 @@ def _by_status(kind: LinkKind, target: str, code: int, new_url: str | None) -> R
     return Result(kind, target, LinkStatus.BROKEN, f"HTTP {code}", code)
 
 
+class CacheEntry(BaseModel):
+    """One remembered success: when it was checked, and the HTTP status it had."""
+
+    checked: float = Field(ge=0, allow_inf_nan=False)
+    code: int | None = Field(default=None, ge=100, le=599)
+
+
 class Cache:
-    """Successful results only, so a later run re-checks new, stale and failing links."""
+    """Successful results only, so a later run re-checks new, stale and failing links. An entry
+    that is damaged, or dated in the future (which would keep a dead link "ok" for ever), counts
+    for nothing: the link is checked again."""
+
+    FUTURE_SLACK = 300  # seconds: clocks of two machines sharing a cache differ a little
 
     def __init__(self, path: Path | None, max_age_days: float) -> None:
         self.path = path
         self.max_age = max_age_days * 86400
-        self.entries: dict[str, dict[str, Any]] = {}
+        self.entries: dict[str, Any] = {}
         if path and path.is_file():
             try:
                 loaded = json.loads(path.read_text(encoding="utf-8"))
                 self.entries = loaded if isinstance(loaded, dict) else {}
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
                 self.entries = {}  # a damaged cache only costs a full re-check
 
     def get(self, kind: LinkKind, target: str) -> Result | None:
-        entry = self.entries.get(f"{kind}:{target}")
-        if (
-            not isinstance(entry, dict)
-            or time.time() - float(entry.get("checked", 0)) > self.max_age
-        ):
+        try:
+            entry = CacheEntry.model_validate(self.entries.get(f"{kind}:{target}"))
+        except ValidationError:
             return None
-        return Result(kind, target, LinkStatus.OK, "", entry.get("code"), cached=True)
+        age = time.time() - entry.checked
+        if age > self.max_age or age < -self.FUTURE_SLACK:
+            return None
+        return Result(kind, target, LinkStatus.OK, "", entry.code, cached=True)
 
     def put(self, result: Result) -> None:
         key = f"{result.kind}:{result.target}"

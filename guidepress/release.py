@@ -1,58 +1,51 @@
 """`guidepress release VERSION`: publish the approved library, immutably, into an archive.
 
-archive/
-  versions.json        every release, newest first, with the guideline versions inside
-  <VERSION>/           one release: its HTML site, pdf/, release.json, SHA256SUMS; never
-                       written again
-  latest/              a copy of the newest release (the `latest` alias)
-  downloads.html       the current PDF of each guideline, with earlier versions
-  index.html           sends readers to latest/
-
-A release is built in a staging folder inside the archive and moved into place only when
-complete: that rename is the moment it is published. Everything outside the release folders is
-derived from them (each carries its own release.json), so a run killed after the rename is
-completed by the next run, which rebuilds the rest under the same lock. Prior art: mike's
-versions.json and aliases.
+A release is built from what git holds at the library's commit, exported into a folder of its
+own: a file git does not track (or ignores) cannot be published, and the working tree must match
+the commit, so the release is what was checked and approved. The build happens in a staging
+folder inside the archive, moved into place only when complete: that rename is the moment it is
+published (see archive.py for the archive's layout). Prior art: mike's versions.json and
+aliases.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from filelock import FileLock
 
-from guidepress.atomic import write_atomically
-from guidepress.build import BuildError, build_site, replace_folder
-from guidepress.downloads import downloads_page, root_index
-from guidepress.history import HistoryError, library_commit
+from guidepress.archive import (
+    ReleaseRefused,
+    complete_archive,
+    read_versions,
+    write_release,
+)
+from guidepress.build import BuildError, build_site
+from guidepress.history import HistoryError, export_library, library_commit
 from guidepress.schemas import Guideline, Settings
 from guidepress.schemas.guideline import COMPENDIUM_PDF
+from guidepress.schemas.release import (
+    Download,
+    ReleasedGuideline,
+    ReleaseEntry,
+    release_name_problem,
+)
 from guidepress.validators.approvals import content_digest
-from guidepress.validators.config import load_registry
-from guidepress.validators.errors import GuidepressError, UsageError
+from guidepress.validators.config import SettingsError, load_registry, load_settings
+from guidepress.validators.errors import UsageError
 from guidepress.validators.library import find_pages
 from guidepress.validators.pipeline import Checks, Layout, check_page
 
-VERSION_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 LOCK_TIMEOUT = 600  # seconds a second release waits for the first
-RELEASE_FILE = "release.json"  # in each release folder: its versions.json entry
-# Names the archive itself uses beside the release folders; lower case, as some disks ignore case.
-RESERVED_NAMES = {"latest", "versions.json", "downloads.html", "index.html"}
-
-
-class ReleaseRefused(GuidepressError):
-    """The release was not made; the archive is as it was."""
-
-    prefix = "guidepress: release refused: "
+__all__ = ["ReleaseRefused", "check_archive", "check_release_name", "release"]
 
 
 @dataclass(frozen=True)
@@ -85,24 +78,22 @@ def approved_guidelines(root: Path, settings: Settings, today: date) -> list[Pub
 
 
 def refuse_changed_versions(
-    root: Path, published: list[Published], versions: list[dict[str, Any]]
+    root: Path, published: list[Published], versions: list[ReleaseEntry]
 ) -> None:
     """A guideline version names one content for ever: clinics compare version numbers, so an
     edited page must carry a new version before it is published again."""
     earlier: dict[tuple[str, str], tuple[str, str]] = {}
     for entry in reversed(versions):  # oldest first: name the release that first published it
-        for item in entry["guidelines"]:
-            if "digest" in item:  # releases made before digests were recorded cannot be compared
-                earlier.setdefault(
-                    (item["id"], item["version"]), (item["digest"], entry["version"])
-                )
+        for item in entry.guidelines:
+            if item.digest:  # releases made before digests were recorded cannot be compared
+                earlier.setdefault((item.id, item.version), (item.digest, entry.version))
     changed = []
-    for item in published:
-        digest, release_name = earlier.get((item.model.id, item.model.version), (item.digest, ""))
-        if digest != item.digest:
+    for each in published:
+        digest, release_name = earlier.get((each.model.id, each.model.version), (each.digest, ""))
+        if digest != each.digest:
             changed.append(
-                f"  {os.path.relpath(item.source, root)}: {item.model.id} v{item.model.version} "
-                f"differs from the v{item.model.version} published in release {release_name}"
+                f"  {os.path.relpath(each.source, root)}: {each.model.id} v{each.model.version} "
+                f"differs from the v{each.model.version} published in release {release_name}"
             )
     if changed:
         raise ReleaseRefused(
@@ -112,26 +103,25 @@ def refuse_changed_versions(
         )
 
 
-def refuse_vanished_guidelines(published: list[Published], versions: list[dict[str, Any]]) -> None:
+def refuse_vanished_guidelines(published: list[Published], versions: list[ReleaseEntry]) -> None:
     """A guideline the newest release offers as current is withdrawn by retiring it, never by
     deleting its page: only a retired guideline tells a clinic holding its PDF to stop using it."""
     if not versions:
         return
-    present = {item.model.id for item in published}
+    present = {each.model.id for each in published}
     gone = [
-        f"  {item['id']} v{item['version']} ({item['title']})"
-        for item in versions[0]["guidelines"]
-        if item["id"] not in present and item.get("status") != "retired"
+        f"  {item.id} v{item.version} ({item.title})"
+        for item in versions[0].guidelines
+        if item.id not in present and item.status != "retired"
     ]
     if gone:
         raise ReleaseRefused(
-            f"these guidelines are current in release {versions[0]['version']} but their pages are "
+            f"these guidelines are current in release {versions[0].version} but their pages are "
             "gone from the library, so the library cannot be released:\n"
             + "\n".join(gone)
             + "\nto withdraw a guideline, keep its page and set status: retired, so that the "
-            "downloads "
-            "page and the PDF check tell clinics not to use it (after a change of id, retire the "
-            "page under its old id); if it was deleted by mistake, restore it"
+            "downloads page and the PDF check tell clinics not to use it (after a change of id, "
+            "retire the page under its old id); if it was deleted by mistake, restore it"
         )
 
 
@@ -146,9 +136,9 @@ def checksums(folder: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def source_commit(root: Path, settings: Settings) -> str | None:
+def source_commit(root: Path, settings: Settings) -> str:
     """The commit of everything the release is built from: pages, settings, Sphinx configuration
-    and registry."""
+    and registry, which must all match it."""
     inputs = [
         root / settings.source_dir,
         root / "pyproject.toml",
@@ -156,60 +146,67 @@ def source_commit(root: Path, settings: Settings) -> str | None:
         root / settings.registry,
     ]
     try:
-        return library_commit(root, inputs)
+        commit = library_commit(root, inputs)
     except HistoryError as error:
         raise ReleaseRefused(str(error)) from None
+    if commit is None:
+        raise ReleaseRefused(
+            f"{root} is not kept in git: a release is built from a commit, so that what is "
+            "published is exactly what was committed and approved; keep the library in git"
+        )
+    return commit
+
+
+@contextmanager
+def exported(root: Path, commit: str, archive: Path) -> Iterator[Path]:
+    """The library folder as git holds it at the commit, in a staging folder of the archive (which
+    the next run clears if this one is killed)."""
+    folder = Path(tempfile.mkdtemp(prefix=".staging-", dir=archive))
+    try:
+        try:
+            yield export_library(root, commit, folder)
+        except HistoryError as error:
+            raise ReleaseRefused(str(error)) from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def release_entry(
-    version: str, today: date, folder: Path, published: list[Published], commit: str | None
-) -> dict[str, Any]:
+    version: str, today: date, folder: Path, published: list[Published], commit: str
+) -> ReleaseEntry:
     guidelines = []
-    for item in sorted(published, key=lambda p: p.model.id):
-        model = item.model
+    for each in sorted(published, key=lambda p: p.model.id):
+        model = each.model
         guidelines.append(
-            {
-                "id": model.id,
-                "title": model.title,
-                "version": model.version,
-                "status": model.status,
-                "review_date": model.review_date.isoformat(),
-                "next_review_date": model.next_review_date.isoformat(),
-                "digest": item.digest,
-                **_download(version, folder / "pdf" / model.pdf_name),
-            }
+            ReleasedGuideline(
+                id=model.id,
+                title=model.title,
+                version=model.version,
+                status=model.status,
+                review_date=model.review_date,
+                next_review_date=model.next_review_date,
+                digest=each.digest,
+                **_download(version, folder / "pdf" / model.pdf_name).model_dump(),
+            )
         )
-    entry = {
-        "version": version,
-        "date": today.isoformat(),
-        "aliases": [],
-        "guidelines": guidelines,
-        "compendium": _download(version, folder / "pdf" / COMPENDIUM_PDF),
-    }
-    return entry | ({"commit": commit} if commit else {})
+    compendium = _download(version, folder / "pdf" / COMPENDIUM_PDF)
+    return ReleaseEntry(
+        version=version, date=today, guidelines=guidelines, compendium=compendium, commit=commit
+    )
 
 
-def _download(version: str, pdf: Path) -> dict[str, Any]:
-    return {
-        "pdf": f"{version}/pdf/{pdf.name}",
-        "size": pdf.stat().st_size,
-        "sha256": hashlib.sha256(pdf.read_bytes()).hexdigest(),
-    }
+def _download(version: str, pdf: Path) -> Download:
+    data = pdf.read_bytes()
+    return Download(
+        pdf=f"{version}/pdf/{pdf.name}", size=len(data), sha256=hashlib.sha256(data).hexdigest()
+    )
 
 
 def check_release_name(version: str) -> None:
     """Refuse a `version` that cannot name a release folder beside the archive's own files."""
-    if not VERSION_NAME.match(version):
-        raise UsageError(
-            f"{version!r} is not a release name: use letters, digits, '.', '-' or '_', e.g. 2026.1"
-        )
-    if version.lower() == "latest":
-        raise UsageError("'latest' is the alias of the newest release, not a release name")
-    if version.lower() in RESERVED_NAMES:
-        raise UsageError(
-            f"{version!r} is a file the archive keeps beside its releases, not a release name; "
-            "use e.g. 2026.1"
-        )
+    problem = release_name_problem(version)
+    if problem:
+        raise UsageError(problem)
 
 
 def check_archive(root: Path, settings: Settings, archive: Path) -> None:
@@ -231,85 +228,47 @@ def check_archive(root: Path, settings: Settings, archive: Path) -> None:
 def release(root: Path, settings: Settings, version: str, archive: Path, today: date) -> Path:
     check_release_name(version)
     check_archive(root, settings, archive)
-    published = approved_guidelines(root, settings, today)
     commit = source_commit(root, settings)
     archive.mkdir(parents=True, exist_ok=True)
     with FileLock(str(archive / ".lock"), timeout=LOCK_TIMEOUT):
         complete_archive(archive)  # finish whatever an interrupted run left
         target = archive / version
-        if target.exists():
+        if target.exists() or target.is_symlink():
             raise ReleaseRefused(
                 f"version {version} is already published in {archive}; releases are never "
                 "overwritten: choose a new version"
             )
-        earlier = _versions(archive)
-        refuse_changed_versions(root, published, earlier)
-        refuse_vanished_guidelines(published, earlier)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=archive))
-        try:
+        with exported(root, commit, archive) as snapshot:
             try:
-                folder, _ = build_site(root, settings, staging / version, release=version)
-            except BuildError as error:
+                committed = load_settings(snapshot)
+            except SettingsError as error:
                 raise ReleaseRefused(str(error)) from None
-            entry = release_entry(version, today, folder, published, commit)
-            (folder / RELEASE_FILE).write_text(json.dumps(entry, indent=2) + "\n", encoding="utf-8")
-            (folder / "SHA256SUMS").write_text(checksums(folder), encoding="utf-8")
-            folder.rename(target)  # published
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            published = approved_guidelines(snapshot, committed, today)
+            earlier = read_versions(archive)
+            refuse_changed_versions(snapshot, published, earlier)
+            refuse_vanished_guidelines(published, earlier)
+            _publish(snapshot, committed, version, archive, today, published, commit)
         complete_archive(archive)
     return target
 
 
-def complete_archive(archive: Path) -> None:
-    """Bring versions.json, latest/, downloads.html and index.html in line with the release
-    folders, and clear what killed runs left behind. Safe to repeat; call under the lock."""
-    for leftover in [*archive.glob(".staging-*"), *archive.glob(".latest-old-*")]:
-        shutil.rmtree(leftover, ignore_errors=True)
-    versions = _versions(archive)
-    listed = {entry["version"] for entry in versions}
-    # A folder not yet listed can only be the newest: releases are serialised and each completes
-    # the archive before publishing.
-    for release_file in sorted(archive.glob(f"*/{RELEASE_FILE}")):
-        folder = release_file.parent
-        if folder.name != "latest" and folder.name not in listed:
-            versions.insert(0, json.loads(release_file.read_text(encoding="utf-8")))
-    if not versions:
-        return
-    for entry in versions:
-        entry["aliases"] = [a for a in entry.get("aliases", []) if a != "latest"]
-    versions[0]["aliases"].append("latest")
-    write_atomically(archive / "versions.json", json.dumps(versions, indent=2) + "\n")
-    newest = versions[0]["version"]
-    latest = archive / "latest"
-    if _release_in(latest) != newest:
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=archive))
+def _publish(
+    snapshot: Path,
+    settings: Settings,
+    version: str,
+    archive: Path,
+    today: date,
+    published: list[Published],
+    commit: str,
+) -> None:
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=archive))
+    try:
         try:
-            shutil.copytree(archive / newest, staging / "latest")
-            replace_folder(staging / "latest", latest)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    write_atomically(archive / "downloads.html", downloads_page(versions))
-    write_atomically(archive / "index.html", root_index())
-
-
-def _versions(archive: Path) -> list[dict[str, Any]]:
-    versions_file = archive / "versions.json"
-    try:
-        return (
-            list(json.loads(versions_file.read_text(encoding="utf-8")))
-            if versions_file.exists()
-            else []
-        )
-    except (ValueError, TypeError) as error:
-        raise ReleaseRefused(
-            f"{versions_file} is damaged ({error}); restore it from a backup or from the "
-            f"release.json of each release folder"
-        ) from None
-
-
-def _release_in(folder: Path) -> str | None:
-    try:
-        return str(json.loads((folder / RELEASE_FILE).read_text(encoding="utf-8"))["version"])
-    except (OSError, ValueError, KeyError):
-        return None
+            folder, _ = build_site(snapshot, settings, staging / version, release=version)
+        except BuildError as error:
+            raise ReleaseRefused(str(error)) from None
+        write_release(folder, release_entry(version, today, folder, published, commit))
+        (folder / "SHA256SUMS").write_text(checksums(folder), encoding="utf-8")
+        folder.rename(archive / version)  # published
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

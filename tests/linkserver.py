@@ -10,7 +10,7 @@ import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 GOOD_DOI = "10.1234/good"
@@ -25,6 +25,7 @@ class LinkServer(ThreadingHTTPServer):
         self.delay = delay  # seconds before every answer (the benchmark's 100 ms)
         self.slow = slow  # seconds /slow takes, past the checker's timeout in tests
         self.hits: Counter[str] = Counter()
+        self.cases: dict[str, dict[str, Any]] = {}  # /case/NAME/…: scripted answers (cases as data)
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
 
@@ -62,6 +63,27 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def scripted(self, case: dict[str, Any]) -> None:
+        """An answer as a case describes it: status, headers, and a body that is given, huge,
+        nested deeper than parsers go, or dripped out slowly."""
+        answer = case["answer"]
+        body = str(answer.get("body", "")).encode()
+        if "body_size" in answer:
+            body = b'{"responseCode": 1, "x": "' + b"x" * int(answer["body_size"]) + b'"}'
+        if "body_nested" in answer:
+            depth = int(answer["body_nested"])
+            body = b'{"responseCode": ' + b"[" * depth + b"]" * depth + b"}"
+        if "drip" in answer:  # a byte at a time, each within a read timeout, never done
+            self.send_response(int(answer["status"]))
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            for _ in range(1000):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(float(answer["drip"]))
+            return
+        self.send(int(answer["status"]), body, dict(answer.get("headers", {})))
+
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         with self.server.lock:
@@ -70,7 +92,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.server.delay:
             time.sleep(self.server.delay)
         path = parts.path
-        if path.startswith("/page/") or path == "/ok":
+        if path.startswith("/case/"):
+            self.scripted(self.server.cases[path.split("/")[2]])
+        elif path.startswith("/page/") or path == "/ok":
             self.send(200, b"<html>fine</html>")
         elif path == "/moved":
             self.send(301, headers={"Location": "/ok"})

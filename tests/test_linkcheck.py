@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -171,6 +172,29 @@ def test_cache_keeps_successes_and_rechecks_the_rest(tmp_path: Path, server: Lin
     assert {(r["kind"], r["target"]) for r in json.loads(report.read_text())} == set(results)
     cache.write_text("{ damaged")
     assert results_of(root, "--cache", str(cache))[1][("url", f"{server.url}/ok")]["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        '{"checked": NaN, "code": 200}',
+        '{"checked": 1e300, "code": 200}',
+        '{"checked": "yesterday", "code": 200}',
+        '{"checked": 1.0, "code": "200"}',
+        '[[[[[[[[[[[[[["deep"]]]]]]]]]]]]]]',
+    ],
+)
+def test_a_damaged_cache_entry_never_keeps_a_dead_link_ok(
+    tmp_path: Path, server: LinkServer, entry: str
+) -> None:
+    root = library(tmp_path, server)
+    cache = tmp_path / "links.json"
+    missing = f"{server.url}/missing"  # a dead link, "ok" only if the entry is believed
+    future = f"{time.time() + 10**7}"
+    cache.write_text(f'{{"url:{missing}": {entry.replace("1e300", future)}}}')
+    _, results = results_of(root, "--cache", str(cache))
+    assert results[("url", missing)]["status"] == "broken"
+    assert results[("url", missing)]["cached"] is False
 
 
 def test_a_cache_that_cannot_be_written_never_costs_the_report(
@@ -367,3 +391,37 @@ def test_pull_request_workflow_checks_exactly_the_pages_it_changes(
     )
     assert nightly.returncode != 0  # the whole library, broken links of p.md included
     assert f"{server.url}/missing" in nightly.stdout
+
+
+ANSWER_CASES = yaml.safe_load((REPO / "tests" / "cases" / "linkcheck.yaml").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("case", ANSWER_CASES, ids=[case["name"] for case in ANSWER_CASES])
+def test_a_hostile_or_odd_answer_is_classified_never_a_traceback(
+    tmp_path: Path, server: LinkServer, case: dict[str, Any]
+) -> None:
+    name, kind = case["name"], case["kind"]
+    server.cases[name] = case
+    served = f"{server.url}/case/{name}"
+    target = (
+        case.get("target", served)
+        if kind == "url"
+        else {"doi": "10.1234/case", "pmid": "999"}[kind]
+    )
+    page = valid_page() + f"\nSee [the case]({target}).\n" if kind == "url" else valid_page()
+    page = page.replace("doi: 10.1234/example.5678", "doi: 10.1234/case")
+    page = page.replace('pmid: "12345678"', 'pmid: "999"')
+    settings = (
+        "[tool.guidepress.linkcheck]\n"
+        f'doi_api = "{served}/handles/"\npubmed_api = "{served}/esummary"\n'
+        "timeout = 1\nretries = 1\nbackoff = 0.1\nmax_retry_after = 5\nncbi_per_second = 50\n"
+        f"ignore = [{{pattern = '(?!{re.escape(target)}$).*', reason = 'not this case'}}]\n"
+    )
+    make_project(tmp_path, {"guidelines/p.md": page})
+    with (tmp_path / "pyproject.toml").open("a") as pyproject:
+        pyproject.write(settings)
+    result = run_cli("linkcheck", "--format", "json", cwd=tmp_path)
+    assert "Traceback" not in result.stderr, result.stderr
+    found = {(r["kind"], r["target"]): r for r in json.loads(result.stdout)}[(kind, target)]
+    assert found["status"] == case["expect"]["status"], found
+    assert case["expect"]["says"] in found["detail"], found

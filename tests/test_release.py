@@ -12,10 +12,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pypdf
+import pytest
+import yaml
 
-from tests.conftest import PAGE, run_cli, valid_page
+from tests.conftest import CASES, PAGE, REGISTRY, make_project, run_cli, valid_page
 from tests.test_approvals import git
 
 
@@ -29,8 +32,21 @@ def tree(folder: Path) -> dict[str, str]:
     }
 
 
-def release(root: Path, version: str, archive: Path) -> subprocess.CompletedProcess[str]:
+def release(
+    root: Path, version: str, archive: Path, commit: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """`guidepress release`, of the library as it is now committed (a release is built from git)."""
+    if commit:
+        commit_all(root)
     return run_cli("release", version, "--archive", str(archive), cwd=root)
+
+
+def commit_all(root: Path) -> None:
+    if not (root / ".git").exists():
+        git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    if git(root, "status", "--porcelain"):
+        git(root, "commit", "-qm", "The library as it is now")
 
 
 def new_version(root: Path, version: str) -> None:
@@ -179,7 +195,7 @@ def test_a_release_names_its_commit_and_refuses_uncommitted_changes(
         (approved / "conf.py").read_text() + "html_title = 'Uncommitted'\n"
     )
     (approved / "docs" / "extra.txt").write_text("a file nobody committed\n")
-    refused = release(approved, "2026.1", archive)
+    refused = release(approved, "2026.1", archive, commit=False)
     assert refused.returncode == 1
     assert "the release would match no commit" in refused.stderr
     assert "  conf.py\n  docs/extra.txt" in refused.stderr
@@ -187,7 +203,7 @@ def test_a_release_names_its_commit_and_refuses_uncommitted_changes(
     git(approved, "checkout", "--", "conf.py")
     (approved / "docs" / "extra.txt").unlink()
     (approved / "notes.txt").write_text("not part of the library")  # outside its inputs: no matter
-    assert release(approved, "2026.1", archive).returncode == 0
+    assert release(approved, "2026.1", archive, commit=False).returncode == 0
     head = git(approved, "rev-parse", "HEAD").strip()
     assert json.loads((archive / "2026.1" / "release.json").read_text())["commit"] == head
     assert json.loads((archive / "versions.json").read_text())[0]["commit"] == head
@@ -195,7 +211,8 @@ def test_a_release_names_its_commit_and_refuses_uncommitted_changes(
 
 
 def test_bad_release_names_are_bad_usage(approved: Path, tmp_path: Path) -> None:
-    for name in ("../escape", "latest", "Latest", "downloads.html", "index.html", "versions.json"):
+    names = ("../escape", "latest", "Latest", "downloads.html", "index.html", "versions.json")
+    for name in (*names, "2026.1\n", "x" * 65, "2026..1", ".hidden"):
         result = release(approved, name, tmp_path / "archive")
         assert result.returncode == 2, name
         assert "not a release name" in result.stderr
@@ -233,6 +250,7 @@ def test_a_release_killed_part_way_leaves_the_archive_as_it_was(
     assert release(approved, "2026.1", archive).returncode == 0
     before = tree(archive)
     new_version(approved, "1.1")
+    commit_all(approved)
     process = subprocess.Popen(
         [sys.executable, "-m", "guidepress", "release", "2026.2", "--archive", str(archive)],
         cwd=approved,
@@ -287,6 +305,7 @@ def test_a_release_killed_after_publishing_is_completed_by_the_next_run(
 def test_two_releases_at_once_cannot_corrupt_the_archive(approved: Path, tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     copy = tmp_path / "copy"
+    commit_all(approved)
     shutil.copytree(approved, copy)  # separate build folders, one archive
     command = [sys.executable, "-m", "guidepress", "release", "2026.1", "--archive", str(archive)]
     runs = [
@@ -363,3 +382,71 @@ def test_a_current_guideline_is_withdrawn_by_retiring_it_not_by_deleting_its_pag
     old.unlink()  # once a release has said it is retired, the page may go
     index.write_text(index.read_text().replace("guidelines/old\n", ""))
     assert release(approved, "2026.3", archive).returncode == 0
+
+
+ARCHIVE_CASES = yaml.safe_load((CASES / "archive.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A library in git, and an archive holding its release 2026.1."""
+    root = tmp_path_factory.mktemp("published") / "library"
+    make_project(
+        root, {"guidelines/p.md": valid_page().replace("status: draft", "status: approved")}
+    )
+    (root / "reviewers.yaml").write_text(REGISTRY, encoding="utf-8")
+    assert run_cli("approve", PAGE, "--reviewer", "Example Reviewer", cwd=root).returncode == 0
+    archive = root.parent / "archive"
+    assert release(root, "2026.1", archive).returncode == 0
+    return root, archive
+
+
+@pytest.mark.parametrize("case", ARCHIVE_CASES, ids=[case["name"] for case in ARCHIVE_CASES])
+def test_a_damaged_or_crafted_archive_is_refused_and_left_alone(
+    published: tuple[Path, Path], tmp_path: Path, case: dict[str, Any]
+) -> None:
+    root, original = published
+    archive, outside = tmp_path / "archive", tmp_path / "outside"
+    shutil.copytree(original, archive, symlinks=True)
+    outside.mkdir()
+    (outside / "SECRET").write_text("SECRET", encoding="utf-8")
+    versions = json.loads((archive / "versions.json").read_text(encoding="utf-8"))
+    if "edit" in case:
+        field, value = next(iter(case["edit"].items()))
+        target = versions[0] if field == "version" else versions[0]["guidelines"][0]
+        target[field] = value
+        (archive / "versions.json").write_text(json.dumps(versions), encoding="utf-8")
+    if case.get("twice"):
+        (archive / "versions.json").write_text(json.dumps(versions * 2), encoding="utf-8")
+    for name, text in case.get("write", {}).items():
+        (archive / name).write_text(text, encoding="utf-8")
+    for name, target in case.get("link", {}).items():
+        path = archive / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        path.unlink(missing_ok=True)
+        path.symlink_to(str(target).replace("OUTSIDE", str(outside)))
+    before = tree(archive)
+    result = release(root, "2026.2", archive, commit=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert case["says"] in result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree(archive) == before
+    assert not (archive / "2026.2").exists()
+
+
+def test_a_file_git_does_not_track_is_never_published(approved: Path, tmp_path: Path) -> None:
+    (approved / ".gitignore").write_text("_build/\ndocs/notes.md\n", encoding="utf-8")
+    commit_all(approved)
+    (approved / "docs" / "notes.md").write_text("# Notes\n\nSECRET\n", encoding="utf-8")
+    archive = tmp_path / "archive"
+    result = release(approved, "2026.1", archive, commit=False)
+    assert result.returncode == 0, result.stderr
+    published = [path for path in archive.rglob("*") if path.is_file()]
+    assert not [path for path in published if b"SECRET" in path.read_bytes()]
+
+
+def test_a_library_not_kept_in_git_cannot_be_released(approved: Path, tmp_path: Path) -> None:
+    result = release(approved, "2026.1", tmp_path / "archive", commit=False)
+    assert result.returncode == 1
+    assert "is not kept in git: a release is built from a commit" in result.stderr
