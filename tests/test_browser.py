@@ -7,15 +7,19 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
-from tests.conftest import serve
+from tests.conftest import CASES, serve
+from tests.test_cases import write_case
 from tests.test_release import add_retired_page, new_version, release
 
 CHROMIUM = os.environ.get("GUIDEPRESS_CHROMIUM") or shutil.which("chromium")
@@ -337,3 +341,54 @@ def test_a_pdf_of_the_current_version_from_an_earlier_release_is_current(
         assert "version 1.0, published in release 2026.1" in verdict
         assert "It is the current approved version." in verdict
     context.close()
+
+
+def _script_cases() -> list[dict[str, Any]]:
+    """The bad-input cases whose page or files would run script if they were published."""
+    cases = [
+        case
+        for area in ("safety", "source")
+        for case in yaml.safe_load((CASES / f"{area}.yaml").read_text(encoding="utf-8"))
+    ]
+    return [case for case in cases if re.search(r"alert\(|<script|javascript:|onload", str(case))]
+
+
+def _recorder(ran: list[str], name: str) -> Callable[[Dialog], None]:
+    def record(dialog: Dialog) -> None:  # alert(), confirm(): the payloads' sign of life
+        ran.append(f"{name}: {dialog.message}")
+        dialog.dismiss()
+
+    return record
+
+
+def test_no_script_from_a_hostile_page_runs_in_the_browser(
+    browser: Browser, tmp_path: Path
+) -> None:
+    # Every script case, built by sphinx-build alone (no `guidepress validate` before it), then
+    # every page and every file the site offers opened in Chromium: no script may run.
+    cases = _script_cases()
+    assert len(cases) >= 10
+    ran: list[str] = []
+    context = browser.new_context()
+    for number, case in enumerate(cases):
+        root = tmp_path / f"case-{number}"
+        write_case(root, case)
+        build = subprocess.run(
+            [sys.executable, "-m", "sphinx", "-q", "-c", str(root), str(root / "docs"),
+             str(root / "site")],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert "Traceback" not in build.stderr, build.stderr
+        site = root / "site"
+        offered = [p for p in site.rglob("*") if p.is_file() and p.suffix != ".js"]
+        with serve(site) as url:
+            page = context.new_page()
+            page.on("dialog", _recorder(ran, case["name"]))
+            for path in offered:
+                if path.suffix in (".html", ".htm", ".xhtml", ".svg", ".png", ".txt", ".shtml"):
+                    page.goto(f"{url}/{path.relative_to(site).as_posix()}")
+                    for link in page.locator("a[href^='javascript:']").all():
+                        ran.append(f"{case['name']}: a script link {link.get_attribute('href')}")
+            page.close()
+    context.close()
+    assert ran == []
