@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,8 @@ import pytest
 from guidepress.schemas import Guideline
 from guidepress.validators.source import read_page
 from guidepress.vancouver import nlm_date
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli
+from tests.test_release import commit_all
 
 GUIDELINES = sorted((REPO / "docs" / "guidelines").glob("*.md"))
 
@@ -98,3 +101,31 @@ def test_no_table_row_fell_out_of_its_table(sample_build: Path) -> None:
         text = re.sub(r"<pre.*?</pre>", "", page.read_text(encoding="utf-8"), flags=re.DOTALL)
         stray = re.findall(r"^\|.*\|(?:</p>)?$", text, flags=re.MULTILINE)
         assert not stray, f"{page.name}: {stray}"
+
+
+def test_the_sample_library_releases_its_approved_guidelines(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # The sample keeps a draft and an in-review page on purpose (they show the DRAFT watermark),
+    # and a release refuses those: released without them, the approved pages publish as they are.
+    root = tmp_path_factory.mktemp("sample-release") / "library"
+    for name in ("docs", "conf.py", "pyproject.toml", "reviewers.yaml"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("_build"))
+        else:
+            shutil.copy2(source, root / name)
+    index = root / "docs" / "index.md"
+    for path in (root / "docs" / "guidelines").glob("*.md"):
+        if re.search(r"^status: (draft|in-review)$", path.read_text("utf-8"), re.MULTILINE):
+            path.unlink()
+            listed = f"guidelines/{path.stem}\n"
+            index.write_text(index.read_text("utf-8").replace(listed, ""), "utf-8")
+    commit_all(root)
+    archive = root.parent / "archive"
+    result = run_cli("release", "2026.1", "--archive", str(archive), cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    versions = json.loads((archive / "versions.json").read_text("utf-8"))
+    released = {guideline["id"] for guideline in versions[0]["guidelines"]}
+    assert "hepatic-artery-embolisation" in released
+    assert len(released) == 5
