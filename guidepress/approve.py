@@ -1,7 +1,9 @@
-"""`guidepress approve PAGE --reviewer NAME`: record a reviewer's approval of the page as it is.
+"""`guidepress approve PAGE --reviewer NAME`: record a reviewer's approval of the page as it is,
+and commit it signed with the reviewer's key (see verify.py for what proves an approval).
 
 The record is written into the front matter as text, at the place YAML's node positions give,
-so the rest of the file (comments, quoting, order, line endings) is kept byte for byte.
+so the rest of the file (comments, quoting, order, line endings) is kept byte for byte. CI writes
+the records of pull request reviews the same way (record_review.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from pathlib import Path
 import yaml
 
 from guidepress.atomic import write_atomically
+from guidepress.history import HistoryError, git
 from guidepress.schemas import person_key
+from guidepress.schemas.guideline import ForgeReview
 from guidepress.validators.approvals import content_digest
 from guidepress.validators.errors import GuidepressError
 from guidepress.validators.pipeline import Checks, check_page
@@ -26,9 +30,10 @@ class ApprovalRefused(GuidepressError):
     prefix = "guidepress: approval refused: "
 
 
-def approve(path: Path, reviewer: str, checks: Checks) -> str:
-    """Write the approval; returns the record's one-line summary. The page goes through the page
-    pipeline first, so what is approved is what validate checks: its text and the files it shows."""
+def approve(path: Path, reviewer: str, checks: Checks, review: ForgeReview | None = None) -> str:
+    """Write the approval, dated checks.today; returns the record's one-line summary. The page
+    goes through the page pipeline first, so what is approved is what validate checks: its text
+    and the files it shows. `review`: the pull request review it was given in."""
     settings, registry = checks.layout.settings, checks.registry
     member = registry.find(reviewer) if registry else None
     if member is None:
@@ -52,11 +57,14 @@ def approve(path: Path, reviewer: str, checks: Checks) -> str:
     digest = content_digest(page.data, page.body, page.files)
     record = [
         f"reviewer: {json.dumps(member.name, ensure_ascii=False)}",
-        f"role: {json.dumps(member.role, ensure_ascii=False)}",
         f"date: {checks.today.isoformat()}",
         f'version: "{model.version}"',
         f"digest: {digest}",
     ]
+    if review is not None:
+        record.append(
+            f'review: {{pull: {review.pull}, id: {review.id}, commit: "{review.commit}"}}'
+        )
     raw = path.read_bytes().decode("utf-8")
     bom = "\ufeff" if raw.startswith("\ufeff") else ""
     newline = "\r\n" if "\r\n" in raw else "\n"
@@ -143,3 +151,27 @@ def _end_line(node: yaml.Node) -> int:
 def _item(record: list[str], indent: int) -> list[str]:
     pad = " " * max(indent - 2, 0)
     return [f"{pad}- {record[0]}"] + [f"{pad}  {line}" for line in record[1:]]
+
+
+def commit_signed(path: Path, message: str) -> str:
+    """Commit the page alone, signed with the committer's key (git's user.signingkey): the
+    signature is what proves the approval is the reviewer's. Returns the commit."""
+    page = path.resolve()  # the page itself, reached through a link or not
+    folder = page.parent
+    if not git(folder, "status", "--porcelain", "--", page.name).strip():
+        raise ApprovalRefused(
+            f"this approval is already recorded in {path}, exactly as it would be written now, "
+            "so there is nothing to commit; if the commit that recorded it is not signed with "
+            "your key, remove the record, commit that, then approve again"
+        )
+    try:
+        git(folder, "add", "--", page.name)  # a new page, too
+        git(folder, "commit", "--gpg-sign", "--only", "--quiet", "-m", message, "--", page.name)
+        return git(folder, "rev-parse", "HEAD").strip()
+    except HistoryError as error:
+        raise ApprovalRefused(
+            f"the approval is written to {path} but not committed: git could not commit it "
+            f"signed ({error}). If signing is not set up: git config gpg.format ssh; git config "
+            "user.signingkey ~/.ssh/id_ed25519.pub (the key in the registry); then commit it "
+            "with git commit -S"
+        ) from None

@@ -13,7 +13,7 @@ from datetime import date
 from importlib import metadata
 from pathlib import Path
 
-from guidepress.schemas import Code, RegistryMember, Settings
+from guidepress.schemas import Code, Settings
 from guidepress.validators.config import Library, load_registry
 from guidepress.validators.diagnostics import Diagnostic, has_errors, to_json
 from guidepress.validators.errors import EXIT_ERRORS, EXIT_OK, GuidepressError, UsageError
@@ -57,6 +57,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     approve.add_argument("page", type=Path)
     approve.add_argument("--reviewer", required=True, help="name, as in the reviewer registry")
+    approve.add_argument(
+        "--no-commit",
+        action="store_true",
+        help="only write the record (it counts once committed, signed with your key)",
+    )
+
+    record = commands.add_parser(
+        "record-review",
+        help="in CI: record the approvals of a pull request review (GitHub's event file)",
+    )
+    record.add_argument("--event", type=Path, required=True, help="e.g. $GITHUB_EVENT_PATH")
 
     release = commands.add_parser(
         "release", help="publish the approved library as an immutable release"
@@ -75,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     verify = commands.add_parser(
-        "verify-approvals", help="check each approval was committed by its reviewer (git)"
+        "verify-approvals",
+        help="check each approval is proven: a signed commit or a pull request review",
     )
     verify.add_argument(
         "paths", nargs="*", type=Path, help="pages or folders (default: the guidelines folder)"
@@ -187,7 +199,9 @@ def run_command(args: argparse.Namespace) -> int:
         archive = args.archive or root / settings.build_dir / "archive"
         return release_library(root, settings, args.version, archive)
     if args.command == "approve":
-        return approve_page(root, settings, args.page, args.reviewer)
+        return approve_page(root, settings, args.page, args.reviewer, not args.no_commit)
+    if args.command == "record-review":
+        return record_review_command(root, settings, args.event)
     return build(root, settings, args.strict)
 
 
@@ -226,8 +240,8 @@ def check_links_command(
 
 
 def history_command(root: Path, settings: Settings, args: argparse.Namespace) -> int:
-    from guidepress.history import diff_since_approved, verify_approvals
-    from guidepress.validators.library import display, find_pages
+    from guidepress.history import diff_since_approved
+    from guidepress.verify import unproven
 
     layout = Layout.of(root, settings)
     if args.command == "diff":
@@ -235,65 +249,72 @@ def history_command(root: Path, settings: Settings, args: argparse.Namespace) ->
         sys.stdout.write(diff_since_approved(args.page, args.from_version, Path(layout.source)))
         return EXIT_OK
     _missing(args.paths)
-    registry, problems = load_registry(root, settings)
-    cwd = os.path.join(os.getcwd(), "")
-    guidelines = [Path(layout.guidelines)] if Path(layout.guidelines).is_dir() else []  # none yet
-    pages = [Path(display(p, cwd)) for p in find_pages(args.paths or guidelines)]
-    found = problems + verify_approvals(pages, registry)
+    pages, found = unproven(root, settings, args.paths)
     for diagnostic in found:
         print(diagnostic.format())
     print(
-        f"guidepress: {len(pages)} page(s) checked, {len(found)} unverified approval(s)",
+        f"guidepress: {len(pages)} page(s) checked, {len(found)} unverified approval(s) or "
+        "registry change(s)",
         file=sys.stderr,
     )
     return EXIT_ERRORS if found else EXIT_OK
 
 
+def record_review_command(root: Path, settings: Settings, event_file: Path) -> int:
+    from guidepress.forge import from_settings
+    from guidepress.record_review import read_event, record_review
+
+    event = read_event(event_file)
+    forge = from_settings(settings.forge)
+    if forge is None:
+        raise UsageError(
+            "no forge to record a review from: name the repository in [tool.guidepress.forge] "
+            "or run in GitHub Actions, which sets GITHUB_REPOSITORY"
+        )
+    registry, problems = load_registry(root, settings)
+    for problem in problems:
+        print(problem.format(), file=sys.stderr)
+    checks = Checks(Layout.of(root, settings), date.today(), registry)
+    for line in record_review(event, root, checks, forge):
+        print(f"guidepress: {line}", file=sys.stderr)
+    return EXIT_OK
+
+
 def release_library(root: Path, settings: Settings, version: str, archive: Path) -> int:
-    from guidepress.release import check_archive, check_release_name, release
+    from guidepress.release import check_archive, check_release_name, release, source_commit
 
     # Bad usage is told before the library is checked and built.
     check_release_name(version)
     check_archive(root, settings, archive)
+    source_commit(root, settings)  # in git, and matching its commit
     _check_before("release", root, settings, strict=False)
+    _unproven_approvals("release", root, settings, refuse=True)
     folder = release(root, settings, version, archive.resolve(), date.today())
     print(f"guidepress: released {version} into {folder}", file=sys.stderr)
     return EXIT_OK
 
 
-def approve_page(root: Path, settings: Settings, page: Path, reviewer: str) -> int:
-    from guidepress.approve import approve
+def approve_page(root: Path, settings: Settings, page: Path, reviewer: str, commit: bool) -> int:
+    from guidepress.approve import approve, commit_signed
+    from guidepress.history import in_git
 
     layout = Layout.of(root, settings)
     _guideline_page(layout, page)
     registry, problems = load_registry(root, settings)
     for problem in problems:
         print(problem.format(), file=sys.stderr)
-    print(approve(page, reviewer, Checks(layout, date.today(), registry)))
-    _commit_hint(page, registry.find(reviewer) if registry else None)
-    return EXIT_OK
-
-
-def _commit_hint(page: Path, member: RegistryMember | None) -> None:
-    """The approval counts once its reviewer commits it: say so now, not when CI fails."""
-    from guidepress.history import author_email
-
-    email = author_email(page.resolve().parent)
-    if member is None or email is None:
-        return
-    if email.casefold() == member.git_email.casefold():
-        print(
-            f"guidepress: now commit it as yourself ({email}): verify-approvals checks who "
-            "committed it",
-            file=sys.stderr,
-        )
+    summary = approve(page, reviewer, Checks(layout, date.today(), registry))
+    print(summary)
+    if commit and in_git(page):
+        made = commit_signed(page, f"Approve: {summary}")
+        print(f"guidepress: committed, signed, as {made[:10]}", file=sys.stderr)
     else:
         print(
-            f"guidepress: warning: your git identity is {email}, not {member.name}'s "
-            f"({member.git_email}); {member.name} must commit this approval, or verify-approvals "
-            "reports it as unverified",
+            "guidepress: not committed: commit it signed with your registered key "
+            "(git commit -S), or it proves nothing",
             file=sys.stderr,
         )
+    return EXIT_OK
 
 
 def _check(
@@ -359,10 +380,26 @@ def _check_before(action: str, root: Path, settings: Settings, strict: bool) -> 
         raise Refused(f"{action} refused: fix the {problems} above first")
 
 
+def _unproven_approvals(action: str, root: Path, settings: Settings, refuse: bool) -> None:
+    """Print every approval (and registry change) that is not proven; a release refuses them, a
+    build only shows them, so that drafts preview, unless --strict."""
+    from guidepress.verify import unproven
+
+    _, found = unproven(root, settings, [])
+    for diagnostic in found:
+        print(diagnostic.format())
+    if found and refuse:
+        raise Refused(
+            f"{action} refused: {len(found)} approval(s) or registry change(s) above are not "
+            "proven by a signed commit or a pull request review"
+        )
+
+
 def build(root: Path, settings: Settings, strict: bool) -> int:
     from guidepress.build import build_site
 
     _check_before("build", root, settings, strict)
+    _unproven_approvals("build", root, settings, refuse=strict)
     output, compiled = build_site(root, settings)
     pdfs = len(list((output / "pdf").glob("*.pdf")))
     named = f" ({', '.join(compiled)})" if compiled else ""

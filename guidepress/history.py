@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from guidepress.schemas import Code, Guideline, Registry
+from guidepress.schemas import Guideline
 from guidepress.schemas.characters import printable
 from guidepress.validators.approvals import UNSIGNED_FIELDS, content_digest
 from guidepress.validators.diagnostics import Diagnostic
@@ -27,7 +27,7 @@ class HistoryError(GuidepressError):
     """git is missing, the page is not in a repository, or no earlier version fits."""
 
 
-def _git_bytes(
+def git_bytes(
     folder: Path, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
 ) -> bytes:
     try:
@@ -48,8 +48,8 @@ def _git_bytes(
     return result.stdout
 
 
-def _git(folder: Path, *args: str) -> str:
-    return _git_bytes(folder, *args).decode()
+def git(folder: Path, *args: str) -> str:
+    return git_bytes(folder, *args).decode()
 
 
 class GitFiles:
@@ -64,7 +64,7 @@ class GitFiles:
 
     def read(self, name: str) -> bytes | None:
         try:
-            return _git_bytes(self.top, "cat-file", "blob", f"{self.commit}:{self._path(name)}")
+            return git_bytes(self.top, "cat-file", "blob", f"{self.commit}:{self._path(name)}")
         except HistoryError:  # not in that commit
             return None
 
@@ -73,23 +73,30 @@ class GitFiles:
 
     def names_in(self, folder: str) -> list[str]:
         try:
-            listing = _git(
-                self.top, "ls-tree", "--name-only", f"{self.commit}:{self._path(folder)}"
-            )
+            listing = git(self.top, "ls-tree", "--name-only", f"{self.commit}:{self._path(folder)}")
         except HistoryError:  # no such folder in that commit
             return []
         return [posixpath.join(folder, entry) for entry in listing.splitlines()]
 
 
-def _tracked(path: Path) -> tuple[Path, str]:
+def in_git(path: Path) -> bool:
+    """Whether the file is in a git repository."""
     try:
-        top = Path(_git(path.parent, "rev-parse", "--show-toplevel").strip())
+        git(path.resolve().parent, "rev-parse", "--git-dir")
+    except HistoryError:
+        return False
+    return True
+
+
+def tracked(path: Path) -> tuple[Path, str]:
+    try:
+        top = Path(git(path.parent, "rev-parse", "--show-toplevel").strip())
     except HistoryError:
         raise HistoryError(
             f"{path} is not in a git repository: approvals and versions are read from "
             "git history, so keep the library in git"
         ) from None
-    if _git(top, "rev-parse", "--is-shallow-repository").strip() == "true":
+    if git(top, "rev-parse", "--is-shallow-repository").strip() == "true":
         # A shallow clone's oldest commit seems to add every file: who added an approval, and
         # which versions came before, would be read wrong rather than not at all.
         raise HistoryError(
@@ -115,10 +122,10 @@ def _below_source(top: Path, name: str, source: Path) -> tuple[str, str]:
     )  # a page from outside reads its own folder
 
 
-def _page_history(top: Path, name: str) -> list[tuple[str, str]]:
+def page_history(top: Path, name: str) -> list[tuple[str, str]]:
     """(commit, the page's path in it) for each commit that changed the page, newest first,
     following renames: a page moved or renamed after approval keeps its history."""
-    log = _git(
+    log = git(
         top,
         "-c",
         "core.quotePath=false",
@@ -141,11 +148,11 @@ def earlier_versions(path: Path, source: Path) -> Iterator[tuple[str, Page]]:
     """(commit, page as it was, with the files it showed then) for each commit that changed the
     page, newest first. An approval is written into the page, so every approved state is one of
     them."""
-    top, name = _tracked(path)
-    for commit, then in _page_history(top, name):
+    top, name = tracked(path)
+    for commit, then in page_history(top, name):
         source_name, in_source = _below_source(top, then, source)
         try:
-            text = _git(top, "show", f"{commit}:{then}")
+            text = git(top, "show", f"{commit}:{then}")
         except HistoryError:  # not at that path in that commit: nothing to compare
             continue
         page, _ = parse_page(text, f"{then}@{commit[:10]}", needs_front_matter=True)
@@ -269,89 +276,16 @@ def _sections(body: str) -> dict[str, str]:
     return {title: "\n".join(lines) for title, lines in sections.items()}
 
 
-def author_email(folder: Path) -> str | None:
-    """The email git would record as the author of a commit made here; None outside a repository."""
-    try:
-        _git(folder, "rev-parse", "--git-dir")
-        ident = _git(
-            folder, "var", "GIT_AUTHOR_IDENT"
-        )  # as a commit would: config and GIT_AUTHOR_EMAIL
-    except HistoryError:
-        return None
-    return ident.rpartition("<")[2].partition(">")[0] or None
-
-
-def verify_approvals(paths: list[Path], registry: Registry | None) -> list[Diagnostic]:
-    """Each approval must have been added by a commit authored with its reviewer's git identity."""
-    found = []
-    for path in paths:
-        page, _ = read_page(path, str(path), needs_front_matter=True)
-        if page is None or not isinstance(page.data, dict) or not page.data.get("approvals"):
-            continue
-        top, name = _tracked(path)
-        names = sorted(
-            {then for _, then in _page_history(top, name)} | {name}
-        )  # every path it has had
-        for index, approval in enumerate(page.data["approvals"]):
-            if not isinstance(approval, dict) or not approval.get("digest"):
-                continue
-            line, col = page.locate(("approvals", index, "reviewer"))
-            who = f"{approval.get('reviewer')}'s approval of version {approval.get('version')}"
-            # Not --follow: git's pickaxe (-S) finds nothing across a rename with it.
-            log = _git(
-                top,
-                "log",
-                "--reverse",
-                "--format=%H %ae",
-                "-S",
-                str(approval["digest"]),
-                "--",
-                *names,
-            ).split("\n")
-            added = log[0].split() if log and log[0] else []
-            member = registry.find(str(approval.get("reviewer", ""))) if registry else None
-            if not added:
-                found.append(
-                    page.at(
-                        line,
-                        col,
-                        Code.APPROVAL_UNVERIFIED,
-                        f"{who} is not in any commit yet; commit it as the reviewer",
-                    )
-                )
-            elif member is None:
-                found.append(
-                    page.at(
-                        line,
-                        col,
-                        Code.APPROVAL_UNVERIFIED,
-                        f"{who} names someone not in the reviewer registry",
-                    )
-                )
-            elif added[1].casefold() != member.git_email.casefold():
-                found.append(
-                    page.at(
-                        line,
-                        col,
-                        Code.APPROVAL_UNVERIFIED,
-                        f"{who} was committed by {added[1]} in {added[0][:10]}, not by the "
-                        "reviewer's "
-                        f"registered identity {member.git_email}",
-                    )
-                )
-    return found
-
-
 def library_commit(root: Path, inputs: list[Path]) -> str | None:
     """The commit the library's input files are at, so a release can name the sources it was built
     from; None when the library is not kept in git. Raises HistoryError naming the files that
     differ from that commit: a release of them would match no commit."""
     try:
-        top = Path(_git(root, "rev-parse", "--show-toplevel").strip())
+        top = Path(git(root, "rev-parse", "--show-toplevel").strip())
     except HistoryError:  # no git, or not a repository: there is no commit to name
         return None
     names = [os.path.relpath(path.resolve(), top) for path in inputs if path.exists()]
-    changed = _git(top, "status", "--porcelain", "--untracked-files=all", "--", *names).splitlines()
+    changed = git(top, "status", "--porcelain", "--untracked-files=all", "--", *names).splitlines()
     if changed:
         listed = "\n".join(f"  {line[3:]}" for line in changed[:20])
         more = f"\n  … and {len(changed) - 20} more" if len(changed) > 20 else ""
@@ -360,7 +294,7 @@ def library_commit(root: Path, inputs: list[Path]) -> str | None:
             f"commit them (or set them aside) first:\n{listed}{more}"
         )
     try:
-        return _git(top, "rev-parse", "HEAD").strip()
+        return git(top, "rev-parse", "HEAD").strip()
     except HistoryError:
         raise HistoryError("the repository has no commit yet: commit the library first") from None
 
@@ -369,14 +303,14 @@ def export_library(root: Path, commit: str, folder: Path) -> Path:
     """Write the library folder as git holds it at `commit` into `folder` (which git is told
     nothing about: a throw-away index, no worktree); returns the library's folder in it. Only
     files git tracks are written, symbolic links as links."""
-    top = Path(_git(root, "rev-parse", "--show-toplevel").strip())
+    top = Path(git(root, "rev-parse", "--show-toplevel").strip())
     below = root.resolve().relative_to(top.resolve()).as_posix()
     index = {"GIT_INDEX_FILE": str(folder / "index")}
-    _git_bytes(top, "read-tree", commit, env=index)
-    names = _git_bytes(top, "ls-files", "-z", "--", below if below != "." else ":/", env=index)
+    git_bytes(top, "read-tree", commit, env=index)
+    names = git_bytes(top, "ls-files", "-z", "--", below if below != "." else ":/", env=index)
     tree = folder / "tree"
     tree.mkdir()
-    _git_bytes(
+    git_bytes(
         top, "checkout-index", "-z", "--stdin", "-f", f"--prefix={tree}/", env=index, stdin=names
     )
     return tree / below

@@ -10,7 +10,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 
 from guidepress import render
-from guidepress.validators.sphinx_adapter import guideline_models
+from guidepress.validators.sphinx_adapter import guideline_models, registry_of
 
 
 def cite_role(
@@ -40,7 +40,7 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     section = doctree.next_node(nodes.section)
     if section is None:
         return
-    section.insert(1, render.document_control(model))
+    section.insert(1, render.document_control(model, registry_of(app)))
     section += render.reference_section(model, order, doctree)
     section += render.change_history_section(model)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from docutils import nodes
 
-from guidepress.schemas import Approval, Guideline, Person
+from guidepress.schemas import Approval, Guideline, Person, Registry
 from guidepress.schemas.guideline import STATUS_LABELS, TYPE_LABELS
 from guidepress.vancouver import format_reference
 
@@ -63,7 +63,7 @@ def _next_review(model: Guideline) -> nodes.paragraph:
     return nodes.paragraph("", "", nodes.inline(date, date, classes=["guidepress-next-review"]))
 
 
-def document_control(model: Guideline) -> nodes.container:
+def document_control(model: Guideline, registry: Registry | None) -> nodes.container:
     status = STATUS_LABELS[model.status]
     rows: list[tuple[str, list[nodes.Node]]] = [
         ("Version", _lines([model.version])),
@@ -72,7 +72,10 @@ def document_control(model: Guideline) -> nodes.container:
         ("Audience", _lines(model.audience)),
         ("Authors", _lines(_person(p) for p in model.authors)),
         ("Reviewers", _lines(_person(p) for p in model.reviewers)),
-        ("Approvals", _lines([approval_line(a) for a in model.approvals] or ["None recorded"])),
+        (
+            "Approvals",
+            _lines([approval_line(a, registry) for a in model.approvals] or ["None recorded"]),
+        ),
         ("Last reviewed", _lines([model.review_date.isoformat()])),
         ("Next review due", [_next_review(model)]),
         ("Conflicts of interest", _lines([model.conflicts_of_interest])),
@@ -115,11 +118,15 @@ def pdf_link(model: Guideline, site_root: str, downloads: str | None = None) -> 
     return paragraph
 
 
-def approval_line(approval: Approval) -> str:
-    return (
-        f"{approval.reviewer} ({approval.role}), version {approval.version}, "
-        f"{approval.date.isoformat()}"
-    )
+def approval_line(approval: Approval, registry: Registry | None) -> str:
+    """Who approved, as the registry (the one source of who reviewers are) names them."""
+    member = registry.find(approval.reviewer) if registry else None
+    if member is None:
+        who = f"{approval.reviewer} (not in the reviewer registry)"
+    else:
+        extras = ", ".join(filter(None, [member.qualifications, member.role]))
+        who = f"{member.name} ({extras})"
+    return f"{who}, version {approval.version}, {approval.date.isoformat()}"
 
 
 def _contact(contact: str) -> nodes.paragraph:

@@ -23,11 +23,12 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
 
-from guidepress.schemas import Code, Guideline, Settings
+from guidepress.render import approval_line
+from guidepress.schemas import Code, Guideline, Registry, Settings
 from guidepress.schemas.guideline import COMPENDIUM_PDF, STATUS_LABELS, TYPE_LABELS
 from guidepress.typst_markup import TypstTranslator, UnsupportedNode, literal, value
 from guidepress.validators.diagnostics import Diagnostic
-from guidepress.validators.sphinx_adapter import guideline_models, log_diagnostic
+from guidepress.validators.sphinx_adapter import guideline_models, log_diagnostic, registry_of
 
 TEMPLATE = Path(__file__).parent / "templates" / "guidepress.typ"
 
@@ -40,8 +41,9 @@ def current_version_note(model: Guideline, settings: Settings) -> str:
     )
 
 
-def meta(model: Guideline, settings: Settings) -> dict[str, Any]:
-    data = model.model_dump(mode="json", exclude={"references", "change_history"})
+def meta(model: Guideline, settings: Settings, registry: Registry | None) -> dict[str, Any]:
+    data = model.model_dump(mode="json", exclude={"references", "change_history", "approvals"})
+    data["approvals"] = [approval_line(approval, registry) for approval in model.approvals]
     lang, _, region = model.language.partition("-")
     data.update(
         {
@@ -81,6 +83,9 @@ class TypstBuilder(Builder):
     def settings(self) -> Settings:
         return self.config.guidepress_settings  # type: ignore[no-any-return]
 
+    def meta(self, model: Guideline) -> dict[str, Any]:
+        return meta(model, self.settings, registry_of(self.app))
+
     def guideline(self, docname: str) -> Guideline | None:
         return guideline_models(self.env).get(docname)
 
@@ -103,7 +108,7 @@ class TypstBuilder(Builder):
         main = out / model.pdf_name.replace(".pdf", ".typ")
         main.write_text(
             '#import "guidepress.typ": guideline\n'
-            f"#show: guideline.with(meta: {value(meta(model, self.settings))})\n"
+            f"#show: guideline.with(meta: {value(self.meta(model))})\n"
             f'#include "{model.id}.body.typ"\n',
             encoding="utf-8",
         )
@@ -143,7 +148,7 @@ class TypstBuilder(Builder):
         first = models[0] if models else None
         lang, _, region = (first.language if first else "en-GB").partition("-")
         parts = "".join(
-            f'#guideline-part({value(meta(m, self.settings))}, include "{m.id}.body.typ")\n'
+            f'#guideline-part({value(self.meta(m))}, include "{m.id}.body.typ")\n'
             for m in models
         )
         release = self.config.guidepress_release

@@ -17,7 +17,8 @@ from guidepress.schemas.guideline import (
     Reference,
     Reviewer,
 )
-from guidepress.schemas.registry import Registry, RegistryMember, person_key
+from guidepress.schemas.identity import person_key
+from guidepress.schemas.registry import Registry, RegistryMember
 from guidepress.schemas.settings import LinkStatus, Settings
 
 __all__ = [

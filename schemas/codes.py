@@ -142,6 +142,15 @@ class Code(StrEnum):
     )
 
     # The schema
+    INVALID_NAME = (
+        "invalid-name",
+        "error",
+        "schema",
+        (
+            "A person's name with an invisible character or letters of more than one script: it "
+            "could pass for someone else's name, so it is refused."
+        ),
+    )
     MISSING_FIELD = (
         "missing-field",
         "error",
@@ -372,11 +381,21 @@ class Code(StrEnum):
     )
     APPROVAL_UNVERIFIED = (
         "approval-unverified",
+        "warning",
+        "approval",
+        (
+            "An approval not proven by a pull request review of the reviewer's registered "
+            "account or a commit signed with their registered key. A warning in builds, so "
+            "drafts preview; verify-approvals and release refuse it."
+        ),
+    )
+    APPROVAL_DISAGREES = (
+        "approval-disagrees",
         "error",
         "approval",
         (
-            "guidepress verify-approvals: the commit adding an approval was not made with the "
-            "reviewer's registered git identity."
+            "An approval whose role differs from the reviewer's in the registry, which is the one "
+            "source of who reviewers are."
         ),
     )
     REGISTRY_INVALID = (
@@ -390,6 +409,16 @@ class Code(StrEnum):
         "error",
         "library",
         "Two guideline pages share an id.",
+    )
+    REGISTRY_UNVERIFIED = (
+        "registry-unverified",
+        "warning",
+        "approval",
+        (
+            "A change to the reviewer registry not signed by, or approved in a review by, a "
+            "member of the registry as it was before; or a first version not signed by a key "
+            "pinned in GUIDEPRESS_TRUSTED_KEYS."
+        ),
     )
 
     # Library rules

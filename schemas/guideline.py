@@ -35,6 +35,7 @@ from guidepress.schemas.fields import (
     WebUrl,
     today_from,
 )
+from guidepress.schemas.identity import PersonName
 
 IDENTIFIER_FIELDS = ("doi", "pmid", "pmcid", "isbn", "url")
 COMPENDIUM_PDF = "compendium.pdf"  # the whole library in one PDF; each guideline's is pdf_name
@@ -71,7 +72,7 @@ class _Strict(BaseModel):
 class Person(_Strict):
     """Someone who wrote the page."""
 
-    name: StrictText = Field(
+    name: PersonName = Field(
         description="Full name as it should appear in print.", examples=["Example Author"]
     )
     role: StrictText = Field(
@@ -192,15 +193,31 @@ class ChangeEntry(_Strict):
     )
 
 
-class Approval(_Strict):
-    """A reviewer's approval of one version of the page, tied to its exact content by a digest."""
+class ForgeReview(_Strict):
+    """The pull request review an approval was given in, on the library's forge (GitHub)."""
 
-    reviewer: StrictText = Field(
+    pull: int = Field(ge=1, description="Number of the pull request.", examples=[12])
+    id: int = Field(ge=1, description="Id of the review.", examples=[2209876543])
+    commit: str = Field(
+        pattern=r"^[0-9a-f]{40}$",
+        description="The commit the reviewer reviewed and approved.",
+        examples=["0123456789abcdef0123456789abcdef01234567"],
+    )
+
+
+class Approval(_Strict):
+    """A reviewer's approval of one version of the page, tied to its exact content by a digest.
+    Who the reviewer is (name, role, qualifications) comes from the registry; the approval is
+    proven by a signed commit or by `review`, a pull request review on the forge."""
+
+    reviewer: PersonName = Field(
         description="Name of the approving reviewer, as in the reviewer registry.",
         examples=["Example Reviewer"],
     )
-    role: StrictText = Field(
-        description="Their role when approving.", examples=["Consultant Interventional Radiologist"]
+    role: StrictText | None = Field(
+        default=None,
+        description="Their role, as in the registry (the page shows the registry's).",
+        examples=["Consultant Interventional Radiologist"],
     )
     date: PastDate = Field(
         description="Date of the approval (YYYY-MM-DD).", examples=["2026-11-23"]
@@ -212,6 +229,10 @@ class Approval(_Strict):
             "SHA-256 of the page content approved; written by `guidepress approve`, never by hand."
         ),
         examples=["sha256:…"],
+    )
+    review: ForgeReview | None = Field(
+        default=None,
+        description="The pull request review the approval was given in; written by CI.",
     )
 
 
@@ -350,6 +371,7 @@ __all__ = [
     "TYPE_LABELS",
     "Approval",
     "ChangeEntry",
+    "ForgeReview",
     "Guideline",
     "Person",
     "Reference",

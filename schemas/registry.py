@@ -1,15 +1,28 @@
-"""The editorial board: who may approve pages, and the git identity each commits with."""
+"""The editorial board: who may approve pages, and how each proves an approval is theirs.
+
+The registry is the one source of a reviewer's identity. A page shows an approval's name, role
+and qualifications from here; an approval counts only when it is proven: by a review on the
+library's forge (a GitHub pull request review, by the `github` account named here) or by a git
+commit signed with the `signing_key` named here.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from guidepress.schemas.fields import StrictText
+from guidepress.schemas.identity import PersonName, person_key
 
-
-def person_key(name: str) -> str:
-    """How names are compared (approvals, authors, the registry): case and spacing do not count."""
-    return " ".join(name.casefold().split())
+# GitHub's account names: letters, digits and hyphens inside, at most 39 characters.
+GithubLogin = Annotated[str, Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$")]
+SSH_KEY = re.compile(
+    r"^(ssh-ed25519|sk-ssh-ed25519@openssh\.com|ecdsa-sha2-nistp(256|384|521)|"
+    r"sk-ecdsa-sha2-nistp256@openssh\.com|ssh-rsa) [A-Za-z0-9+/]+={0,2}( [^\n]*)?$"
+)
+SshKey = Annotated[str, Field(pattern=SSH_KEY.pattern)]
 
 
 class RegistryMember(BaseModel):
@@ -17,8 +30,9 @@ class RegistryMember(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: StrictText = Field(
-        description="Full name, as used in approvals.", examples=["Example Reviewer"]
+    name: PersonName = Field(
+        description="Full name, as pages show it on their approvals.",
+        examples=["Example Reviewer"],
     )
     role: StrictText = Field(
         description="Role on the board or in the service.",
@@ -27,11 +41,26 @@ class RegistryMember(BaseModel):
     qualifications: StrictText | None = Field(
         default=None, description="Professional qualifications."
     )
+    github: GithubLogin | None = Field(
+        default=None,
+        description="GitHub account whose pull request reviews approve pages.",
+        examples=["example-reviewer"],
+    )
+    signing_key: SshKey | None = Field(
+        default=None,
+        description="Public SSH key their approval commits are signed with (a .pub file's line).",
+        examples=["ssh-ed25519 AAAAC3Nza… reviewer@example.org"],
+    )
     git_name: StrictText | None = Field(default=None, description="user.name they commit with.")
-    git_email: StrictText = Field(
-        description="user.email they commit with; approvals are checked against it.",
+    git_email: StrictText | None = Field(
+        default=None,
+        description="user.email they commit with, shown in their signed commits.",
         examples=["reviewer@example.org"],
     )
+
+    @property
+    def key(self) -> str:
+        return person_key(self.name)
 
 
 class Registry(BaseModel):
@@ -41,5 +70,21 @@ class Registry(BaseModel):
 
     reviewers: list[RegistryMember] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _one_each(self) -> Registry:
+        # Two entries for one person, account or key would let one approval count twice.
+        for what, values in (
+            ("name", [m.key for m in self.reviewers]),
+            ("github account", [m.github.casefold() for m in self.reviewers if m.github]),
+            ("signing key", [m.signing_key.split()[1] for m in self.reviewers if m.signing_key]),
+        ):
+            if len(set(values)) != len(values):
+                raise ValueError(f"two reviewers share one {what}: each person is listed once")
+        return self
+
     def find(self, name: str) -> RegistryMember | None:
-        return next((m for m in self.reviewers if person_key(m.name) == person_key(name)), None)
+        return next((m for m in self.reviewers if m.key == person_key(name)), None)
+
+    def by_github(self, login: str) -> RegistryMember | None:
+        wanted = login.casefold()
+        return next((m for m in self.reviewers if m.github and m.github.casefold() == wanted), None)

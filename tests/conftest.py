@@ -65,15 +65,65 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     )
 
 
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """SSH signing keys made with ssh-keygen: the registry's reviewer's, its author-member's, and
+    an outsider's. Each name gives the private key; its .pub file beside it."""
+    folder = tmp_path_factory.mktemp("keys")
+    made = {}
+    for who in ("reviewer", "author", "outsider"):
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{who}@example.org",
+             "-f", str(folder / who)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        made[who] = folder / who
+    return made
+
+
+def registry_with_keys(keys: dict[str, Path], **github: str) -> str:
+    """REGISTRY with each member's signing key (and GitHub account, when given)."""
+    lines = []
+    for line in REGISTRY.splitlines():
+        lines.append(line)
+        for who, name in (("reviewer", "Example Reviewer"), ("author", "Example Author")):
+            if line.endswith(f"name: {name}"):
+                public = Path(f"{keys[who]}.pub").read_text(encoding="utf-8").strip()
+                lines.append(f'    signing_key: "{public}"')
+                if who in github:
+                    lines.append(f"    github: {github[who]}")
+    return "\n".join(lines) + "\n"
+
+
+def sign_as(root: Path, key: Path, email: str) -> None:
+    """Make git in the library sign its commits with `key`, as `email`: a reviewer's set-up."""
+    for setting, value in (
+        ("gpg.format", "ssh"), ("user.signingkey", str(key)), ("user.name", email.split("@")[0]),
+        ("user.email", email),
+    ):  # fmt: skip
+        subprocess.run(["git", "config", setting, value], cwd=root, check=True)
+
+
+def in_git(root: Path) -> None:
+    """Put the library in git, committed by an editor."""
+    identity = ["-c", "user.name=editor", "-c", "user.email=editor@example.org"]
+    for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "Library"]):
+        subprocess.run(["git", *identity, *command], cwd=root, check=True, capture_output=True)
+
+
 @pytest.fixture
-def approved(tmp_path: Path) -> Path:
-    """A library of one guideline, approved by the registry's reviewer."""
+def approved(tmp_path: Path, keys: dict[str, Path]) -> Path:
+    """A library of one guideline in git, approved by the registry's reviewer in a commit signed
+    with their registered key."""
     root = tmp_path / "library"
     make_project(
         root, {"guidelines/p.md": valid_page().replace("status: draft", "status: approved")}
     )
-    (root / "reviewers.yaml").write_text(REGISTRY, encoding="utf-8")
-    assert run_cli("approve", PAGE, "--reviewer", "Example Reviewer", cwd=root).returncode == 0
+    (root / "reviewers.yaml").write_text(registry_with_keys(keys), encoding="utf-8")
+    in_git(root)
+    sign_as(root, keys["reviewer"], "reviewer@example.org")
+    result = run_cli("approve", PAGE, "--reviewer", "Example Reviewer", cwd=root)
+    assert result.returncode == 0, result.stderr
     return root
 
 

@@ -21,10 +21,21 @@ from guidepress.schemas import (
     Reviewer,
 )
 from guidepress.schemas.codes import code_named
-from tests.conftest import CASES, TODAY, make_project, valid_page
+from tests.conftest import CASES, REGISTRY, TODAY, make_project, valid_page
 
-AREAS = ["source", "schema", "references", "review", "citations", "safety", "approvals"]
+AREAS = [
+    "source",
+    "schema",
+    "references",
+    "review",
+    "citations",
+    "safety",
+    "approvals",
+    "identity",
+]
 TESTED_ELSEWHERE = {
+    "approval-unverified": "test_proof.py",
+    "registry-unverified": "test_proof.py",
     "settings-missing": "test_structure.py",
     "duplicate-page-id": "test_library.py",
     "unreadable-file": "test_library.py",  # a link to nothing, which a case file cannot hold
@@ -34,7 +45,6 @@ TESTED_ELSEWHERE = {
     "approval-wrong-version": "test_approvals.py",
     "approval-stale": "test_approvals.py",
     "registry-invalid": "test_approvals.py",
-    "approval-unverified": "test_approvals.py",
 }
 
 
@@ -64,6 +74,8 @@ def write_case(root: Path, case: dict[str, Any]) -> Path:
     if case.get("bom"):
         text = "\ufeff" + text
     make_project(root, {})
+    if case.get("registry"):
+        (root / "reviewers.yaml").write_text(REGISTRY, encoding="utf-8")
     page = root / "docs" / "guidelines" / "test-page.md"
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_bytes(text.encode(case.get("encoding", "utf-8")))

@@ -18,7 +18,16 @@ import pypdf
 import pytest
 import yaml
 
-from tests.conftest import CASES, PAGE, REGISTRY, make_project, run_cli, valid_page
+from tests.conftest import (
+    CASES,
+    PAGE,
+    in_git,
+    make_project,
+    registry_with_keys,
+    run_cli,
+    sign_as,
+    valid_page,
+)
 from tests.test_approvals import git
 
 
@@ -188,9 +197,6 @@ def test_a_release_names_its_commit_and_refuses_uncommitted_changes(
     approved: Path, tmp_path: Path
 ) -> None:
     archive = tmp_path / "archive"
-    git(approved, "init", "-q", "-b", "main")
-    git(approved, "add", "-A")
-    git(approved, "commit", "-qm", "Approved library")
     (approved / "conf.py").write_text(
         (approved / "conf.py").read_text() + "html_title = 'Uncommitted'\n"
     )
@@ -388,13 +394,14 @@ ARCHIVE_CASES = yaml.safe_load((CASES / "archive.yaml").read_text(encoding="utf-
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def published(tmp_path_factory: pytest.TempPathFactory, keys: dict[str, Path]) -> tuple[Path, Path]:
     """A library in git, and an archive holding its release 2026.1."""
     root = tmp_path_factory.mktemp("published") / "library"
-    make_project(
-        root, {"guidelines/p.md": valid_page().replace("status: draft", "status: approved")}
-    )
-    (root / "reviewers.yaml").write_text(REGISTRY, encoding="utf-8")
+    page = valid_page().replace("status: draft", "status: approved")
+    make_project(root, {"guidelines/p.md": page})
+    (root / "reviewers.yaml").write_text(registry_with_keys(keys), encoding="utf-8")
+    in_git(root)
+    sign_as(root, keys["reviewer"], "reviewer@example.org")
     assert run_cli("approve", PAGE, "--reviewer", "Example Reviewer", cwd=root).returncode == 0
     archive = root.parent / "archive"
     assert release(root, "2026.1", archive).returncode == 0
@@ -447,6 +454,7 @@ def test_a_file_git_does_not_track_is_never_published(approved: Path, tmp_path: 
 
 
 def test_a_library_not_kept_in_git_cannot_be_released(approved: Path, tmp_path: Path) -> None:
+    shutil.rmtree(approved / ".git")
     result = release(approved, "2026.1", tmp_path / "archive", commit=False)
     assert result.returncode == 1
     assert "is not kept in git: a release is built from a commit" in result.stderr

@@ -13,7 +13,7 @@ import pytest
 from guidepress.schemas import Guideline
 from guidepress.validators.source import read_page
 from guidepress.vancouver import nlm_date
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, run_cli, sign_as
 from tests.test_release import commit_all
 
 GUIDELINES = sorted((REPO / "docs" / "guidelines").glob("*.md"))
@@ -104,10 +104,12 @@ def test_no_table_row_fell_out_of_its_table(sample_build: Path) -> None:
 
 
 def test_the_sample_library_releases_its_approved_guidelines(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, keys: dict[str, Path]
 ) -> None:
     # The sample keeps a draft and an in-review page on purpose (they show the DRAFT watermark),
-    # and a release refuses those: released without them, the approved pages publish as they are.
+    # and a release refuses those: released without them, the approved pages publish once their
+    # placeholder reviewer, given a test key, has approved them in signed commits (the sample's
+    # own approvals are placeholders that nobody signed, so a release rightly refuses them).
     root = tmp_path_factory.mktemp("sample-release") / "library"
     for name in ("docs", "conf.py", "pyproject.toml", "reviewers.yaml"):
         source = REPO / name
@@ -121,7 +123,21 @@ def test_the_sample_library_releases_its_approved_guidelines(
             path.unlink()
             listed = f"guidelines/{path.stem}\n"
             index.write_text(index.read_text("utf-8").replace(listed, ""), "utf-8")
+    registry = root / "reviewers.yaml"
+    public = Path(f"{keys['reviewer']}.pub").read_text("utf-8").strip()
+    registry.write_text(
+        registry.read_text("utf-8").replace(
+            "  - name: Example Reviewer\n",
+            f'  - name: Example Reviewer\n    signing_key: "{public}"\n',
+        ),
+        "utf-8",
+    )
     commit_all(root)
+    sign_as(root, keys["reviewer"], "reviewer@example.org")
+    for page in sorted((root / "docs" / "guidelines").glob("*.md")):
+        name = page.relative_to(root).as_posix()
+        approved = run_cli("approve", name, "--reviewer", "Example Reviewer", cwd=root)
+        assert approved.returncode == 0, approved.stderr
     archive = root.parent / "archive"
     result = run_cli("release", "2026.1", "--archive", str(archive), cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr

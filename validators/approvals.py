@@ -49,7 +49,7 @@ def check_approvals(
         content_digest(page.data, page.body, page.files) if model.approvals else ""
     )  # drafts have none
     authors = {person_key(person.name) for person in model.authors}
-    valid = 0
+    approvers: set[str] = set()
     for index, approval in enumerate(model.approvals):
         who = f"{approval.reviewer}'s approval of version {approval.version} ({approval.date})"
 
@@ -57,7 +57,8 @@ def check_approvals(
             line, col = page.locate(("approvals", index, field))
             found.append(page.at(line, col, code, message))
 
-        if registry is None or registry.find(approval.reviewer) is None:
+        member = registry.find(approval.reviewer) if registry else None
+        if registry is None or member is None:
             where = (
                 f"the reviewer registry ({settings.registry})"
                 if registry
@@ -73,6 +74,14 @@ def check_approvals(
                 "reviewer",
                 Code.APPROVAL_BY_AUTHOR,
                 f"{who} does not count: {approval.reviewer} is an author of this page",
+            )
+        elif approval.role is not None and approval.role != member.role:
+            at(
+                "role",
+                Code.APPROVAL_DISAGREES,
+                f"{who} gives the role {approval.role!r}, but the reviewer registry says "
+                f"{member.role!r}, and the page shows the registry's: delete the role from the "
+                "approval (guidepress approve no longer writes it)",
             )
         elif approval.version != model.version:
             drafting = (
@@ -101,7 +110,8 @@ def check_approvals(
                 "approval)",
             )
         else:
-            valid += 1
+            approvers.add(member.key)  # one person counts once, however often they approved
+    valid = len(approvers)
     needed = settings.required_approvals.get(model.type, 1)
     if model.status == "approved" and valid < needed:
         line, col = page.locate(("status",))

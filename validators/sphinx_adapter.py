@@ -84,6 +84,12 @@ def guideline_models(env: BuildEnvironment) -> dict[str, Guideline]:
     return domain.pages
 
 
+def registry_of(app: Sphinx) -> Registry | None:
+    """The reviewer registry, read once when the configuration was."""
+    registry: Registry | None = getattr(app, "guidepress_registry", None)
+    return registry
+
+
 def settings_of(config: Config) -> Settings:
     return config.guidepress_settings  # type: ignore[no-any-return]
 
