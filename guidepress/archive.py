@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from guidepress.validators.errors import GuidepressError
 
 RELEASE_FILE = "release.json"  # in each release folder: its versions.json entry
 VERSIONS_FILE = "versions.json"
+MAX_RECORD = 64 * 10**6  # bytes: versions.json of a thousand releases of a large library
 
 
 class ReleaseRefused(GuidepressError):
@@ -139,9 +141,14 @@ def _release_in(folder: Path) -> str | None:
 
 
 def _read(path: Path) -> str:
-    if path.is_symlink():
-        raise ReleaseRefused(f"{path} is a symbolic link; the archive's files are its own")
+    """The file's text: a regular file of the archive's own (not a link, a pipe that would never
+    end, or a file larger than any listing of releases)."""
     try:
+        state = path.lstat()
+        if stat.S_ISLNK(state.st_mode):
+            raise ReleaseRefused(f"{path} is a symbolic link; the archive's files are its own")
+        if not stat.S_ISREG(state.st_mode) or state.st_size > MAX_RECORD:
+            raise ReleaseRefused(f"{path} is not a file of at most {MAX_RECORD // 10**6} MB")
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ReleaseRefused(f"{path} cannot be read ({error})") from None

@@ -8,12 +8,27 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TextIO, cast
 
 from filelock import FileLock, Timeout
 
 from guidepress.schemas import Settings
+from guidepress.schemas.characters import printable
 from guidepress.validators.errors import GuidepressError
+
+
+class Printable:
+    """A stream that escapes what a terminal would act on: Sphinx's messages name the library's
+    files, and a file name may hold an escape sequence."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(printable(text))
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 class BuildError(GuidepressError):
@@ -40,11 +55,10 @@ def sphinx_build(
     this one refused. A crash inside Sphinx becomes one line naming the page, its report a file.
     """
     from sphinx.application import Sphinx
-    from sphinx.util.console import color_terminal, nocolor
+    from sphinx.util.console import nocolor
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
-    if not color_terminal():  # as sphinx-build does: no escape codes in logs and pipes
-        nocolor()
+    nocolor()  # Sphinx's messages go through an escaping stream, which would show colours as codes
     app, succeeded = None, False
     try:
         with patch_docutils(root), docutils_namespace():
@@ -61,7 +75,7 @@ def sphinx_build(
                     **(overrides or {}),
                 },
                 status=None,
-                warning=sys.stderr,
+                warning=cast(IO[str], Printable(sys.stderr)),
                 warningiserror=True,
             )
             app.build()

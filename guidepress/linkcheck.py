@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from guidepress.atomic import write_atomically
 from guidepress.links import Link, LinkKind, Place
+from guidepress.schemas.characters import printable
 from guidepress.schemas.settings import LinkcheckSettings, LinkStatus
 
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -472,7 +473,7 @@ def text_report(results: list[Result], fail_on: Sequence[str]) -> str:
     lines.append(
         f"guidepress: {len(results)} distinct link(s): {summary or 'none'} ({cached} from cache)"
     )
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)  # a server chose the details
 
 
 def json_report(results: list[Result]) -> str:

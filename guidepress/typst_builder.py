@@ -148,8 +148,7 @@ class TypstBuilder(Builder):
         first = models[0] if models else None
         lang, _, region = (first.language if first else "en-GB").partition("-")
         parts = "".join(
-            f'#guideline-part({value(self.meta(m))}, include "{m.id}.body.typ")\n'
-            for m in models
+            f'#guideline-part({value(self.meta(m))}, include "{m.id}.body.typ")\n' for m in models
         )
         release = self.config.guidepress_release
         # Unlike a guideline's PDF, the compendium is the library at one moment: it names it.

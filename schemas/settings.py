@@ -199,6 +199,13 @@ class Settings(BaseModel):
                 "the build folder cannot be the project folder itself, where a build would replace "
                 "folders of yours; give it a folder of its own, e.g. _build"
             )
+        if posixpath.isabs(build) or build == ".." or build.startswith("../"):
+            # Its caches (the PDFs of unchanged pages) go into every release built from the
+            # project: outside it, anyone who can write there would write into releases.
+            raise ValueError(
+                f"the build folder {value!r} is outside the project; give a folder inside it, "
+                "e.g. _build"
+            )
         if build == source or build.startswith(source + "/") or source.startswith(build + "/"):
             raise ValueError(
                 f"the build folder {value!r} overlaps the source folder {source!r}: Sphinx would "

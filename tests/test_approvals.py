@@ -342,6 +342,30 @@ def test_replacing_a_file_the_page_shows_lapses_the_approval(library: Path) -> N
     assert "[approval-stale]" in validate(library).stdout
 
 
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "```{note} ![The care pathway](pathway.png)\nSee the pathway.\n```",
+        "```{admonition} The pathway ![The care pathway](pathway.png)\nSee it.\n```",
+        (
+            "```{csv-table}\n:header: Step, Picture\n\n"
+            'Referral, "![The care pathway](pathway.png)"\n```'
+        ),
+        "```{figure} pathway.png\n---\nalt: The care pathway\n---\n```",
+    ],
+    ids=["note's first line", "admonition title", "CSV table cell", "YAML options"],
+)
+def test_a_file_named_wherever_myst_reads_markup_is_signed(library: Path, markup: str) -> None:
+    (library / "docs/guidelines/pathway.png").write_bytes(png(b"first picture"))
+    page = library / PAGE
+    page.write_text(page.read_text() + f"\n{markup}\n")
+    assert approve(library, "Example Reviewer").returncode == 0
+    assert validate(library).returncode == 0, validate(library).stdout
+    (library / "docs/guidelines/pathway.png").write_bytes(png(b"another picture"))
+    result = validate(library)
+    assert "[approval-stale]" in result.stdout, result.stdout
+
+
 def test_approving_a_page_whose_file_is_missing_is_refused(library: Path) -> None:
     add_figure(library, b"picture")
     (library / "docs/guidelines/pathway.png").unlink()

@@ -58,6 +58,21 @@ def test_github_annotations_escape_a_file_name_with_commas_and_colons(tmp_path: 
     )
 
 
+@pytest.mark.parametrize("output", ["text", "github"])
+def test_a_page_named_with_a_terminal_escape_is_refused_and_shown_escaped(
+    tmp_path: Path, output: str
+) -> None:
+    # A name that would recolour or rewrite the reviewer's terminal or the CI log.
+    make_project(tmp_path, {"guidelines/a\x1b[2Ko\u202ek.md": valid_page()})
+    result = run_cli("validate", "--format", output, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "control-character" in result.stdout
+    assert "a\\x1b[2Ko\\u202ek.md" in result.stdout, result.stdout
+    for shown in (result.stdout, result.stderr):
+        assert "\x1b" not in shown
+        assert "\u202e" not in shown
+
+
 def test_json_reports_counts(tmp_path: Path) -> None:
     overdue = valid_page().replace("next_review_date: 2027-01-10", "next_review_date: 2026-05-01")
     make_project(tmp_path, {"guidelines/p.md": overdue})
@@ -143,6 +158,14 @@ def test_bad_settings_are_reported_with_their_line(tmp_path: Path) -> None:
             "build_dir: the build folder 'docs/out' overlaps the source folder 'docs'",
         ),
         ('guidelines_dir = "../outside"', "guidelines_dir: '../outside' is not inside source_dir"),
+        (
+            'build_dir = "/tmp/shared-build"',
+            "build_dir: the build folder '/tmp/shared-build' is outside",
+        ),
+        (
+            'build_dir = "../shared"',
+            "build_dir: the build folder '../shared' is outside the project",
+        ),
     ],
 )
 def test_folders_a_build_would_clobber_are_refused(tmp_path: Path, setting: str, says: str) -> None:

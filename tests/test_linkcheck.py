@@ -425,3 +425,7 @@ def test_a_hostile_or_odd_answer_is_classified_never_a_traceback(
     found = {(r["kind"], r["target"]): r for r in json.loads(result.stdout)}[(kind, target)]
     assert found["status"] == case["expect"]["status"], found
     assert case["expect"]["says"] in found["detail"], found
+    if case["expect"].get("shown_without_controls"):  # what a server chose, in a terminal
+        text = run_cli("linkcheck", cwd=tmp_path)
+        assert "redirected" in text.stdout, text.stdout
+        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", text.stdout + text.stderr)

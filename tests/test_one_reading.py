@@ -56,6 +56,7 @@ def myst_settings(text: str) -> Any:
 @example(first="----", lines=["key: value", "----", "text"], end="\n")
 @example(first="---", lines=["title: T", "  ---", "key: value", "---"], end="\n")
 @example(first="---", lines=["title: T", "---", "text"], end="\r")
+@example(first="", lines=[""], end="\n")
 def test_guidepress_reads_front_matter_as_myst_does(first: str, lines: list[str], end: str) -> None:
     text = end.join([first, *lines])
     page, problems = parse_page(text, "page.md", needs_front_matter=False)

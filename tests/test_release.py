@@ -427,6 +427,9 @@ def test_a_damaged_or_crafted_archive_is_refused_and_left_alone(
         (archive / "versions.json").write_text(json.dumps(versions * 2), encoding="utf-8")
     for name, text in case.get("write", {}).items():
         (archive / name).write_text(text, encoding="utf-8")
+    if "fifo" in case:
+        (archive / case["fifo"]).unlink()
+        os.mkfifo(archive / case["fifo"])
     for name, target in case.get("link", {}).items():
         path = archive / name
         if path.is_dir():

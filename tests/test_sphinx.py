@@ -175,16 +175,22 @@ def test_links_that_run_script_never_reach_the_site_whatever_made_them(
             "    section += nodes.paragraph('', '', nodes.reference('evil', 'evil', refuri=' "
             "JavaScript:alert(1)'))\n"
             "    section += nodes.raw('', '<br /><script>alert(3)</script>', format='html')\n"
+            "    section += nodes.meta(content='0;url=https://evil.example/', "
+            "**{'http-equiv': 'refresh'})\n"
+            "    section += nodes.math('', r'\\href{javascript:alert(4)}{x}')\n"
             "    for toctree in doctree.findall(addnodes.toctree):\n"
             "        toctree['entries'].append(('bad', 'javascript://%0aalert(2)'))\n"
             f"def setup(app):\n    app.connect('doctree-read', inject, priority={priority})\n"
         )
     result = sphinx_build(tmp_path)
-    assert result.stderr.count("[guidepress.unsafe-content]") >= 3, result.stderr
+    assert result.stderr.count("[guidepress.unsafe-content]") >= 4, result.stderr
     assert "the link ' JavaScript:alert(1)' is not allowed and was removed" in result.stderr
+    assert "maths may not use \\href" in result.stderr
     for page in ("index.html", "guidelines/p.html"):
         html = (tmp_path / "_build/html" / page).read_text()
-        assert "alert(" not in html, page
+        assert not [n for n in (1, 2, 3) if f"alert({n})" in html], page
+        assert 'class="math' not in html, page  # the maths is shown as text, never typeset
+        assert "evil.example" not in html, page
     assert (
         "evil" in (tmp_path / "_build/html/guidelines/p.html").read_text()
     )  # the text stays, the link goes
@@ -287,3 +293,30 @@ def test_files_sphinx_collects_are_checked_where_it_resolves_them(tmp_path: Path
     ]
     assert not [path for path in published if b"SECRET" in path.read_bytes()]
     assert "[not published:" in (html / "guidelines" / "p.html").read_text(encoding="utf-8")
+
+
+def test_sphinx_publishes_only_the_pages_guidepress_checks(tmp_path: Path) -> None:
+    # A reStructuredText page, and pages in folders `validate` never looks in, are not built;
+    # a page outside the guidelines folder may set only plain keys in its front matter.
+    about = '---\ntitle: About\nauthor: "{download}`secret <../secret.txt>`"\n---\n# About\n'
+    make_project(
+        tmp_path,
+        {
+            "guidelines/p.md": valid_page(),
+            "about.md": about,
+            "_drafts/d.md": "# Draft\n\n<script>alert(1)</script>\n",
+            ".hidden/h.md": "# Hidden\n\n<script>alert(2)</script>\n",
+            "notes.rst": "Notes\n=====\n\n.. raw:: html\n\n   <script>alert(3)</script>\n",
+        },
+    )
+    (tmp_path / "secret.txt").write_text("SECRET", encoding="utf-8")
+    result = sphinx_build(tmp_path)
+    assert "`author` is not allowed in front matter" in result.stderr, result.stderr
+    html = tmp_path / "_build" / "html"
+    assert "This page was refused" in (html / "about.html").read_text(encoding="utf-8")
+    for unbuilt in ("_drafts/d.html", ".hidden/h.html", "notes.html"):
+        assert not (html / unbuilt).exists(), unbuilt
+    published = [path for path in html.rglob("*") if path.is_file()]
+    assert not [path for path in published if b"SECRET" in path.read_bytes()]
+    assert not [path for path in published if b"alert(" in path.read_bytes()]
+    assert (html / "_static" / "guidepress.css").is_file()  # static files are not "hidden"

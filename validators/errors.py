@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from guidepress.schemas.characters import printable
+
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 
@@ -18,7 +20,9 @@ class GuidepressError(Exception):
     prefix: ClassVar[str] = "guidepress: error: "
 
     def report(self) -> str:
-        return f"{self.prefix}{self}"
+        """The message for a terminal: anything in it a terminal would act on is escaped (it may
+        name a file or quote an answer from the network)."""
+        return f"{self.prefix}{printable(str(self))}"
 
 
 class UsageError(GuidepressError):

@@ -9,6 +9,7 @@ script, links or foreign elements, a server-parsed type) is refused, whatever it
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 from collections.abc import Callable
@@ -91,18 +92,20 @@ def _text(data: bytes) -> str | None:
 
 def _svg(data: bytes) -> str | None:
     try:
-        root = ElementTree.fromstring(data, forbid_dtd=True)
+        found = list(ElementTree.iterparse(io.BytesIO(data), ("start", "pi"), forbid_dtd=True))
     except DefusedXmlException:
         return "it declares a document type or entities, which a plain drawing does not need"
     except ElementTree.ParseError as error:
         return f"it is not well-formed XML ({error})"
-    if root.tag != f"{SVG}svg":
-        return "its top element is not an SVG drawing"
-    for element in root.iter():
+    for position, (event, element) in enumerate(found):
+        if event == "pi":  # e.g. <?xml-stylesheet?>: an XSLT stylesheet can write a script
+            return "it holds a processing instruction (<?…?>), which a plain drawing does not"
+        if position == 0 and element.tag != f"{SVG}svg":
+            return "its top element is not an SVG drawing"
         problem = _svg_element(element)
         if problem:
             return problem
-    return None
+    return None if found else "it holds no drawing"
 
 
 def _svg_element(element: Element) -> str | None:

@@ -15,13 +15,16 @@ from datetime import date
 from pathlib import Path
 
 from guidepress.schemas import Code, Guideline, Registry, Settings
+from guidepress.schemas.characters import FORBIDDEN, describe, printable
 from guidepress.validators.diagnostics import Diagnostic
 from guidepress.validators.page_files import attach_files
 from guidepress.validators.rules import check_guideline, misplaced_guideline, safety
 from guidepress.validators.source import Page, parse_page, read_page
 
 # A page with one of these is never published: Sphinx renders a notice in its place.
-REFUSING_CODES = frozenset({Code.UNSAFE_CONTENT, Code.TITLE_MARKUP})
+REFUSING_CODES = frozenset(
+    {Code.UNSAFE_CONTENT, Code.TITLE_MARKUP, Code.CONTROL_CHARACTER, Code.GUIDELINE_OUTSIDE_FOLDER}
+)
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,10 @@ def check_page(path: str, shown: str, checks: Checks, text: str | None = None) -
     read it, or None to read it from disk."""
     layout = checks.layout
     checked = CheckedPage(shown, layout.is_guideline(path))
+    named = layout.name_of(path) or path  # where the library is stored is not the page's doing
+    if FORBIDDEN.search(named):  # its name alone would rewrite what a terminal shows
+        checked.diagnostics.append(_named_badly(shown, named))
+        return checked
     outside = layout.links_out(path)
     if outside:  # never read: its content would be published from outside the library
         checked.diagnostics.append(linked_out(shown, outside))
@@ -127,7 +134,7 @@ def check_page(path: str, shown: str, checks: Checks, text: str | None = None) -
     checked.page, checked.diagnostics = page, problems
     if page is None:
         return checked
-    checked.diagnostics += safety(page)
+    checked.diagnostics += safety(page, checked.is_guideline)
     checked.diagnostics += attach_files(page, Path(path), Path(layout.source))
     if not checked.is_guideline:
         checked.diagnostics += misplaced_guideline(page, layout.settings.guidelines_folder)
@@ -135,6 +142,16 @@ def check_page(path: str, shown: str, checks: Checks, text: str | None = None) -
     checked.model, found = check_guideline(page, layout.settings, checks.today, checks.registry)
     checked.diagnostics += found
     return checked
+
+
+def _named_badly(shown: str, named: str) -> Diagnostic:
+    found = FORBIDDEN.search(named)
+    assert found is not None
+    message = (
+        f"the page's path holds {describe(found.group(0))}, an invisible character that can "
+        "change what terminals show; rename it; the page is refused"
+    )
+    return Diagnostic.of(Code.CONTROL_CHARACTER, printable(shown), 1, 1, message)
 
 
 def linked_out(shown: str, real: str) -> Diagnostic:

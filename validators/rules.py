@@ -159,11 +159,13 @@ def second_title(page: Page) -> list[Diagnostic]:
     return found
 
 
-def safety(page: Page) -> list[Diagnostic]:
+def safety(page: Page, is_guideline: bool) -> list[Diagnostic]:
     """What a page may not hold, in its front matter and its body: unsafe content and markup in the
     title (the page is refused), and images without alternative text."""
     found = []
-    for key, message in front_matter_problems(page.data):
+    # A guideline outside its folder is reported as that (guideline-outside-folder), whole.
+    plain_page = not is_guideline and not _guideline_fields(page.data)
+    for key, message in front_matter_problems(page.data, is_guideline=not plain_page):
         line, col = page.locate((key,))
         found.append(page.at(line, col, Code.UNSAFE_CONTENT, message + "; the page is refused"))
     title = page.data.get("title") if isinstance(page.data, dict) else None
@@ -195,10 +197,14 @@ def safety(page: Page) -> list[Diagnostic]:
 GUIDELINE_ONLY_FIELDS = ("status", "reviewers", "approvals", "review_date", "next_review_date")
 
 
+def _guideline_fields(data: object) -> list[str]:
+    present = data if isinstance(data, dict) else {}
+    return [name for name in GUIDELINE_ONLY_FIELDS if name in present]
+
+
 def misplaced_guideline(page: Page, guidelines_folder: str) -> list[Diagnostic]:
     """A page outside the guidelines folder whose front matter is a guideline's."""
-    data = page.data if isinstance(page.data, dict) else {}
-    fields = [name for name in GUIDELINE_ONLY_FIELDS if name in data]
+    fields = _guideline_fields(page.data)
     if not fields:
         return []
     line, col = page.locate((fields[0],))

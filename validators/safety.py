@@ -8,10 +8,15 @@ not mistaken for HTML. Most pages contain nothing suspicious and are never token
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import re
 from collections.abc import Iterator
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
+
+from docutils.parsers.rst import Directive
+from docutils.parsers.rst.directives.tables import CSVTable
 
 from guidepress.schemas import Code
 
@@ -33,19 +38,25 @@ FORBIDDEN_DIRECTIVES = {
     "script",
     "meta",
 }
-FILE_OPTIONS = re.compile(r"^\s*:(file|url|source):", re.MULTILINE)
+FILE_OPTIONS = {"file", "url", "source"}
 PATH_DIRECTIVES = {"image", "figure"}
 PATH_ROLES = {"download"}
 FORBIDDEN_ROLES = {"raw", "raw-html"}
+# TeX macros with which MathJax writes links, styles or HTML attributes, or loads code.
+UNSAFE_TEX = re.compile(r"\\(href|url|class|cssId|style|require|data|htmlData|unicode)(?![A-Za-z])")
+UNSAFE_TEX_MESSAGE = (
+    "maths may not use \\href, \\url, \\class, \\cssId, \\style, \\require, \\data or "
+    "\\unicode, with which MathJax writes links and HTML into the page"
+)
 SAFE_REMOTE = ("http://", "https://")
-ALT_OPTION = re.compile(r"^\s*:alt:\s*\S", re.MULTILINE)
-TARGET_OPTION = re.compile(r"^\s*:target:\s*(.*?)\s*$", re.MULTILINE)
 DERIVED_ROLE = re.compile(r"^[\w.-]+\s*\(\s*([\w:.-]+)\s*\)")  # {role} name(base)
 TOCTREE_TARGET = re.compile(r"<([^<>]*)>\s*$")  # "Title <target>"
 SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 LINK_SCHEMES = {"http", "https", "mailto"}
 # Front-matter keys through which MyST would change the parser or write HTML <meta> tags.
 FORBIDDEN_KEYS = {"myst", "html_meta", "substitutions"}
+# Front-matter keys of a page outside the guidelines folder: its title, and Sphinx's plain flags.
+PAGE_KEYS = {"title", "orphan", "tocdepth", "nosearch", "nocomments"}
 UNSAFE, NO_ALT = Code.UNSAFE_CONTENT, Code.IMAGE_WITHOUT_ALT
 
 
@@ -97,22 +108,110 @@ def _directive(info: str) -> tuple[str, str] | None:
 def elements(
     text: str, offset: int = 0, worth_walking: re.Pattern[str] | None = SUSPICIOUS
 ) -> Iterator[tuple[int, Any]]:
-    """Every block token and inline element, with its body line (0-based). Directive bodies may
-    hold markup of their own, so they are walked too (when they hold what the caller looks for;
-    never with None), unless the directive is refused whole."""
+    """Every block token and inline element, with its body line (0-based). Directives may hold
+    markup of their own, so they are walked too (when they hold what the caller looks for; never
+    with None), unless the directive is refused whole: its body, with its argument line before it
+    (MyST makes that line the body's first of a directive that takes no argument, and a title of
+    one that does), and each cell of a CSV table, which MyST reads as Markdown."""
     for token in _tokens(text):
         line = offset + (token.map[0] if token.map else 0)
         yield line, token
         directive = _directive(token.info) if token.type in ("fence", "colon_fence") else None
-        if (
-            directive
-            and directive[0] not in FORBIDDEN_DIRECTIVES
-            and worth_walking
-            and worth_walking.search(token.content)
-        ):
-            yield from elements(token.content, line + 1, worth_walking)
+        if directive and directive[0] not in FORBIDDEN_DIRECTIVES and worth_walking:
+            for part, start in _nested(directive, token.content, line):
+                if worth_walking.search(part):
+                    yield from elements(part, start, worth_walking)
         for child in token.children or []:
             yield line, child
+
+
+class _AnyOption(dict[str, Any]):
+    """An option list that takes every name, so that MyST reads all of a directive's options in
+    either of its forms (`:name: value` lines or a `---` YAML block), whatever the directive."""
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __getitem__(self, name: str) -> Any:
+        return _text
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return _text
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+class _AnyDirective(Directive):  # type: ignore[misc]
+    has_content = True
+    optional_arguments = 1
+    final_argument_whitespace = True
+    option_spec = _AnyOption()
+
+
+class _Directive(NamedTuple):
+    options: dict[str, str]  # lower-cased names
+    body: tuple[str, ...]
+    body_offset: int  # the body's first line within the content
+    unreadable: str  # why MyST could not read the options, or ""
+
+
+@lru_cache(maxsize=64)
+def _read_directive(argument: str, content: str) -> _Directive:
+    """A directive's parts, read by MyST's own directive parser, so no way of writing an option
+    escapes the checks."""
+    from docutils.parsers.rst.states import MarkupError
+    from myst_parser.parsers.directives import parse_directive_text
+
+    try:
+        read = parse_directive_text(_AnyDirective, argument, content)
+    except MarkupError as error:
+        return _Directive({}, tuple(content.splitlines()), 0, str(error))
+    options = {str(name).lower(): value for name, value in read.options.items()}
+    problem = "; ".join(w.msg for w in read.warnings if "option" in w.msg.lower())
+    return _Directive(options, tuple(read.body), read.body_offset, problem)
+
+
+def _nested(directive: tuple[str, str], content: str, line: int) -> list[tuple[str, int]]:
+    """(Markdown a directive holds, its first line) for the parts MyST reads as Markdown: all of
+    it, option lines too, whatever the directive (more than MyST reads, never less); and each
+    cell of a CSV table, split as docutils splits it."""
+    name, argument = directive
+    parts = [(f"{argument}\n{content}", line) if argument else (content, line + 1)]
+    if name == "csv-table":
+        options, body, offset, _ = _read_directive(argument, content)
+        with contextlib.suppress(csv.Error, TypeError, ValueError):  # docutils refuses it too
+            dialect = CSVTable.DocutilsDialect(_csv_options(options))
+            reader = csv.reader((row + "\n" for row in body), dialect=dialect)
+            while body[reader.line_num :]:
+                first = line + 1 + offset + reader.line_num  # a quoted cell may span lines
+                parts += [(cell, first) for cell in next(reader, [])]
+    return parts
+
+
+def _csv_options(options: dict[str, str]) -> dict[str, str]:
+    """The dialect options as docutils converts them ("tab", "space", a character)."""
+    from docutils.parsers.rst import directives
+
+    return {
+        name: directives.single_char_or_whitespace_or_unicode(options[name])
+        for name in ("delim", "quote", "escape")
+        if name in options
+    } | ({"keepspace": ""} if "keepspace" in options else {})
+
+
+def _math(element: Any) -> str | None:
+    """The TeX of a maths role or directive, or None for anything else."""
+    if element.type == "myst_role" and _role(element) == "math":
+        return str(element.content)
+    directive = _directive(element.info) if element.type in ("fence", "colon_fence") else None
+    if directive and directive[0] == "math":
+        return f"{directive[1]}\n{element.content}"
+    return None
 
 
 def _role(element: Any) -> str:
@@ -182,6 +281,8 @@ def _scan(text: str) -> Iterator[tuple[int, Code, str]]:
             )
         elif element.type == "myst_role" and _role(element) in FORBIDDEN_ROLES:
             yield line, UNSAFE, f"the `{{{_role(element)}}}` role is not allowed in a page"
+        if _math(element) and UNSAFE_TEX.search(_math(element) or ""):
+            yield line, UNSAFE, UNSAFE_TEX_MESSAGE
 
 
 def _check_directive(
@@ -197,7 +298,17 @@ def _check_directive(
             ),
         )
         return
-    if FILE_OPTIONS.search(content):
+    options, _, _, unreadable = _read_directive(argument, content)
+    if unreadable:  # MyST drops options it cannot read, which no one then sees or checks
+        yield (
+            line,
+            UNSAFE,
+            (
+                f"MyST cannot read the options of the `{{{name}}}` directive ({unreadable}); "
+                "write each on its own line as `:name: value`, without tabs"
+            ),
+        )
+    if FILE_OPTIONS & options.keys():
         yield (
             line,
             UNSAFE,
@@ -216,19 +327,19 @@ def _check_directive(
                 f"`{derived.group(1)}`: it writes raw output"
             ),
         )
-    for target in TARGET_OPTION.findall(content):
-        if not allowed_link(target):
-            yield (
-                line,
-                UNSAFE,
-                (
-                    f"the `{{{name}}}` link target {target!r} is not allowed; link to a page or an "
-                    "https:// address"
-                ),
-            )
+    target = options.get("target", "").strip()
+    if target and not allowed_link(target):
+        yield (
+            line,
+            UNSAFE,
+            (
+                f"the `{{{name}}}` link target {target!r} is not allowed; link to a page or an "
+                "https:// address"
+            ),
+        )
     if name == "toctree":
         yield from _check_toctree(line, content)
-    if name in PATH_DIRECTIVES and not ALT_OPTION.search(content):
+    if name in PATH_DIRECTIVES and not options.get("alt", "").strip():
         yield (
             line,
             NO_ALT,
@@ -287,23 +398,27 @@ def title_markup(title: str) -> str | None:
     return None
 
 
-def front_matter_problems(data: object) -> list[tuple[str, str]]:
-    """(key, message) for each front-matter key that would let a page change the parser or the
-    HTML head. Guideline pages refuse every unknown key anyway; other pages are free-form."""
+def front_matter_problems(data: object, is_guideline: bool) -> list[tuple[str, str]]:
+    """(key, message) for each front-matter key a page may not have. On any page, the keys that
+    would let it change the parser or the HTML head. On a page outside the guidelines folder
+    (whose front matter no schema checks), every key but a few plain ones: MyST renders most
+    others (author, contact, date …) as Markdown that no rule has read."""
     if not isinstance(data, dict):
         return []
-    return [
-        (
-            key,
-            (
-                f"`{key}` is not allowed in front matter: it would let the page change how the "
-                "site is "
-                "parsed or write HTML <meta> tags"
-            ),
-        )
-        for key in data
-        if key in FORBIDDEN_KEYS
-    ]
+    found = []
+    for key in data:
+        if key in FORBIDDEN_KEYS:
+            why = "it would let the page change how the site is parsed or write HTML <meta> tags"
+        elif not is_guideline and key not in PAGE_KEYS:
+            allowed = ", ".join(sorted(PAGE_KEYS))
+            why = (
+                "a page outside the guidelines folder may only have these front-matter keys: "
+                f"{allowed} (MyST would show others as Markdown no rule has read)"
+            )
+        else:
+            continue
+        found.append((str(key), f"`{key}` is not allowed in front matter: {why}"))
+    return found
 
 
 def _check_scheme(line: int, target: str, what: str) -> Iterator[tuple[int, Code, str]]:

@@ -22,6 +22,7 @@ _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 FENCE = "---"
 MAX_REPORTED = 10  # problems of one kind reported per page: the first ones show the pattern
+MAX_DEPTH = 16  # levels of nesting in front matter; a guideline's needs four
 # Lines some reader of a page could take for the end of its front matter. MyST's front-matter
 # plugin ends it at a line of three or more dashes, indented or not, or at `...`; MyST's reader
 # of file-level settings at any line that starts with `---`. guidepress takes only a line `---`
@@ -67,12 +68,15 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
                 )
                 raise _Refused(Code.YAML_MERGE_KEY, message, key_node.start_mark)
         # Compare the keys as written: cheap, and enough to catch a field given twice.
-        keys = [
-            key_node.value for key_node, _ in node.value if isinstance(key_node, yaml.ScalarNode)
-        ]
+        scalar_keys = [key for key, _ in node.value if isinstance(key, yaml.ScalarNode)]
+        if len(scalar_keys) != len(node.value):
+            key = next(key for key, _ in node.value if not isinstance(key, yaml.ScalarNode))
+            message = "a key that is a list or a mapping is not plain data: write a plain key"
+            raise _Refused(Code.YAML_SYNTAX, message, key.start_mark)
+        keys = [key_node.value for key_node in scalar_keys]
         if len(set(keys)) != len(keys):
             seen: set[str] = set()
-            for key_node, _ in node.value:
+            for key_node in scalar_keys:
                 if key_node.value in seen:
                     message = (
                         f"`{key_node.value}` appears twice; keep one (YAML would silently use "
@@ -212,6 +216,7 @@ def parse_page(
         return None, _forbidden_characters(page)
     if not text.strip():
         if not needs_front_matter:
+            page.body = text
             return page, []
         message = "the file is empty: start it with front matter between two lines `---`"
         return None, [page.at(1, 1, Code.EMPTY_FILE, message)]
@@ -318,28 +323,36 @@ def _load(page: Page) -> Diagnostic | None:
         )
     except yaml.YAMLError as error:
         return page.at(2, 1, Code.YAML_SYNTAX, f"the front matter is not valid YAML: {error}")
-    if "\\" in source:  # only a double-quoted value's escapes can make an invisible character
-        return _escaped_forbidden(page, page.data, ())
-    return None
+    except (ValueError, OverflowError, RecursionError, TypeError) as error:
+        # YAML that parses but builds no plain data: a number of thousands of digits, nesting
+        # deeper than Python goes.
+        reason = str(error) or type(error).__name__
+        return page.at(2, 1, Code.YAML_SYNTAX, f"the front matter cannot be read as data: {reason}")
+    return _not_plain(page)
 
 
-def _escaped_forbidden(page: Page, value: Any, loc: tuple[str | int, ...]) -> Diagnostic | None:
-    """The first key or value holding a forbidden character written as an escape (\\x1b)."""
-    items: list[tuple[Any, tuple[str | int, ...]]] = []
-    if isinstance(value, dict):
-        items = [(key, (*loc, key)) for key in value]
-        items += [(item, (*loc, key)) for key, item in value.items()]
-    elif isinstance(value, list):
-        items = [(item, (*loc, index)) for index, item in enumerate(value)]
-    elif isinstance(value, str) and (match := FORBIDDEN.search(value)):
-        line, col = page.locate(loc)
-        message = (
-            f"{'.'.join(map(str, loc)) or 'a key'} holds {describe(match.group(0))}, an invisible "
-            "character that can change what readers and terminals show; remove its escape"
-        )
-        return page.at(line, col, Code.CONTROL_CHARACTER, message)
-    for item, where in items:
-        found = _escaped_forbidden(page, item, where)
-        if found:
-            return found
+def _not_plain(page: Page) -> Diagnostic | None:
+    """The first key or value nested deeper than front matter needs (where readers of pages part
+    ways: one loader takes what another refuses), or holding a forbidden character written as
+    an escape (\\x1b) in a double-quoted value."""
+    pending: list[tuple[Any, tuple[str | int, ...]]] = [(page.data, ())]
+    while pending:
+        value, loc = pending.pop()
+        if len(loc) > MAX_DEPTH:
+            line, col = page.locate(loc)
+            message = f"the front matter is nested deeper than {MAX_DEPTH} levels: flatten it"
+            return page.at(line, col, Code.YAML_SYNTAX, message)
+        if isinstance(value, dict):
+            pending += [(key, (*loc, key)) for key in value]
+            pending += [(item, (*loc, key)) for key, item in value.items()]
+        elif isinstance(value, list):
+            pending += [(item, (*loc, index)) for index, item in enumerate(value)]
+        elif isinstance(value, str) and (match := FORBIDDEN.search(value)):
+            line, col = page.locate(loc)
+            message = (
+                f"{'.'.join(map(str, loc)) or 'a key'} holds {describe(match.group(0))}, an "
+                "invisible character that can change what readers and terminals show; remove "
+                "its escape"
+            )
+            return page.at(line, col, Code.CONTROL_CHARACTER, message)
     return None

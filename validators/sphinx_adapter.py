@@ -26,9 +26,14 @@ from guidepress.schemas import Code, Guideline, Registry, Settings
 from guidepress.schemas.characters import printable
 from guidepress.validators.config import Library, SettingsError, load_registry
 from guidepress.validators.diagnostics import Diagnostic
-from guidepress.validators.page_files import published_refusal
 from guidepress.validators.pipeline import Checks, Layout, check_page, forget_real_folders
-from guidepress.validators.safety import allowed_link, is_line_break
+from guidepress.validators.safety import (
+    UNSAFE_TEX,
+    UNSAFE_TEX_MESSAGE,
+    allowed_link,
+    is_line_break,
+)
+from guidepress.validators.sphinx_files import setup_file_checks
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +46,11 @@ link that is not to a page or the web, files from outside the library, or markup
 The build log names the line.
 ```
 """
+
+
+# Folders whose pages guidepress never checks (library.find_pages skips them), so Sphinx skips them.
+# `.?*`, not `.*`: Sphinx matches these against static files too, as "./name", and `.*` matches ".".
+HIDDEN_FOLDERS = ("_*/**", "**/_*/**", ".?*/**", "**/.?*/**")
 
 
 def log_diagnostic(diagnostic: Diagnostic, docname: str | None = None) -> None:
@@ -60,19 +70,27 @@ class GuidelineDomain(Domain):
 
     name = "guidepress"
     label = "guidepress"
-    initial_data: ClassVar[dict[str, Any]] = {"pages": {}}  # Sphinx copies it into each environment
+    # Sphinx copies it into each environment. pages: docname -> model; files: docname -> the files
+    # below the source folder that the checks saw the page show or offer (and its digest covers).
+    initial_data: ClassVar[dict[str, Any]] = {"pages": {}, "files": {}}
 
     @property
     def pages(self) -> dict[str, Guideline]:
         return self.data["pages"]  # type: ignore[no-any-return]
 
+    @property
+    def files(self) -> dict[str, frozenset[str]]:
+        return self.data.setdefault("files", {})  # type: ignore[no-any-return]
+
     def clear_doc(self, docname: str) -> None:
         self.pages.pop(docname, None)
+        self.files.pop(docname, None)
 
     def merge_domaindata(self, docnames: Any, otherdata: dict[str, Any]) -> None:
         for docname in docnames:
-            if docname in otherdata["pages"]:
-                self.pages[docname] = otherdata["pages"][docname]
+            for kind in ("pages", "files"):
+                if docname in otherdata.get(kind, {}):
+                    self.data.setdefault(kind, {})[docname] = otherdata[kind][docname]
 
     def resolve_any_xref(self, *args: Any) -> list[tuple[str, nodes.Element]]:
         return []  # the domain holds no cross-reference targets; MyST asks every domain
@@ -90,13 +108,30 @@ def registry_of(app: Sphinx) -> Registry | None:
     return registry
 
 
+def checked_files(env: BuildEnvironment) -> dict[str, frozenset[str]]:
+    """The files the checks saw each guideline page show or offer, by docname."""
+    domain: GuidelineDomain = env.domains["guidepress"]  # type: ignore[assignment]
+    return domain.files
+
+
 def settings_of(config: Config) -> Settings:
     return config.guidepress_settings  # type: ignore[no-any-return]
+
+
+def read_only_checked_pages(config: Config) -> None:
+    """Sphinx reads, and publishes, exactly the pages guidepress checks: MyST pages only (no
+    reStructuredText page, which no rule reads), none in a folder starting with `_` or `.`
+    (where `guidepress validate` looks for none), and no copy of a page's source (which Sphinx
+    copies even for a page guidepress refused)."""
+    config.source_suffix = {".md": "markdown"}
+    config.exclude_patterns = [*config.exclude_patterns, *HIDDEN_FOLDERS]
+    config.html_copy_source = False
 
 
 def on_config_inited(app: Sphinx, config: Config) -> None:
     """Find the library's settings as the command line does: the nearest pyproject.toml with a
     [tool.guidepress] table at or above conf.py (unless the caller handed them down)."""
+    read_only_checked_pages(config)
     root = Path(app.confdir)
     if config.guidepress_settings is None:
         try:
@@ -133,8 +168,9 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     checked = check_page(path, path, checks, text=source[0])
     if checked.refused:
         source[0] = REFUSED_PAGE
-    if checked.model is not None:
+    if checked.model is not None and checked.page is not None:
         guideline_models(app.env)[docname] = checked.model
+        checked_files(app.env)[docname] = frozenset(checked.page.files)
     for diagnostic in checked.diagnostics:
         if diagnostic.code == Code.MISSING_FILE:
             continue  # Sphinx reports a missing image or download itself
@@ -150,6 +186,12 @@ def remove_unsafe_output(app: Sphinx, doctree: nodes.Node, docname: str = "") ->
     for raw in list(doctree.findall(nodes.raw)):
         if not is_line_break(raw):
             raw.parent.remove(raw)
+    for meta in list(doctree.findall(nodes.meta)):  # <meta http-equiv="refresh"> would redirect
+        meta.parent.remove(meta)
+    for maths in list(doctree.findall(_is_maths)):
+        if UNSAFE_TEX.search(maths.astext()):
+            _refused_maths(maths)
+            maths.replace_self(nodes.literal("", maths.astext()))
     for reference in list(doctree.findall(nodes.reference)):
         if not allowed_link(reference.get("refuri", "")):
             _refused_link(reference, reference["refuri"])
@@ -165,6 +207,17 @@ def _remove_unsafe_entries(toctree: addnodes.toctree) -> None:
             toctree["entries"].remove((title, target))
 
 
+def _is_maths(node: nodes.Node) -> bool:
+    return isinstance(node, (nodes.math, nodes.math_block))
+
+
+def _refused_maths(node: nodes.Element) -> None:
+    document = node.document
+    path = node.source or (document["source"] if document is not None else "")
+    diagnostic = Diagnostic.of(Code.UNSAFE_CONTENT, path, node.line or 1, 1, UNSAFE_TEX_MESSAGE)
+    log_diagnostic(diagnostic)
+
+
 def _refused_link(node: nodes.Element, target: str) -> None:
     document = node.document
     path = node.source or (document["source"] if document is not None else "")
@@ -172,48 +225,6 @@ def _refused_link(node: nodes.Element, target: str) -> None:
         f"the link {target!r} is not allowed and was removed; link to a page or an https:// address"
     )
     log_diagnostic(Diagnostic.of(Code.UNSAFE_CONTENT, path, node.line or 1, 1, message))
-
-
-def refuse_unsafe_files(app: Sphinx, doctree: nodes.document) -> None:
-    """Check again, where Sphinx resolved them, the files it collected for the page (images and
-    downloads, whatever markup named them): each must be inside the library and of a kind pages
-    may show or offer, or it is taken out of the page and never copied into the site."""
-    env, docname, source = app.env, app.env.docname, Path(app.srcdir)
-    for image in list(doctree.findall(nodes.image)):
-        for mimetype, name in image.get("candidates", {}).items():
-            why = None if mimetype == "?" else published_refusal(source, source / name)
-            if why:  # "?" is a remote image, which Sphinx leaves where it is
-                _forget(env.images, name, docname)
-                _refuse_file(image, f"the image {image.get('uri')!r}", why, image.get("alt", ""))
-                break
-    for download in list(doctree.findall(addnodes.download_reference)):
-        if "filename" not in download:
-            continue  # a web address, or a file Sphinx could not read and will not copy
-        name, path = env.relfn2path(download["reftarget"], docname)
-        why = published_refusal(source, Path(path))
-        if why:
-            _forget(env.dlfiles, name, docname)
-            _refuse_file(
-                download, f"the download {download['reftarget']!r}", why, download.astext()
-            )
-
-
-def _forget(files: dict[Any, tuple[set[str], Any]], name: str, docname: str) -> None:
-    """Take the page off a file's list of users, and the file off Sphinx's list to copy (whose
-    keys are text for images, paths for downloads)."""
-    for key in (name, Path(name)):
-        users = files.get(key, (set(), ""))[0]
-        users.discard(docname)
-        if not users:
-            files.pop(key, None)
-
-
-def _refuse_file(node: nodes.Element, what: str, why: str, text: str) -> None:
-    document = node.document
-    path = node.source or (document["source"] if document is not None else "")
-    message = f"{what} names a file that is not published: {why}"
-    log_diagnostic(Diagnostic.of(Code.UNSAFE_CONTENT, path, node.line or 1, 1, message))
-    node.replace_self(nodes.inline("", f"[not published: {text or what}]"))
 
 
 def on_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
@@ -252,6 +263,5 @@ def setup_validation(app: Sphinx) -> None:
     app.connect("doctree-read", remove_unsafe_output, priority=490)
     app.connect("doctree-read", remove_unsafe_output, priority=999)
     app.connect("doctree-resolved", remove_unsafe_output, priority=999)
-    # After Sphinx's collectors (500) have resolved the files a page shows or offers.
-    app.connect("doctree-read", refuse_unsafe_files, priority=510)
+    setup_file_checks(app)
     app.connect("env-check-consistency", on_check_consistency)
