@@ -52,6 +52,7 @@ EXTENDED = {
 OPTIONAL = {
     ".pre-commit-config.yaml": "pre-commit-config.yaml",
     ".github/workflows/pull-request.yml": "github/workflows/pull-request.yml",
+    ".github/workflows/approve.yml": "github/workflows/approve.yml",
     ".github/workflows/release.yml": "github/workflows/release.yml",
     ".github/workflows/linkcheck.yml": "github/workflows/linkcheck.yml",
     "README.md": "README.md",

@@ -24,7 +24,8 @@ from guidepress.schemas import (
     Reviewer,
     Settings,
 )
-from guidepress.schemas.settings import IgnoredLink, LinkcheckSettings
+from guidepress.schemas.guideline import ForgeReview
+from guidepress.schemas.settings import ForgeSettings, IgnoredLink, LinkcheckSettings
 
 DOCUMENTED_MODELS: list[type[BaseModel]] = [
     Guideline,
@@ -33,6 +34,7 @@ DOCUMENTED_MODELS: list[type[BaseModel]] = [
     Reference,
     ChangeEntry,
     Approval,
+    ForgeReview,
     Registry,
     RegistryMember,
 ]
@@ -95,12 +97,14 @@ class FieldsDirective(SphinxDirective):
         titles: dict[type[BaseModel], str] = {
             Settings: "Library settings ([tool.guidepress])",
             LinkcheckSettings: "Link checking ([tool.guidepress.linkcheck])",
+            ForgeSettings: "Pull request reviews ([tool.guidepress.forge])",
         }
         models: list[type[BaseModel]] = [
             *DOCUMENTED_MODELS,
             Settings,
             LinkcheckSettings,
             IgnoredLink,
+            ForgeSettings,
         ]
         for model in models:
             title = titles.get(model, model.__name__)

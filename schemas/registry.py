@@ -51,10 +51,14 @@ class RegistryMember(BaseModel):
         description="Public SSH key their approval commits are signed with (a .pub file's line).",
         examples=["ssh-ed25519 AAAAC3Nza… reviewer@example.org"],
     )
-    git_name: StrictText | None = Field(default=None, description="user.name they commit with.")
+    # Kept so that registries written before signed approvals still load; a git identity is
+    # what the committer says it is, so neither proves anything.
+    git_name: StrictText | None = Field(
+        default=None, description="user.name they commit with (for people; proves nothing)."
+    )
     git_email: StrictText | None = Field(
         default=None,
-        description="user.email they commit with, shown in their signed commits.",
+        description="user.email they commit with (for people; proves nothing).",
         examples=["reviewer@example.org"],
     )
 

@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import run_cli
 from tests.test_workflows import assert_valid_workflows
 
-WORKFLOWS = ("pull-request.yml", "release.yml", "linkcheck.yml")
+WORKFLOWS = ("pull-request.yml", "approve.yml", "release.yml", "linkcheck.yml")
 
 
 def files_below(folder: Path) -> dict[str, bytes]:
