@@ -13,6 +13,7 @@ from sphinx.application import Sphinx
 from sphinx.util.typing import ExtensionMetadata
 
 from guidepress.html import setup_html
+from guidepress.navigation import setup_navigation
 from guidepress.page_rendering import setup_page_rendering
 from guidepress.reference_docs import setup_reference_docs
 from guidepress.typst_builder import setup_typst
@@ -33,6 +34,7 @@ def setup_extension(app: Sphinx) -> ExtensionMetadata:
     setup_validation(app)
     setup_page_rendering(app)
     setup_html(app)
+    setup_navigation(app)
     setup_reference_docs(app)
     setup_typst(app)
     return {
