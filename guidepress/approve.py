@@ -1,5 +1,5 @@
 """`guidepress approve PAGE --reviewer NAME`: record a reviewer's approval of the page as it is,
-and commit it signed with the reviewer's key (see verify.py for what proves an approval).
+signed with the reviewer's SSH key, and commit it (see verify.py for what proves an approval).
 
 The record is written into the front matter as text, at the place YAML's node positions give,
 so the rest of the file (comments, quoting, order, line endings) is kept byte for byte. CI writes
@@ -8,16 +8,20 @@ the records of pull request reviews the same way (record_review.py).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 
 from guidepress.atomic import write_atomically
 from guidepress.history import HistoryError, git
-from guidepress.schemas import person_key
+from guidepress.schemas import Approval, RegistryMember, person_key
 from guidepress.schemas.guideline import ForgeReview
+from guidepress.signatures import SigningError, sign, signed_by, statement
 from guidepress.validators.approvals import content_digest
 from guidepress.validators.errors import GuidepressError
 from guidepress.validators.pipeline import Checks, check_page
@@ -30,10 +34,18 @@ class ApprovalRefused(GuidepressError):
     prefix = "guidepress: approval refused: "
 
 
-def approve(path: Path, reviewer: str, checks: Checks, review: ForgeReview | None = None) -> str:
+def approve(
+    path: Path,
+    reviewer: str,
+    checks: Checks,
+    review: ForgeReview | None = None,
+    key: str | None = None,
+) -> str:
     """Write the approval, dated checks.today; returns the record's one-line summary. The page
     goes through the page pipeline first, so what is approved is what validate checks: its text
-    and the files it shows. `review`: the pull request review it was given in."""
+    and the files it shows. `review`: the pull request review it was given in (CI); otherwise
+    the record is signed with `key` (a file; default: git's user.signingkey) when the reviewer
+    has a registered key."""
     settings, registry = checks.layout.settings, checks.registry
     member = registry.find(reviewer) if registry else None
     if member is None:
@@ -65,6 +77,11 @@ def approve(path: Path, reviewer: str, checks: Checks, review: ForgeReview | Non
         record.append(
             f'review: {{pull: {review.pull}, id: {review.id}, commit: "{review.commit}"}}'
         )
+    elif member.signing_key:
+        claim = Approval(
+            reviewer=member.name, date=checks.today, version=model.version, digest=digest
+        )
+        record.append(f"signature: {_signature(path, model.id, claim, member, key)}")
     raw = path.read_bytes().decode("utf-8")
     bom = "\ufeff" if raw.startswith("\ufeff") else ""
     newline = "\r\n" if "\r\n" in raw else "\n"
@@ -153,25 +170,73 @@ def _item(record: list[str], indent: int) -> list[str]:
     return [f"{pad}- {record[0]}"] + [f"{pad}  {line}" for line in record[1:]]
 
 
-def commit_signed(path: Path, message: str) -> str:
-    """Commit the page alone, signed with the committer's key (git's user.signingkey): the
-    signature is what proves the approval is the reviewer's. Returns the commit."""
+def _signature(
+    path: Path, page_id: str, claim: Approval, member: RegistryMember, key: str | None
+) -> str:
+    """The reviewer's signature of the approval, checked against their registered key before
+    anything is written."""
+    chosen = key or _git_signing_key(path)
+    if not chosen:
+        raise ApprovalRefused(
+            f"{member.name} has a signing key in the registry, and the approval must be signed "
+            "with it: name the private key with --key ~/.ssh/id_ed25519, or set it once with "
+            "git config --global user.signingkey ~/.ssh/id_ed25519.pub; the page is unchanged"
+        )
+    message = statement(page_id, claim)
+    with _key_file(chosen) as file:
+        try:
+            signature = sign(message, file)
+        except SigningError as error:
+            raise ApprovalRefused(
+                f"ssh-keygen could not sign with {chosen} ({error}); the page is unchanged"
+            ) from None
+    if not signed_by(message, signature, member):
+        raise ApprovalRefused(
+            f"{chosen} is not {member.name}'s key in the registry, so the approval would prove "
+            "nothing; sign with the registered key; the page is unchanged"
+        )
+    return signature
+
+
+def _git_signing_key(path: Path) -> str | None:
+    try:
+        return git(path.resolve().parent, "config", "user.signingkey").strip() or None
+    except HistoryError:
+        return None  # not set, or not in git
+
+
+@contextlib.contextmanager
+def _key_file(key: str) -> Iterator[str]:
+    """A file ssh-keygen can sign with: the private key beside a named public key when it is
+    there (else ssh-agent holds it), or git's literal `key::ssh-ed25519 …`, written out for the
+    agent."""
+    if key.startswith("key::"):
+        with tempfile.TemporaryDirectory(prefix="guidepress-key-") as folder:
+            public = Path(folder) / "key.pub"
+            public.write_text(key.removeprefix("key::") + "\n", encoding="utf-8")
+            yield str(public)
+        return
+    named = Path(key).expanduser()
+    private = named.with_suffix("") if named.suffix == ".pub" else named
+    yield str(private if private.is_file() else named)
+
+
+def commit_record(path: Path, message: str) -> str:
+    """Commit the page alone (the signature in the record, not the commit, proves the approval).
+    Returns the commit."""
     page = path.resolve()  # the page itself, reached through a link or not
     folder = page.parent
     if not git(folder, "status", "--porcelain", "--", page.name).strip():
         raise ApprovalRefused(
             f"this approval is already recorded in {path}, exactly as it would be written now, "
-            "so there is nothing to commit; if the commit that recorded it is not signed with "
-            "your key, remove the record, commit that, then approve again"
+            "so there is nothing to commit"
         )
     try:
         git(folder, "add", "--", page.name)  # a new page, too
-        git(folder, "commit", "--gpg-sign", "--only", "--quiet", "-m", message, "--", page.name)
+        git(folder, "commit", "--only", "--quiet", "-m", message, "--", page.name)
         return git(folder, "rev-parse", "HEAD").strip()
     except HistoryError as error:
         raise ApprovalRefused(
             f"the approval is written to {path} but not committed: git could not commit it "
-            f"signed ({error}). If signing is not set up: git config gpg.format ssh; git config "
-            "user.signingkey ~/.ssh/id_ed25519.pub (the key in the registry); then commit it "
-            "with git commit -S"
+            f"({error}); commit it yourself"
         ) from None

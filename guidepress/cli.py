@@ -60,7 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     approve.add_argument(
         "--no-commit",
         action="store_true",
-        help="only write the record (it counts once committed, signed with your key)",
+        help="only write the record; commit it yourself",
+    )
+    approve.add_argument(
+        "--key",
+        help="your private SSH key to sign with (default: git config user.signingkey)",
     )
 
     record = commands.add_parser(
@@ -199,7 +203,7 @@ def run_command(args: argparse.Namespace) -> int:
         archive = args.archive or root / settings.build_dir / "archive"
         return release_library(root, settings, args.version, archive)
     if args.command == "approve":
-        return approve_page(root, settings, args.page, args.reviewer, not args.no_commit)
+        return approve_page(root, settings, args.page, args.reviewer, not args.no_commit, args.key)
     if args.command == "record-review":
         return record_review_command(root, settings, args.event)
     return build(root, settings, args.strict)
@@ -253,23 +257,23 @@ def history_command(root: Path, settings: Settings, args: argparse.Namespace) ->
     for diagnostic in found:
         print(diagnostic.format())
     print(
-        f"guidepress: {len(pages)} page(s) checked, {len(found)} unverified approval(s) or "
-        "registry change(s)",
+        f"guidepress: {len(pages)} page(s) checked, {len(found)} unproven approval(s) or "
+        "change(s) to trusted files",
         file=sys.stderr,
     )
     return EXIT_ERRORS if found else EXIT_OK
 
 
 def record_review_command(root: Path, settings: Settings, event_file: Path) -> int:
-    from guidepress.forge import from_settings
+    from guidepress.forge import from_environment
     from guidepress.record_review import read_event, record_review
 
     event = read_event(event_file)
-    forge = from_settings(settings.forge)
+    forge = from_environment()
     if forge is None:
         raise UsageError(
-            "no forge to record a review from: name the repository in [tool.guidepress.forge] "
-            "or run in GitHub Actions, which sets GITHUB_REPOSITORY"
+            "no forge to record a review from: run in GitHub Actions, which sets "
+            "GITHUB_REPOSITORY (or set GUIDEPRESS_FORGE_REPOSITORY and GUIDEPRESS_FORGE_API)"
         )
     registry, problems = load_registry(root, settings)
     for problem in problems:
@@ -294,8 +298,10 @@ def release_library(root: Path, settings: Settings, version: str, archive: Path)
     return EXIT_OK
 
 
-def approve_page(root: Path, settings: Settings, page: Path, reviewer: str, commit: bool) -> int:
-    from guidepress.approve import approve, commit_signed
+def approve_page(
+    root: Path, settings: Settings, page: Path, reviewer: str, commit: bool, key: str | None
+) -> int:
+    from guidepress.approve import approve, commit_record
     from guidepress.history import in_git
 
     layout = Layout.of(root, settings)
@@ -303,17 +309,19 @@ def approve_page(root: Path, settings: Settings, page: Path, reviewer: str, comm
     registry, problems = load_registry(root, settings)
     for problem in problems:
         print(problem.format(), file=sys.stderr)
-    summary = approve(page, reviewer, Checks(layout, date.today(), registry))
+    summary = approve(page, reviewer, Checks(layout, date.today(), registry), key=key)
     print(summary)
-    if commit and in_git(page):
-        made = commit_signed(page, f"Approve: {summary}")
-        print(f"guidepress: committed, signed, as {made[:10]}", file=sys.stderr)
-    else:
+    member = registry.find(reviewer) if registry else None
+    if member is not None and not member.signing_key:
         print(
-            "guidepress: not committed: commit it signed with your registered key "
-            "(git commit -S), or it proves nothing",
+            f"guidepress: warning: {member.name} has no signing key in the registry, so this "
+            "approval is not signed and a release will refuse it; register a key, or approve "
+            "in a pull request review",
             file=sys.stderr,
         )
+    if commit and in_git(page):
+        made = commit_record(page, f"Approve: {summary}")
+        print(f"guidepress: committed as {made[:10]}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -390,8 +398,8 @@ def _unproven_approvals(action: str, root: Path, settings: Settings, refuse: boo
         print(diagnostic.format())
     if found and refuse:
         raise Refused(
-            f"{action} refused: {len(found)} approval(s) or registry change(s) above are not "
-            "proven by a signed commit or a pull request review"
+            f"{action} refused: {len(found)} approval(s) or change(s) to trusted files above "
+            "are not proven by a reviewer's signature or pull request review"
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -19,7 +20,6 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from guidepress.schemas.settings import ForgeSettings
 from guidepress.validators.errors import GuidepressError
 
 MAX_ANSWER = 5_000_000  # bytes: a page of reviews, or a guideline page's file
@@ -50,6 +50,8 @@ class Forge(Protocol):
     def pulls_of(self, commit: str) -> list[int]: ...
 
     def head(self, pull: int) -> str: ...
+
+    def base(self, pull: int) -> str: ...
 
     def changed_files(self, pull: int) -> list[str]: ...
 
@@ -86,6 +88,7 @@ class _Head(_Answer):
 
 class _Pull(_Answer):
     head: _Head
+    base: _Head
 
 
 class _File(_Answer):
@@ -104,7 +107,7 @@ Shape = TypeVar("Shape")
 
 
 class GitHub:
-    """GitHub's REST API (or GitHub Enterprise's: the address is a setting)."""
+    """GitHub's REST API (or GitHub Enterprise's, at the address its runners set)."""
 
     def __init__(self, api: str, repository: str, token: str | None, timeout: float = 15) -> None:
         headers = {"Accept": "application/vnd.github+json", "User-Agent": "guidepress"}
@@ -129,10 +132,16 @@ class GitHub:
         return [p.number for p in self._get(f"commits/{commit}/pulls", list[_Number]) or []]
 
     def head(self, pull: int) -> str:
+        return self._pull(pull).head.sha
+
+    def base(self, pull: int) -> str:
+        return self._pull(pull).base.sha
+
+    def _pull(self, pull: int) -> _Pull:
         found: _Pull | None = self._get(f"pulls/{pull}", _Pull)
         if found is None:
             raise ForgeError(f"{self.repository} has no pull request {pull}")
-        return found.head.sha
+        return found
 
     def changed_files(self, pull: int) -> list[str]:
         files = self._pages(f"pulls/{pull}/files", _File)
@@ -201,10 +210,18 @@ def _review(found: _Review, pull: int) -> Review:
     )
 
 
-def from_settings(settings: ForgeSettings) -> Forge | None:
-    """The configured forge, or None when the library names none (no repository)."""
-    repository = settings.repository or os.environ.get("GITHUB_REPOSITORY")
+API, REPOSITORY = "GUIDEPRESS_FORGE_API", "GUIDEPRESS_FORGE_REPOSITORY"
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> Forge | None:
+    """The forge CI runs on, or None when there is none. Its address and the repository come
+    from the environment only (GitHub Actions sets GITHUB_API_URL and GITHUB_REPOSITORY), never
+    from the library's files: whoever can edit those could otherwise point verification, and
+    the token, at a server that says every review approved."""
+    env = os.environ if environ is None else environ
+    repository = env.get(REPOSITORY) or env.get("GITHUB_REPOSITORY")
     if not repository:
         return None
-    token = os.environ.get("GUIDEPRESS_FORGE_TOKEN") or os.environ.get("GITHUB_TOKEN")
-    return GitHub(settings.api, repository, token)
+    api = env.get(API) or env.get("GITHUB_API_URL") or "https://api.github.com"
+    token = env.get("GUIDEPRESS_FORGE_TOKEN") or env.get("GITHUB_TOKEN")
+    return GitHub(api, repository, token)

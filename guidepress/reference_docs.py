@@ -25,7 +25,7 @@ from guidepress.schemas import (
     Settings,
 )
 from guidepress.schemas.guideline import ForgeReview
-from guidepress.schemas.settings import ForgeSettings, IgnoredLink, LinkcheckSettings
+from guidepress.schemas.settings import IgnoredLink, LinkcheckSettings
 
 DOCUMENTED_MODELS: list[type[BaseModel]] = [
     Guideline,
@@ -97,14 +97,12 @@ class FieldsDirective(SphinxDirective):
         titles: dict[type[BaseModel], str] = {
             Settings: "Library settings ([tool.guidepress])",
             LinkcheckSettings: "Link checking ([tool.guidepress.linkcheck])",
-            ForgeSettings: "Pull request reviews ([tool.guidepress.forge])",
         }
         models: list[type[BaseModel]] = [
             *DOCUMENTED_MODELS,
             Settings,
             LinkcheckSettings,
             IgnoredLink,
-            ForgeSettings,
         ]
         for model in models:
             title = titles.get(model, model.__name__)

@@ -103,6 +103,37 @@ def refuse_changed_versions(
         )
 
 
+def refuse_older_versions(
+    root: Path, published: list[Published], versions: list[ReleaseEntry]
+) -> None:
+    """A guideline's version never goes back: an older approved version put back in place would
+    replace the newer one (a corrected dose, say) as current, with approvals still valid."""
+    newest: dict[str, tuple[tuple[int, ...], str, str]] = {}
+    for entry in reversed(versions):  # oldest first, so the newest release is taken last
+        for item in entry.guidelines:
+            number = _number(item.version)
+            if number > newest.get(item.id, ((), "", ""))[0]:
+                newest[item.id] = (number, item.version, entry.version)
+    older = []
+    for each in published:
+        number, highest, release_name = newest.get(each.model.id, ((), "", ""))
+        if _number(each.model.version) < number:
+            older.append(
+                f"  {os.path.relpath(each.source, root)}: {each.model.id} v{each.model.version} "
+                f"is older than v{highest}, published in release {release_name}"
+            )
+    if older:
+        raise ReleaseRefused(
+            "these pages are older versions than ones already published, so the library cannot "
+            "be released:\n" + "\n".join(older) + "\nto go back to earlier content, publish it "
+            "as a new version, with a change_history entry, approved again"
+        )
+
+
+def _number(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
 def refuse_vanished_guidelines(published: list[Published], versions: list[ReleaseEntry]) -> None:
     """A guideline the newest release offers as current is withdrawn by retiring it, never by
     deleting its page: only a retired guideline tells a clinic holding its PDF to stop using it."""
@@ -246,6 +277,7 @@ def release(root: Path, settings: Settings, version: str, archive: Path, today: 
             published = approved_guidelines(snapshot, committed, today)
             earlier = read_versions(archive)
             refuse_changed_versions(snapshot, published, earlier)
+            refuse_older_versions(snapshot, published, earlier)
             refuse_vanished_guidelines(published, earlier)
             _publish(snapshot, committed, version, archive, today, published, commit)
         complete_archive(archive)

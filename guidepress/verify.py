@@ -1,16 +1,21 @@
-"""Proof that each approval was given by its reviewer, and that the registry naming the reviewers
-was itself changed only by reviewers already in it.
+"""Proof that each approval was given by its reviewer, and that the files deciding who the
+reviewers are and what a build does were changed only with the reviewers' consent.
 
 An approval is proven one of two ways, never by a name or a git identity anyone can type:
-- a **pull request review** on the forge (`review:` in the record): the review exists, is
-  APPROVED, was given by the reviewer's registered account, of the recorded commit, on the
-  recorded date, and the page at that commit has the recorded digest;
-- a **signed commit**: the commit that added the record is signed by the reviewer's registered
-  key, added it exactly as it now reads, and holds the page content the digest names.
+- a **signature** (`signature:` in the record): the reviewer's registered SSH key signed a
+  statement of this very approval: page, version, content digest, reviewer and date;
+- a **pull request review** on the forge (`review:`): the review exists, is APPROVED, was given
+  by the reviewer's registered account, of the recorded commit, on the recorded date; it is
+  still their last word on the pull request; the pull request changed the page; and the page at
+  that commit has the recorded digest.
 
-The registry (reviewers.yaml) is trusted from its first committed version, which must be signed
-by a key whose fingerprint CI pins in GUIDEPRESS_TRUSTED_KEYS when that is set; each later change
-must be signed by, or approved in a review by, a member of the version before it.
+**Trusted files** (the registry, conf.py, pyproject.toml, requirements.txt) decide who may
+approve and what a build runs. Each change to them that reached the branch (every commit of its
+first-parent line, compared with the one before, so a merge answers for all it brings in) must be
+signed by, or approved in a pull request review by, a member of the registry as it was before.
+The chain starts at the commit that brings the registry in, which must be signed by a key
+pinned in GUIDEPRESS_TRUSTED_KEYS: set where editors cannot change it (a CI variable). Without
+a pin, nothing is trusted.
 """
 
 from __future__ import annotations
@@ -20,17 +25,17 @@ import hashlib
 import os
 import posixpath
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from guidepress.forge import Forge, ForgeError, from_settings
-from guidepress.history import GitFiles, HistoryError, git, git_bytes, page_history, tracked
+from guidepress.forge import Forge, ForgeError, Review, from_environment
+from guidepress.history import HistoryError, git, git_bytes, tracked
 from guidepress.schemas import Approval, Code, Registry, RegistryMember, Settings
-from guidepress.signatures import signer
+from guidepress.signatures import signed_by, signer, statement
 from guidepress.validators.approvals import content_digest
 from guidepress.validators.config import load_registry
 from guidepress.validators.diagnostics import Diagnostic
@@ -52,14 +57,16 @@ class Proof:
     source: Path
 
 
-def verify_approvals(paths: list[Path], proof: Proof) -> list[Diagnostic]:
-    """An `approval-unverified` diagnostic for each approval of the pages that is not proven."""
-    found = []
+def verify_approvals(paths: list[Path], proof: Proof) -> tuple[int, list[Diagnostic]]:
+    """How many approvals the pages hold, and an `approval-unverified` diagnostic for each that
+    is not proven."""
+    found, count = [], 0
     for path in paths:
         page, _ = read_page(path, str(path), needs_front_matter=True)
         approvals = page.data.get("approvals") if page and isinstance(page.data, dict) else None
         if page is None or not isinstance(approvals, list):
             continue
+        count += len(approvals)
         for index, raw in enumerate(approvals):
             try:
                 approval = Approval.model_validate(raw, context={"today": date.max})
@@ -70,33 +77,40 @@ def verify_approvals(paths: list[Path], proof: Proof) -> list[Diagnostic]:
                 line, col = page.locate(("approvals", index, "reviewer"))
                 who = f"{approval.reviewer}'s approval of version {approval.version}"
                 found.append(page.at(line, col, Code.APPROVAL_UNVERIFIED, f"{who} {problem}"))
-    return found
+    return count, found
 
 
 def _unproven(path: Path, page: Page, approval: Approval, raw: Any, proof: Proof) -> str | None:
     member = proof.registry.find(approval.reviewer) if proof.registry else None
     if member is None:
         return "names someone not in the reviewer registry"
-    try:
-        top, name = tracked(path)
-        if approval.review is not None:
+    if approval.review is not None:
+        try:
+            top, name = tracked(path)
             return _unproven_review(top, name, approval, member, proof)
-        return _unproven_signature(top, name, approval, raw, member, proof)
-    except (HistoryError, ForgeError) as error:
-        return f"cannot be checked: {error}"
+        except (HistoryError, ForgeError) as error:
+            return f"cannot be checked: {error}"
+    if approval.signature is not None:
+        return _unproven_signature(page, approval, member)
+    return (
+        "is neither signed nor given in a pull request review, so anyone could have written "
+        f"it: {member.name} approves with `guidepress approve` and their registered key, or in "
+        "a pull request review"
+    )
 
 
 def _unproven_review(
     top: Path, name: str, approval: Approval, member: RegistryMember, proof: Proof
 ) -> str | None:
     assert approval.review is not None
-    if proof.forge is None:
+    forge = proof.forge
+    if forge is None:
         return (
-            "was given in a pull request review, which cannot be checked: name the repository "
-            "in [tool.guidepress.forge] (CI sets GITHUB_REPOSITORY) and give a token"
+            "was given in a pull request review, which cannot be checked here: verify in CI, "
+            "where GITHUB_REPOSITORY and a token are set"
         )
     recorded = approval.review
-    review = proof.forge.review(recorded.pull, recorded.id)
+    review = forge.review(recorded.pull, recorded.id)
     where = f"review {recorded.id} of pull request {recorded.pull}"
     if review is None:
         return f"names {where}, which the forge does not have"
@@ -111,53 +125,42 @@ def _unproven_review(
         )
     if review.submitted and review.submitted.date() != approval.date:
         return f"is dated {approval.date}, but {where} was given on {review.submitted.date()}"
-    text = proof.forge.file_at(recorded.commit, name)
-    files = _ForgeFiles(proof.forge, recorded.commit, _source_in(top, proof.source))
+    last = _last_word(forge.reviews(recorded.pull), review.login)
+    if last is not None and last.state != "APPROVED":
+        return (
+            f"names {where}, but {review.login}'s last review of pull request {recorded.pull} "
+            f"is {last.state.lower().replace('_', ' ')}"
+        )
+    if name not in forge.changed_files(recorded.pull):
+        return f"names {where}, but pull request {recorded.pull} does not change this page"
+    text = forge.file_at(recorded.commit, name)
+    files = _ForgeFiles(forge, recorded.commit, _source_in(top, proof.source))
     if _digest(text, name, files, top, proof) != approval.digest:
         return f"does not match the page as it was in the reviewed commit {recorded.commit[:10]}"
     return None
 
 
-def _unproven_signature(
-    top: Path, name: str, approval: Approval, raw: Any, member: RegistryMember, proof: Proof
-) -> str | None:
-    """Proven when a commit signed with the member's key is the one that wrote this exact record
-    (its parent did not hold it), and held the page content the digest names."""
-    if member.signing_key is None:
-        return (
-            f"cannot be proven by a signed commit: {member.name} has no signing key in the "
-            "registry; approve in a pull request review, or register a key"
-        )
-    writers = [
-        (commit, path)
-        for commit, path in page_history(top, name)
-        if _holds(top, commit, path, raw) and not _holds(top, f"{commit}^", path, raw)
+def _last_word(reviews: list[Review], login: str) -> Review | None:
+    """A reviewer's latest review that says something about the change (a comment does not)."""
+    theirs = [
+        r for r in reviews if r.login.casefold() == login.casefold() and r.state != "COMMENTED"
     ]
-    if not writers:
-        return "is in no commit as it now reads: the reviewer commits it, signed with their key"
-    for commit, path in writers:
-        if signer(top, commit, [member]) is None:
-            continue
-        files = GitFiles(top, commit, _source_in(top, proof.source))
-        text = git_bytes(top, "show", f"{commit}:{path}")
-        if _digest(text, path, files, top, proof) == approval.digest:
-            return None
-        return f"does not match the page as it was in the signed commit {commit[:10]}"
-    return (
-        f"was written by commit {writers[-1][0][:10]}, which is not signed with {member.name}'s "
-        "registered key (an unsigned commit, or someone else's, proves nothing)"
-    )
+    never = datetime.min.replace(tzinfo=UTC)
+    return max(theirs, key=lambda r: (r.submitted or never, r.id), default=None)
 
 
-def _holds(top: Path, commit: str, path: str, raw: Any) -> bool:
-    """Whether the page at the commit holds the approval record exactly as `raw`."""
-    try:
-        text = git(top, "show", f"{commit}:{path}")
-    except HistoryError:  # no such commit (a root's parent) or no page there
-        return False
-    page, _ = parse_page(text, path, needs_front_matter=True)
-    records = page.data.get("approvals") if page and isinstance(page.data, dict) else None
-    return isinstance(records, list) and raw in records
+def _unproven_signature(page: Page, approval: Approval, member: RegistryMember) -> str | None:
+    assert approval.signature is not None
+    if member.signing_key is None:
+        return f"is signed, but {member.name} has no signing key in the registry to check it with"
+    page_id = str(page.data.get("id", "")) if isinstance(page.data, dict) else ""
+    if not signed_by(statement(page_id, approval), approval.signature, member):
+        return (
+            f"carries a signature that is not {member.name}'s registered key's signature of this "
+            "approval (its page, version, digest and date): it was made for something else, or "
+            "by someone else"
+        )
+    return None
 
 
 def _digest(text: bytes | None, name: str, files: Any, top: Path, proof: Proof) -> str | None:
@@ -203,74 +206,115 @@ class _ForgeFiles:
         return [posixpath.join(folder, posixpath.relpath(n, prefix)) for n in names]
 
 
-def verify_registry(root: Path, registry_name: str, forge: Forge | None) -> list[Diagnostic]:
-    """A `registry-unverified` diagnostic for each change to the registry not signed by, or
-    approved in a review by, a member of the registry as it was before the change."""
-    path = root / registry_name
+TRUSTED_FILES = ("conf.py", "pyproject.toml", "requirements.txt")
+
+
+def verify_trusted_files(root: Path, settings: Settings, forge: Forge | None) -> list[Diagnostic]:
+    """A `registry-unverified` diagnostic for each change to a trusted file that no member of the
+    registry (as it was before the change) signed or approved, and for a chain with no start."""
+    registry_path = root / settings.registry
     try:
-        top, name = tracked(path)
-    except HistoryError:
-        return []  # not in git: verify-approvals reports every approval as unproven anyway
-    log = git(top, "log", "--reverse", "--format=%H", "--", name).split()
+        top, registry = tracked(registry_path)
+    except HistoryError as error:
+        return [Diagnostic.of(Code.REGISTRY_UNVERIFIED, str(registry_path), 1, 1, str(error))]
+    folder = posixpath.dirname(registry)
+    names = [registry, *(posixpath.join(folder, name) for name in TRUSTED_FILES)]
     pinned = {key.strip() for key in os.environ.get(TRUSTED_KEYS, "").split(",") if key.strip()}
     found = []
-    previous: Registry | None = None
-    for commit in log:
-        current = _registry_at(top, commit, name)
-        if previous is None:
-            problem = _unanchored(top, commit, current, pinned)
+    for commit, parent, changed in _first_parent_changes(top, names):
+        before = _registry_at(top, parent, registry) if parent else None
+        if before is None:
+            if registry not in changed:
+                continue  # before the registry: the commit that brings it in vouches for it all
+            problem = _unanchored(top, commit, _registry_at(top, commit, registry), pinned)
         else:
-            problem = _unapproved_change(top, commit, name, previous, forge)
+            problem = _unapproved_change(top, commit, parent or "", changed, before, forge)
         if problem:
-            found.append(Diagnostic.of(Code.REGISTRY_UNVERIFIED, str(path), 1, 1, problem))
-        previous = current or previous
+            found.append(Diagnostic.of(Code.REGISTRY_UNVERIFIED, str(registry_path), 1, 1, problem))
     return found
 
 
+def _first_parent_changes(top: Path, names: list[str]) -> list[tuple[str, str | None, list[str]]]:
+    """(commit, its first parent, the trusted files it changed) along the branch, oldest first.
+    A merge is compared with its first parent: it brings in whatever its branch changed."""
+    log = git(
+        top, "-c", "core.quotePath=false", "log", "--first-parent", "--diff-merges=first-parent",
+        "--reverse", "--no-renames", "--format=%x00%H %P", "--name-only", "--", *names,
+    )  # fmt: skip
+    changes = []
+    for entry in log.split("\0")[1:]:
+        header, *files = [line for line in entry.splitlines() if line]
+        commit, *parents = header.split()
+        changes.append((commit, parents[0] if parents else None, sorted(set(files))))
+    return changes
+
+
 def _unanchored(top: Path, commit: str, registry: Registry | None, pinned: set[str]) -> str | None:
+    where = f"the commit that brings the registry in ({commit[:10]})"
     if not pinned:
-        return None  # trusted as first committed: the docs say how to pin it
+        return (
+            f"no key is pinned in {TRUSTED_KEYS}, so nothing says who may start the registry: "
+            f"set it (in CI, where editors cannot change it) to the fingerprint of the key that "
+            f"signed {where}"
+        )
     members = registry.reviewers if registry else []
     signed = signer(top, commit, members)
     key = _fingerprint(signed.signing_key) if signed and signed.signing_key else None
     if key not in pinned:
-        return (
-            f"the registry's first version (commit {commit[:10]}) is not signed by a key "
-            f"pinned in {TRUSTED_KEYS}: the chain of trust has no start"
-        )
+        return f"{where} is not signed by a key pinned in {TRUSTED_KEYS}: the chain has no start"
     return None
 
 
 def _unapproved_change(
-    top: Path, commit: str, name: str, before: Registry, forge: Forge | None
+    top: Path, commit: str, parent: str, changed: list[str], before: Registry, forge: Forge | None
 ) -> str | None:
     if signer(top, commit, before.reviewers) is not None:
         return None
-    content = git_bytes(top, "show", f"{commit}:{name}")
+    what = ", ".join(changed)
     if forge is not None:
         try:
-            for pull in forge.pulls_of(commit):
-                for review in forge.reviews(pull):
-                    member = before.by_github(review.login)
-                    if (
-                        review.state == "APPROVED"
-                        and member is not None
-                        and (forge.file_at(review.commit, name) == content)
-                    ):
-                        return None
+            if _approved_in_review(top, commit, parent, changed, before, forge):
+                return None
         except ForgeError as error:
-            return f"the change to the registry in {commit[:10]} cannot be checked: {error}"
+            return f"the change to {what} in {commit[:10]} cannot be checked: {error}"
     return (
-        f"the change to the registry in commit {commit[:10]} is neither signed by nor approved "
-        "in a review by a member of the registry as it was before it"
+        f"the change to {what} in commit {commit[:10]} is neither signed by nor approved in a "
+        "pull request review by a member of the registry as it was before it"
     )
+
+
+def _approved_in_review(
+    top: Path, commit: str, parent: str, changed: list[str], before: Registry, forge: Forge
+) -> bool:
+    """Whether a member's last word on a pull request that brought the commit in approved a
+    commit holding exactly these files, which the pull request changed."""
+    for pull in forge.pulls_of(commit):
+        reviews, base = forge.reviews(pull), forge.base(pull)
+        for member in before.reviewers:
+            last = _last_word(reviews, member.github) if member.github else None
+            if last is None or last.state != "APPROVED":
+                continue
+            if all(
+                forge.file_at(last.commit, name) == _blob(top, commit, name)
+                and forge.file_at(base, name) != _blob(top, commit, name)
+                for name in changed
+            ):
+                return True
+    return False
+
+
+def _blob(top: Path, commit: str, name: str) -> bytes | None:
+    try:
+        return git_bytes(top, "show", f"{commit}:{name}")
+    except HistoryError:
+        return None  # removed by the commit
 
 
 def _registry_at(top: Path, commit: str, name: str) -> Registry | None:
     try:
         return Registry.model_validate(yaml.safe_load(git(top, "show", f"{commit}:{name}")))
     except (HistoryError, yaml.YAMLError, ValidationError):
-        return None  # deleted or damaged at that commit: validate reports the current one
+        return None  # none, or damaged, at that commit: validate reports the current one
 
 
 def _fingerprint(key: str) -> str:
@@ -283,13 +327,14 @@ def unproven(
     root: Path, settings: Settings, paths: list[Path]
 ) -> tuple[list[Path], list[Diagnostic]]:
     """The guideline pages (of `paths`, or all of the library), and a diagnostic for every
-    approval of them and every change to the registry that is not proven."""
+    approval of them and every change to a trusted file that is not proven."""
     layout = Layout.of(root, settings)
     registry, problems = load_registry(root, settings)
     cwd = os.path.join(os.getcwd(), "")
     guidelines = [Path(layout.guidelines)] if Path(layout.guidelines).is_dir() else []  # none yet
     pages = [Path(display(p, cwd)) for p in find_pages(paths or guidelines)]
-    forge = from_settings(settings.forge)
-    proof = Proof(registry, forge, Path(layout.source))
-    found = problems + verify_registry(root, settings.registry, forge)
-    return pages, found + verify_approvals(pages, proof)
+    forge = from_environment()
+    count, found = verify_approvals(pages, Proof(registry, forge, Path(layout.source)))
+    if count:  # with nothing to prove, who may approve does not matter yet
+        found = verify_trusted_files(root, settings, forge) + found
+    return pages, problems + found

@@ -208,7 +208,8 @@ class ForgeReview(_Strict):
 class Approval(_Strict):
     """A reviewer's approval of one version of the page, tied to its exact content by a digest.
     Who the reviewer is (name, role, qualifications) comes from the registry; the approval is
-    proven by a signed commit or by `review`, a pull request review on the forge."""
+    proven by `signature`, made with the reviewer's registered key, or by `review`, a pull
+    request review on the forge."""
 
     reviewer: PersonName = Field(
         description="Name of the approving reviewer, as in the reviewer registry.",
@@ -233,6 +234,15 @@ class Approval(_Strict):
     review: ForgeReview | None = Field(
         default=None,
         description="The pull request review the approval was given in; written by CI.",
+    )
+    signature: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9+/]{40,4000}={0,2}$",
+        description=(
+            "The reviewer's SSH signature of this approval (page, version, digest, reviewer "
+            "and date); written by `guidepress approve`."
+        ),
+        examples=["U1NIU0lHAAAAAQ…"],
     )
 
 

@@ -8,21 +8,51 @@ commit signed with the `signing_key` named here.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from guidepress.schemas.fields import StrictText
 from guidepress.schemas.identity import PersonName, person_key
 
 # GitHub's account names: letters, digits and hyphens inside, at most 39 characters.
 GithubLogin = Annotated[str, Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$")]
+# Ed25519 keys only (plain, or held on a security key): each has exactly one encoding, so one key
+# cannot be registered twice in two spellings (RSA's numbers can be padded), and it is the kind
+# ssh-keygen and the reviewers' guide make.
 SSH_KEY = re.compile(
-    r"^(ssh-ed25519|sk-ssh-ed25519@openssh\.com|ecdsa-sha2-nistp(256|384|521)|"
-    r"sk-ecdsa-sha2-nistp256@openssh\.com|ssh-rsa) [A-Za-z0-9+/]+={0,2}( [^\n]*)?$"
+    r"^(ssh-ed25519|sk-ssh-ed25519@openssh\.com) (AAAA[A-Za-z0-9+/]+={0,2})( [^\n]*)?$"
 )
-SshKey = Annotated[str, Field(pattern=SSH_KEY.pattern)]
+
+
+def _canonical_key(text: str) -> str:
+    """The key as `type base64` (without its comment), once its bytes are checked to be exactly
+    one key of its type."""
+    match = SSH_KEY.match(text)
+    if match is None:
+        raise ValueError("not an Ed25519 public key line (ssh-ed25519 AAAA… comment)")
+    kind, encoded = match.group(1), match.group(2)
+    try:
+        blob = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        raise ValueError("the key's base64 does not decode") from None
+    fields, at = [], 0
+    while at < len(blob):
+        size = int.from_bytes(blob[at : at + 4], "big")
+        fields.append(blob[at + 4 : at + 4 + size])
+        at += 4 + size
+    expected = 3 if kind.startswith("sk-") else 2  # type, key (and a security key's application)
+    if at != len(blob) or len(fields) != expected or fields[0] != kind.encode():
+        raise ValueError(f"the key's bytes are not one {kind} key")
+    if len(fields[1]) != 32:
+        raise ValueError("an Ed25519 key is 32 bytes")
+    return f"{kind} {base64.b64encode(blob).decode()}"
+
+
+SshKey = Annotated[str, AfterValidator(_canonical_key)]
 
 
 class RegistryMember(BaseModel):
@@ -48,7 +78,9 @@ class RegistryMember(BaseModel):
     )
     signing_key: SshKey | None = Field(
         default=None,
-        description="Public SSH key their approval commits are signed with (a .pub file's line).",
+        description=(
+            "Public Ed25519 SSH key their approvals are signed with (the line of a .pub file)."
+        ),
         examples=["ssh-ed25519 AAAAC3Nza… reviewer@example.org"],
     )
     # Kept so that registries written before signed approvals still load; a git identity is
@@ -80,7 +112,7 @@ class Registry(BaseModel):
         for what, values in (
             ("name", [m.key for m in self.reviewers]),
             ("github account", [m.github.casefold() for m in self.reviewers if m.github]),
-            ("signing key", [m.signing_key.split()[1] for m in self.reviewers if m.signing_key]),
+            ("signing key", [m.signing_key for m in self.reviewers if m.signing_key]),
         ):
             if len(set(values)) != len(values):
                 raise ValueError(f"two reviewers share one {what}: each person is listed once")

@@ -96,24 +96,6 @@ class LinkcheckSettings(BaseModel):
     )
 
 
-class ForgeSettings(BaseModel):
-    """[tool.guidepress.forge]: where reviewers approve pull requests (GitHub)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: Literal["github"] = Field(default="github", description="The forge: github.")
-    api: WebUrl = Field(
-        default="https://api.github.com",
-        description="Address of the forge's API (GitHub Enterprise has its own).",
-    )
-    repository: str | None = Field(
-        default=None,
-        pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
-        description="owner/name of the library's repository (default: GITHUB_REPOSITORY in CI).",
-        examples=["example-trust/guidelines"],
-    )
-
-
 def _one_approval_each() -> dict[PageType, int]:
     return {"guideline": 1, "patient-info": 1}
 
@@ -151,9 +133,6 @@ class Settings(BaseModel):
     )
     linkcheck: LinkcheckSettings = Field(
         default_factory=LinkcheckSettings, description="See [tool.guidepress.linkcheck]."
-    )
-    forge: ForgeSettings = Field(
-        default_factory=ForgeSettings, description="See [tool.guidepress.forge]."
     )
     review_interval_years: int = Field(
         default=3,

@@ -3,7 +3,9 @@ session."""
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -81,6 +83,21 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return made
 
 
+def fingerprint(key: Path) -> str:
+    """The SHA-256 fingerprint of a key made by `keys`, as ssh-keygen -l prints it."""
+    blob = base64.b64decode(Path(f"{key}.pub").read_text().split()[1])
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pinned_key(keys: dict[str, Path]) -> Iterator[str]:
+    """As in a library's CI: the key that signs a test library's first commit (in_git) is pinned
+    as the start of its chain of trust, for every command the tests run."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GUIDEPRESS_TRUSTED_KEYS", fingerprint(keys["reviewer"]))
+        yield fingerprint(keys["reviewer"])
+
+
 def registry_with_keys(keys: dict[str, Path], **github: str) -> str:
     """REGISTRY with each member's signing key (and GitHub account, when given)."""
     lines = []
@@ -104,23 +121,27 @@ def sign_as(root: Path, key: Path, email: str) -> None:
         subprocess.run(["git", "config", setting, value], cwd=root, check=True)
 
 
-def in_git(root: Path) -> None:
-    """Put the library in git, committed by an editor."""
+def in_git(root: Path, signed_with: Path | None = None) -> None:
+    """Put the library in git, committed by an editor; signed with a key when given (the key the
+    chain of trust starts at: `pinned_key`)."""
     identity = ["-c", "user.name=editor", "-c", "user.email=editor@example.org"]
-    for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "Library"]):
+    if signed_with is not None:
+        identity += ["-c", "gpg.format=ssh", "-c", f"user.signingkey={signed_with}"]
+    commit = ["commit", "-qm", "Library", *(["-S"] if signed_with else [])]
+    for command in (["init", "-q", "-b", "main"], ["add", "-A"], commit):
         subprocess.run(["git", *identity, *command], cwd=root, check=True, capture_output=True)
 
 
 @pytest.fixture
 def approved(tmp_path: Path, keys: dict[str, Path]) -> Path:
-    """A library of one guideline in git, approved by the registry's reviewer in a commit signed
-    with their registered key."""
+    """A library of one guideline in git, approved by the registry's reviewer with their
+    registered key."""
     root = tmp_path / "library"
     make_project(
         root, {"guidelines/p.md": valid_page().replace("status: draft", "status: approved")}
     )
     (root / "reviewers.yaml").write_text(registry_with_keys(keys), encoding="utf-8")
-    in_git(root)
+    in_git(root, signed_with=keys["reviewer"])
     sign_as(root, keys["reviewer"], "reviewer@example.org")
     result = run_cli("approve", PAGE, "--reviewer", "Example Reviewer", cwd=root)
     assert result.returncode == 0, result.stderr

@@ -79,7 +79,14 @@ class Handler(BaseHTTPRequestHandler):
             pull = pulls.get(int(match.group(1)))
             if pull is None:
                 return self.answer(404, {"message": "Not Found"})
-            return self.answer(200, {"number": int(match.group(1)), "head": {"sha": pull["head"]}})
+            return self.answer(
+                200,
+                {
+                    "number": int(match.group(1)),
+                    "head": {"sha": pull["head"]},
+                    "base": {"sha": pull.get("base", "0" * 40)},
+                },
+            )
         if match := re.fullmatch(r"commits/([0-9a-f]{40})/pulls", path):
             numbers = [n for n, p in pulls.items() if match.group(1) in p.get("commits", [])]
             return self.answer(200, [{"number": n} for n in numbers])

@@ -19,6 +19,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 from tests.conftest import CASES, serve
+from tests.test_approvals import git
 from tests.test_cases import write_case
 from tests.test_release import add_retired_page, new_version, release
 
@@ -330,6 +331,8 @@ def test_a_pdf_of_the_current_version_from_an_earlier_release_is_current(
     assert release(approved, "2026.1", archive).returncode == 0
     with (approved / "pyproject.toml").open("a") as settings:
         settings.write('publication_url = "https://guidelines.example.org/"\n')
+    # A change to the settings, signed by the reviewer (the approved fixture's git signs as them).
+    git(approved, "commit", "-S", "-qam", "Name the publication address")
     assert release(approved, "2026.2", archive).returncode == 0
     first, second = (archive / f"{r}/pdf/test-page-v1.0.pdf" for r in ("2026.1", "2026.2"))
     assert first.read_bytes() != second.read_bytes()

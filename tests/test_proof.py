@@ -1,24 +1,27 @@
 """Approvals nobody can forge, in real git repositories with keys made by ssh-keygen and a fake
-GitHub API on 127.0.0.1: a signed commit or a pull request review proves an approval; a typed
-name, a claimed git identity, someone else's key, a record edited afterwards, a review of
-something else, or a registry its own beneficiary changed, does not."""
+GitHub API on 127.0.0.1: the reviewer's signature or a pull request review proves an approval; a
+typed name, a claimed git identity, someone else's key, a signed commit of someone else's record,
+a record edited afterwards, a review of something else, or a registry or configuration changed
+without a member's consent, does not."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from guidepress.schemas import Approval
+from guidepress.signatures import sign, statement
 from tests.conftest import (
     CASES,
     PAGE,
+    fingerprint,
     in_git,
     make_project,
     registry_with_keys,
@@ -38,15 +41,15 @@ def library(tmp_path: Path, keys: dict[str, Path]) -> Path:
     make_project(root, {"guidelines/p.md": valid_page()})
     registry = registry_with_keys(keys, reviewer="example-reviewer")
     (root / "reviewers.yaml").write_text(registry, encoding="utf-8")
-    in_git(root)
+    in_git(root, signed_with=keys["reviewer"])
     return root
 
 
 def verify(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """verify-approvals as CI runs it: the pinned key (pinned_key), the fake forge when a test
+    serves one, nothing GitHub's runners would set on this machine, and `env`."""
     command = [sys.executable, "-m", "guidepress", "verify-approvals"]
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GUIDEPRESS_"))
-    }
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     return subprocess.run(command, cwd=root, capture_output=True, text=True, check=False,
                           env={**environment, **env})  # fmt: skip
 
@@ -55,64 +58,101 @@ def approve(root: Path, *options: str) -> subprocess.CompletedProcess[str]:
     return run_cli("approve", PAGE, "--reviewer", "Example Reviewer", *options, cwd=root)
 
 
-def fingerprint(key: Path) -> str:
-    blob = base64.b64decode(Path(f"{key}.pub").read_text().split()[1])
-    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
-
-
 def test_an_approval_signed_with_the_reviewers_key_is_verified(
     library: Path, keys: dict[str, Path]
 ) -> None:
     sign_as(library, keys["reviewer"], "reviewer@example.org")
     result = approve(library)
     assert result.returncode == 0, result.stderr
-    assert "committed, signed" in result.stderr
+    assert "signature: " in (library / PAGE).read_text()
     verified = verify(library)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    # The signature is in the record, not the commit: rewritten history keeps the proof.
+    git(library, "commit", "-q", "--amend", "-m", "Squashed", email="editor@example.org")
+    assert verify(library).returncode == 0
+
+
+def signature_line(root: Path) -> str:
+    return next(line for line in (root / PAGE).read_text().splitlines() if "signature:" in line)
+
+
+def signed_statement(key: Path, page_id: str, day: str) -> str:
+    """A signature made with `key` over a statement of an approval like the test page's."""
+    claim = Approval.model_validate(
+        {"reviewer": "Example Reviewer", "date": day, "version": "1.0",
+         "digest": "sha256:" + "0" * 64},
+        context={"today": date.max},
+    )  # fmt: skip
+    return sign(statement(page_id, claim), str(key))
 
 
 @pytest.mark.parametrize(
-    ("key", "email", "says"),
+    ("forgery", "says"),
     [
-        (None, "reviewer@example.org", "is not signed with Example Reviewer's registered key"),
+        ("signature removed", "is neither signed nor given in a pull request review"),
+        ("signed by a stranger", "is not Example Reviewer's registered key's signature"),
+        ("signed by another member", "is not Example Reviewer's registered key's signature"),
+        ("the date changed after signing", "is not Example Reviewer's registered key's signature"),
+        ("a signature made for another page", "is not Example Reviewer's registered key's"),
         (
-            "outsider",
-            "reviewer@example.org",
-            "is not signed with Example Reviewer's registered key",
+            "the reviewer's signed commit of a record someone else wrote",
+            "is neither signed nor given in a pull request review",
         ),
-        ("author", "author@example.org", "is not signed with Example Reviewer's registered key"),
     ],
-    ids=["unsigned, claiming the reviewer's identity", "a stranger's key", "another member's key"],
 )
 def test_an_approval_not_signed_by_its_reviewer_proves_nothing(
-    library: Path, keys: dict[str, Path], key: str | None, email: str, says: str
-) -> None:
-    assert approve(library, "--no-commit").returncode == 0
-    if key is None:
-        git(library, "commit", "-qam", "Approve p", email=email)  # anyone can type this identity
-    else:
-        sign_as(library, keys[key], email)
-        git(library, "commit", "-S", "-qam", "Approve p")
-    result = verify(library)
-    assert result.returncode == 1
-    assert "[approval-unverified]" in result.stdout
-    assert says in result.stdout
-    assert result.stdout.startswith("docs/guidelines/p.md:")
-
-
-def test_an_approval_edited_after_it_was_signed_is_caught(
-    library: Path, keys: dict[str, Path]
+    library: Path, keys: dict[str, Path], forgery: str, says: str
 ) -> None:
     sign_as(library, keys["reviewer"], "reviewer@example.org")
     assert approve(library).returncode == 0
+    assert verify(library).returncode == 0
     page = library / PAGE
-    text = page.read_text(encoding="utf-8")
-    dated = next(line for line in text.splitlines() if line.strip().startswith("date: 2026-12"))
-    page.write_text(text.replace(dated, dated.replace("2026-12", "2026-02")), encoding="utf-8")
-    git(library, "commit", "-qam", "Backdate the approval", email="editor@example.org")
+    text, line = page.read_text(), signature_line(library)
+    dated = next(d for d in text.splitlines() if d.strip().startswith("date: 2026-12"))
+    day, field = dated.split()[-1], line.split(":")[0]
+    resigned = {
+        "signed by a stranger": (keys["outsider"], "test-page"),
+        "signed by another member": (keys["author"], "test-page"),
+        "a signature made for another page": (keys["reviewer"], "another-page"),
+    }
+    if forgery in resigned:
+        key, page_id = resigned[forgery]
+        text = text.replace(line, f"{field}: {signed_statement(key, page_id, day)}")
+    elif forgery == "the date changed after signing":
+        text = text.replace(dated, dated.replace("2026-12", "2026-02"))
+    else:  # removed; or an editor writes the record and the reviewer signs a commit holding it
+        text = text.replace(line + "\n", "")
+    page.write_text(text)
+    git(library, "commit", "-qam", "Edit the approval", email="editor@example.org")
+    if forgery.startswith("the reviewer's signed commit"):
+        git(library, "commit", "-S", "-q", "--amend", "--no-edit")  # as a rebase would
     result = verify(library)
     assert result.returncode == 1
-    assert "which is not signed with Example Reviewer's registered key" in result.stdout
+    assert "[approval-unverified]" in result.stdout
+    assert says in result.stdout, result.stdout
+    assert result.stdout.startswith("docs/guidelines/p.md:")
+
+
+def test_approve_signs_only_with_the_reviewers_registered_key(
+    library: Path, keys: dict[str, Path]
+) -> None:
+    before = (library / PAGE).read_text()
+    refused = approve(library, "--key", str(keys["outsider"]))
+    assert refused.returncode == 1
+    assert "is not Example Reviewer's key in the registry" in refused.stderr
+    unsigned = approve(library)  # no key named, and none set in git
+    assert unsigned.returncode == 1
+    assert "git config --global user.signingkey" in unsigned.stderr
+    assert (library / PAGE).read_text() == before
+    assert approve(library, "--key", str(keys["reviewer"])).returncode == 0
+    assert verify(library).returncode == 0
+
+
+def unsign(root: Path) -> None:
+    """Take the signature out of the page's approval record, as an editor could, and commit."""
+    page = root / PAGE
+    page.write_text(page.read_text().replace(signature_line(root) + "\n", ""))
+    git(root, "commit", "-qam", "Approve p", email="reviewer@example.org")
 
 
 def test_a_reviewer_who_added_themselves_to_the_registry_is_not_trusted(
@@ -127,14 +167,15 @@ def test_a_reviewer_who_added_themselves_to_the_registry_is_not_trusted(
         + f'  - name: Example Outsider\n    role: Anyone\n    signing_key: "{public}"\n',
         encoding="utf-8",
     )
+    sign_as(library, keys["outsider"], "outsider@example.org")
     assert run_cli("approve", PAGE, "--reviewer", "Example Outsider", "--no-commit",
                    cwd=library).returncode == 0  # fmt: skip
-    sign_as(library, keys["outsider"], "outsider@example.org")
     git(library, "commit", "-S", "-qam", "Add myself and approve")
     result = verify(library)
     assert result.returncode == 1
     assert "[registry-unverified]" in result.stdout
-    assert "neither signed by nor approved in a review by a member of the registry" in result.stdout
+    assert "the change to reviewers.yaml in commit" in result.stdout
+    assert "neither signed by nor approved in a pull request review by a member" in result.stdout
 
 
 def test_a_registry_change_signed_by_a_member_counts(library: Path, keys: dict[str, Path]) -> None:
@@ -142,21 +183,83 @@ def test_a_registry_change_signed_by_a_member_counts(library: Path, keys: dict[s
     registry.write_text(registry.read_text() + "  - name: Example Newcomer\n    role: Nurse\n")
     sign_as(library, keys["reviewer"], "reviewer@example.org")
     git(library, "commit", "-S", "-qam", "Welcome a new reviewer")
+    assert approve(library).returncode == 0
     result = verify(library)
     assert result.returncode == 0, result.stdout
 
 
-def test_the_chain_of_trust_starts_at_a_pinned_key(library: Path, keys: dict[str, Path]) -> None:
-    # The registry's first version was committed by an editor, unsigned: with a key pinned in CI,
-    # that is no start for the chain; signed by the pinned key, it is.
-    pinned = verify(library, GUIDEPRESS_TRUSTED_KEYS=fingerprint(keys["reviewer"]))
-    assert pinned.returncode == 1
-    assert "is not signed by a key pinned in GUIDEPRESS_TRUSTED_KEYS" in pinned.stdout
+@pytest.mark.parametrize("trusted", ["conf.py", "pyproject.toml", "requirements.txt"])
+def test_the_build_configuration_changes_only_with_a_members_consent(
+    library: Path, keys: dict[str, Path], trusted: str
+) -> None:
+    # conf.py runs as Python in every build; pyproject.toml says which registry and how many
+    # approvals; requirements.txt which guidepress CI installs. An editor changes one after the
+    # approval, without a member's signature.
     sign_as(library, keys["reviewer"], "reviewer@example.org")
-    git(library, "commit", "-S", "-q", "--amend", "--no-edit")  # the first commit, now signed
-    assert verify(library, GUIDEPRESS_TRUSTED_KEYS=fingerprint(keys["reviewer"])).returncode == 0
+    assert approve(library).returncode == 0
+    with (library / trusted).open("a", encoding="utf-8") as file:
+        file.write("\n# changed by an editor\n")
+    git(library, "add", trusted)
+    git(library, "commit", "-qm", f"Change {trusted}", email="editor@example.org")
+    result = verify(library)
+    assert result.returncode == 1
+    assert f"the change to {trusted} in commit" in result.stdout
+    git(library, "commit", "-S", "-q", "--amend", "--no-edit")  # the reviewer signs it
+    assert verify(library).returncode == 0
+
+
+def test_a_merge_that_brings_back_an_old_registry_is_a_change_like_any_other(
+    library: Path, keys: dict[str, Path]
+) -> None:
+    # The board removes a member whose key leaked (signed by a member). An editor merges a branch
+    # cut before the removal, keeping its registry: the member is back, so the merge must be
+    # approved like any change.
+    sign_as(library, keys["reviewer"], "reviewer@example.org")
+    git(library, "branch", "old")
+    registry = library / "reviewers.yaml"
+    text = registry.read_text()
+    start = text.index("  - name: Example Author")
+    registry.write_text(text[:start])
+    git(library, "commit", "-S", "-qam", "Remove Example Author, whose key leaked")
+    git(library, "checkout", "-q", "old")
+    (library / "notes.txt").write_text("unrelated\n")
+    git(library, "add", "notes.txt")
+    git(library, "commit", "-qm", "Unrelated", email="editor@example.org")
+    git(library, "checkout", "-q", "main")
+    git(library, "merge", "-q", "--no-commit", "--no-ff", "-s", "ours", "old",
+        email="editor@example.org")  # fmt: skip
+    registry.write_text(text)  # the old registry, with the removed member
+    git(library, "add", "-A")
+    git(library, "commit", "-qm", "Merge", email="editor@example.org")
+    assert approve(library).returncode == 0
+    result = verify(library)
+    assert result.returncode == 1
+    assert "the change to reviewers.yaml in commit" in result.stdout
+
+
+def test_the_chain_of_trust_starts_at_a_pinned_key(library: Path, keys: dict[str, Path]) -> None:
+    sign_as(library, keys["reviewer"], "reviewer@example.org")
+    assert approve(library).returncode == 0
+    assert verify(library).returncode == 0  # the first commit is signed by the pinned key
     other = verify(library, GUIDEPRESS_TRUSTED_KEYS=fingerprint(keys["outsider"]))
     assert other.returncode == 1
+    assert "is not signed by a key pinned in GUIDEPRESS_TRUSTED_KEYS" in other.stdout
+    nothing = verify(library, GUIDEPRESS_TRUSTED_KEYS="")
+    assert nothing.returncode == 1
+    assert "no key is pinned in GUIDEPRESS_TRUSTED_KEYS" in nothing.stdout
+    # The registry's first version committed by an editor, unsigned, is no start either.
+    first = git(library, "rev-list", "--max-parents=0", "HEAD").strip()
+    git(library, "rebase", "-q", "--root", "--exec",
+        f'test "$(git rev-parse HEAD~0)" = "{first}" || true')  # fmt: skip
+    git(library, "checkout", "-q", first)
+    git(library, "commit", "-q", "--amend", "--no-gpg-sign", "--no-edit",
+        email="editor@example.org")  # fmt: skip
+    unsigned_first = git(library, "rev-parse", "HEAD").strip()
+    git(library, "checkout", "-q", "main")
+    git(library, "rebase", "-q", "--onto", unsigned_first, first, "main")
+    unanchored = verify(library)
+    assert unanchored.returncode == 1
+    assert "is not signed by a key pinned" in unanchored.stdout
 
 
 def test_release_refuses_an_unverified_approval_and_publishes_a_verified_one(
@@ -165,27 +268,24 @@ def test_release_refuses_an_unverified_approval_and_publishes_a_verified_one(
     page = library / PAGE
     page.write_text(page.read_text().replace("status: draft", "status: approved"))
     git(library, "commit", "-qam", "Ready for release", email="editor@example.org")
-    assert approve(library, "--no-commit").returncode == 0
-    git(library, "commit", "-qam", "Approve p", email="reviewer@example.org")
+    sign_as(library, keys["reviewer"], "reviewer@example.org")
+    assert approve(library).returncode == 0
+    unsign(library)
     archive = tmp_path / "archive"
     refused = run_cli("release", "2026.1", "--archive", str(archive), cwd=library)
     assert refused.returncode == 1
     assert "[approval-unverified] Example Reviewer's approval of version 1.0" in refused.stdout
     assert "release refused" in refused.stderr
     assert not archive.exists() or not (archive / "2026.1").exists()
-    again = approve(library)  # the same record: nothing to commit, and it says what to do
-    assert again.returncode == 1
-    assert "remove the record, commit that, then approve again" in again.stderr
-    git(library, "revert", "--no-edit", "HEAD")
-    sign_as(library, keys["reviewer"], "reviewer@example.org")
-    assert approve(library).returncode == 0  # approved again, signed this time
+    assert approve(library).returncode == 0  # approved again, signed
     released = run_cli("release", "2026.1", "--archive", str(archive), cwd=library)
     assert released.returncode == 0, released.stdout + released.stderr
 
 
-def test_build_shows_unverified_approvals_as_warnings(library: Path) -> None:
-    assert approve(library, "--no-commit").returncode == 0
-    git(library, "commit", "-qam", "Approve p", email="reviewer@example.org")
+def test_build_shows_unverified_approvals_as_warnings(library: Path, keys: dict[str, Path]) -> None:
+    sign_as(library, keys["reviewer"], "reviewer@example.org")
+    assert approve(library).returncode == 0
+    unsign(library)
     result = run_cli("build", cwd=library)
     assert result.returncode == 0, result.stderr
     assert "warning: [approval-unverified]" in result.stdout
@@ -196,22 +296,21 @@ def test_build_shows_unverified_approvals_as_warnings(library: Path) -> None:
 
 
 @pytest.fixture
-def github(library: Path) -> Iterator[FakeGitHub]:
-    """The library on a branch with an edit under review, and a fake GitHub that serves it."""
+def github(library: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
+    """The library on a branch with an edit under review, and a fake GitHub that serves it,
+    named to guidepress by the environment, as CI's runner names GitHub."""
+    base = git(library, "rev-parse", "HEAD").strip()
     git(library, "checkout", "-q", "-b", "revise")
     page = library / PAGE
     page.write_text(page.read_text().replace("A statement", "A revised statement"))
     git(library, "commit", "-qam", "Revise p", email="author@example.org")
     head = git(library, "rev-parse", "HEAD").strip()
     with FakeGitHub(library) as server:
-        server.pulls[2] = {"head": head, "files": [PAGE], "reviews": [], "commits": [head]}
-        with (library / "pyproject.toml").open("a") as pyproject:
-            pyproject.write(
-                f'[tool.guidepress.forge]\napi = "{server.url}"\nrepository = "{REPOSITORY}"\n'
-            )
-        git(library, "commit", "-qam", "Name the forge", email="author@example.org")
-        server.pulls[2]["head"] = git(library, "rev-parse", "HEAD").strip()
-        server.pulls[2]["commits"].append(server.pulls[2]["head"])
+        server.pulls[2] = {
+            "head": head, "base": base, "files": [PAGE], "reviews": [], "commits": [head],
+        }  # fmt: skip
+        monkeypatch.setenv("GUIDEPRESS_FORGE_API", server.url)
+        monkeypatch.setenv("GUIDEPRESS_FORGE_REPOSITORY", REPOSITORY)
         yield server
 
 
@@ -256,6 +355,8 @@ def set_record(root: Path, old: str, new: str) -> None:
         ("a comment, not an approval", "which is commented, not an approval"),
         ("another account's review", "given by example-author, not by Example Reviewer"),
         ("a review of another commit", "but it approved"),
+        ("changes requested since", "last review of pull request 2 is changes requested"),
+        ("a pull request that does not change the page", "does not change this page"),
         ("the date edited", "is dated 2026-01-05, but review 80 of pull request 2 was given on"),
         (
             "content the review never saw",
@@ -264,7 +365,7 @@ def set_record(root: Path, old: str, new: str) -> None:
     ],
 )
 def test_a_forged_review_approval_is_refused(
-    library: Path, github: FakeGitHub, forgery: str, says: str
+    library: Path, github: FakeGitHub, keys: dict[str, Path], forgery: str, says: str
 ) -> None:
     head = github.pulls[2]["head"]
     reviews = github.pulls[2]["reviews"]
@@ -278,6 +379,11 @@ def test_a_forged_review_approval_is_refused(
         reviews[0]["user"]["login"] = "example-author"
     elif forgery == "a review of another commit":
         reviews[0]["commit_id"] = "0" * 40
+    elif forgery == "changes requested since":
+        later = "2026-01-13T09:00:00Z"
+        reviews.append(review(81, "example-reviewer", head, later, "CHANGES_REQUESTED"))
+    elif forgery == "a pull request that does not change the page":
+        github.pulls[2]["files"] = ["docs/index.md"]
     elif forgery == "the date edited":
         set_record(library, "date: 2026-01-12", "date: 2026-01-05")
     else:  # the record names the review, but its digest is of content written afterwards
@@ -285,8 +391,8 @@ def test_a_forged_review_approval_is_refused(
         page.write_text(
             page.read_text().replace("A revised statement", "A statement nobody reviewed")
         )
-        assert approve(library, "--no-commit").returncode == 0
-        text = page.read_text()
+        assert approve(library, "--no-commit", "--key", str(keys["reviewer"])).returncode == 0
+        text = page.read_text().replace(signature_line(library) + "\n", "")
         digest = next(line for line in text.splitlines() if "digest:" in line).split()[-1]
         dated = next(line for line in text.splitlines() if "date: 2026-12" in line)
         page.write_text(text.replace(dated, "    date: 2026-01-12"))
@@ -315,3 +421,36 @@ def test_a_review_by_someone_not_in_the_registry_is_not_recorded(
     assert result.returncode == 1
     said = "@example-author is not a reviewer in the library's registry"
     assert github.comments == [(2, f"guidepress did not record this approval: {said}")]
+
+
+@pytest.mark.parametrize("reviewed", ["the change", "an earlier commit without it"])
+def test_a_registry_change_approved_in_a_pull_request_review(
+    library: Path, github: FakeGitHub, keys: dict[str, Path], reviewed: str
+) -> None:
+    # An editor adds a reviewer on a branch; a member approves the pull request on GitHub; the
+    # editor merges it, unsigned. The review counts only if it saw the change.
+    sign_as(library, keys["reviewer"], "reviewer@example.org")
+    git(library, "checkout", "-q", "main")
+    assert approve(library).returncode == 0
+    base = git(library, "rev-parse", "HEAD").strip()
+    git(library, "checkout", "-q", "-b", "newcomer")
+    registry = library / "reviewers.yaml"
+    before = git(library, "rev-parse", "HEAD").strip()
+    registry.write_text(registry.read_text() + "  - name: Example Newcomer\n    role: Nurse\n")
+    git(library, "commit", "-qam", "Welcome a new reviewer", email="editor@example.org")
+    head = git(library, "rev-parse", "HEAD").strip()
+    git(library, "checkout", "-q", "main")
+    git(library, "merge", "-q", "--no-ff", "--no-gpg-sign", "-m", "Merge newcomer", "newcomer",
+        email="editor@example.org")  # fmt: skip
+    merge = git(library, "rev-parse", "HEAD").strip()
+    approved_commit = head if reviewed == "the change" else before
+    github.pulls[3] = {
+        "head": head, "base": base, "files": ["reviewers.yaml"], "commits": [head, merge],
+        "reviews": [review(90, "example-reviewer", approved_commit, REVIEWED)],
+    }  # fmt: skip
+    result = verify(library)
+    if reviewed == "the change":
+        assert result.returncode == 0, result.stdout
+    else:
+        assert result.returncode == 1
+        assert "the change to reviewers.yaml in commit" in result.stdout

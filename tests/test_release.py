@@ -50,12 +50,16 @@ def release(
     return run_cli("release", version, "--archive", str(archive), cwd=root)
 
 
-def commit_all(root: Path) -> None:
+def commit_all(root: Path, signed_with: Path | None = None) -> None:
+    """Commit everything, into a new repository if there is none (signed with a key when given:
+    the first commit is where the chain of trust starts)."""
     if not (root / ".git").exists():
         git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     if git(root, "status", "--porcelain"):
-        git(root, "commit", "-qm", "The library as it is now")
+        key = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={signed_with}"]
+        config, sign = (key, ["-S"]) if signed_with else ([], [])
+        git(root, *config, "commit", "-qm", "The library as it is now", *sign)
 
 
 def new_version(root: Path, version: str) -> None:
@@ -341,6 +345,11 @@ def add_retired_page(root: Path) -> None:
     )
     index = root / "docs" / "index.md"
     index.write_text(index.read_text().replace("guidelines/p\n", "guidelines/p\nguidelines/old\n"))
+    # A reviewer approves the retirement, as any change to what clinics are told.
+    approved = run_cli(
+        "approve", "docs/guidelines/old.md", "--reviewer", "Example Reviewer", cwd=root
+    )
+    assert approved.returncode == 0, approved.stderr
 
 
 def test_retired_guidelines_are_listed_apart_never_as_current(
@@ -400,7 +409,7 @@ def published(tmp_path_factory: pytest.TempPathFactory, keys: dict[str, Path]) -
     page = valid_page().replace("status: draft", "status: approved")
     make_project(root, {"guidelines/p.md": page})
     (root / "reviewers.yaml").write_text(registry_with_keys(keys), encoding="utf-8")
-    in_git(root)
+    in_git(root, signed_with=keys["reviewer"])
     sign_as(root, keys["reviewer"], "reviewer@example.org")
     assert run_cli("approve", PAGE, "--reviewer", "Example Reviewer", cwd=root).returncode == 0
     archive = root.parent / "archive"

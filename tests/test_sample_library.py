@@ -108,8 +108,8 @@ def test_the_sample_library_releases_its_approved_guidelines(
 ) -> None:
     # The sample keeps a draft and an in-review page on purpose (they show the DRAFT watermark),
     # and a release refuses those: released without them, the approved pages publish once their
-    # placeholder reviewer, given a test key, has approved them in signed commits (the sample's
-    # own approvals are placeholders that nobody signed, so a release rightly refuses them).
+    # placeholder reviewer, given a test key, has approved them, signed (the sample's own
+    # approvals are placeholders that nobody signed, so a release rightly refuses them).
     root = tmp_path_factory.mktemp("sample-release") / "library"
     for name in ("docs", "conf.py", "pyproject.toml", "reviewers.yaml"):
         source = REPO / name
@@ -132,7 +132,7 @@ def test_the_sample_library_releases_its_approved_guidelines(
         ),
         "utf-8",
     )
-    commit_all(root)
+    commit_all(root, signed_with=keys["reviewer"])
     sign_as(root, keys["reviewer"], "reviewer@example.org")
     for page in sorted((root / "docs" / "guidelines").glob("*.md")):
         name = page.relative_to(root).as_posix()

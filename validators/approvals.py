@@ -34,7 +34,9 @@ def content_digest(data: dict[str, Any], body: str, files: dict[str, str] | None
     canonical = json.dumps(
         fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain
     )
-    text = "\n".join(line.rstrip() for line in body.replace("\r\n", "\n").split("\n")).strip("\n")
+    # The body exactly as Markdown reads it (line ends are already one kind): a space at a line's
+    # end is a hard line break, and an invisible character can end a code block.
+    text = body.strip("\n")
     signed = f"{canonical}\n---\n{text}\n"
     if files:
         signed += "---\n" + json.dumps(files, sort_keys=True, ensure_ascii=False) + "\n"
@@ -113,14 +115,15 @@ def check_approvals(
             approvers.add(member.key)  # one person counts once, however often they approved
     valid = len(approvers)
     needed = settings.required_approvals.get(model.type, 1)
-    if model.status == "approved" and valid < needed:
+    # Retiring a guideline changes what clinics are told, so reviewers approve that too.
+    if model.status in ("approved", "retired") and valid < needed:
         line, col = page.locate(("status",))
         found.append(
             page.at(
                 line,
                 col,
                 Code.APPROVAL_MISSING,
-                f"status is approved but the page has {valid} valid approval(s) of version "
+                f"status is {model.status} but the page has {valid} valid approval(s) of version "
                 f"{model.version}; it needs {needed} (guidepress approve {page.path} --reviewer "
                 "NAME)",
             )

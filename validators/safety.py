@@ -37,6 +37,9 @@ FORBIDDEN_DIRECTIVES = {
     "iframe",
     "script",
     "meta",
+    # Content shown by one output and not another: reviewers read the web page, clinics the PDF.
+    "only",
+    "ifconfig",
 }
 FILE_OPTIONS = {"file", "url", "source"}
 PATH_DIRECTIVES = {"image", "figure"}
@@ -289,14 +292,13 @@ def _check_directive(
     line: int, name: str, argument: str, content: str
 ) -> Iterator[tuple[int, Code, str]]:
     if name in FORBIDDEN_DIRECTIVES:
-        yield (
-            line,
-            UNSAFE,
-            (
-                f"the `{{{name}}}` directive is not allowed in a page: it can insert raw output or "
-                "read other files"
-            ),
+        why = (
+            "it shows content in one output and not another, and the web page and the PDF "
+            "must say the same"
+            if name in ("only", "ifconfig")
+            else "it can insert raw output or read other files"
         )
+        yield line, UNSAFE, f"the `{{{name}}}` directive is not allowed in a page: {why}"
         return
     options, _, _, unreadable = _read_directive(argument, content)
     if unreadable:  # MyST drops options it cannot read, which no one then sees or checks

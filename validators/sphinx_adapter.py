@@ -150,6 +150,7 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
     for problem in problems:
         log_diagnostic(problem)
     app.guidepress_registry = registry  # type: ignore[attr-defined]
+    app.guidepress_registry_path = root / settings_of(config).registry  # type: ignore[attr-defined]
 
 
 def on_builder_inited(app: Sphinx) -> None:
@@ -171,6 +172,9 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     if checked.model is not None and checked.page is not None:
         guideline_models(app.env)[docname] = checked.model
         checked_files(app.env)[docname] = frozenset(checked.page.files)
+        # Its approvals are shown as the registry describes the reviewers: read it again when
+        # the registry changes.
+        app.env.note_dependency(app.guidepress_registry_path)  # type: ignore[attr-defined]
     for diagnostic in checked.diagnostics:
         if diagnostic.code == Code.MISSING_FILE:
             continue  # Sphinx reports a missing image or download itself
