@@ -31,6 +31,7 @@ from tests.conftest import (
 )
 from tests.fakeforge import REPOSITORY, FakeGitHub, review
 from tests.test_approvals import git
+from tests.test_release import new_version
 
 REVIEWED = "2026-01-12T10:15:31Z"
 
@@ -454,3 +455,50 @@ def test_a_registry_change_approved_in_a_pull_request_review(
     else:
         assert result.returncode == 1
         assert "the change to reviewers.yaml in commit" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("second_key", "says"),
+    [
+        ("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC7 someone", "not an Ed25519 public key line"),
+        ("the reviewer's key, with another comment", "two reviewers share one signing key"),
+    ],
+)
+def test_a_key_is_registered_once_and_only_as_ed25519(
+    library: Path, keys: dict[str, Path], second_key: str, says: str
+) -> None:
+    # RSA's numbers can be written with padding, so one key could pass for two members'.
+    reviewer = Path(f"{keys['reviewer']}.pub").read_text().split()
+    key = (
+        f"{reviewer[0]} {reviewer[1]} other@example.org" if "comment" in second_key else second_key
+    )
+    registry = library / "reviewers.yaml"
+    text = registry.read_text()
+    author = next(line for line in text.splitlines() if "signing_key" in line and
+                  Path(f"{keys['author']}.pub").read_text().split()[1] in line)  # fmt: skip
+    registry.write_text(text.replace(author, f'    signing_key: "{key}"'))
+    result = run_cli("validate", cwd=library)
+    assert result.returncode != 0
+    assert says in result.stdout + result.stderr
+
+
+def test_a_release_never_puts_an_older_version_back(
+    library: Path, keys: dict[str, Path], tmp_path: Path
+) -> None:
+    # Version 1.1 corrects 1.0 and is released; an editor puts the 1.0 page back, approvals and
+    # all: it is the content its reviewer approved, but not the current guidance.
+    page = library / PAGE
+    page.write_text(page.read_text().replace("status: draft", "status: approved"))
+    sign_as(library, keys["reviewer"], "reviewer@example.org")
+    git(library, "commit", "-qam", "Ready", email="editor@example.org")
+    assert approve(library).returncode == 0
+    archive = tmp_path / "archive"
+    assert run_cli("release", "2026.1", "--archive", str(archive), cwd=library).returncode == 0
+    first = page.read_text()
+    new_version(library, "1.1")  # edited, and approved again (approve commits)
+    assert run_cli("release", "2026.2", "--archive", str(archive), cwd=library).returncode == 0
+    page.write_text(first)
+    git(library, "commit", "-qam", "Back to 1.0", email="editor@example.org")
+    refused = run_cli("release", "2026.3", "--archive", str(archive), cwd=library)
+    assert refused.returncode == 1
+    assert "test-page v1.0 is older than v1.1, published in release 2026.2" in refused.stderr
