@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import traceback
@@ -190,39 +191,77 @@ def build_site(
 def _build_site(
     root: Path, settings: Settings, build_dir: Path, target: Path, release: str | None
 ) -> tuple[Path, list[str]]:
+    """Sphinx writes into a working folder kept between builds, so it writes only the pages that
+    changed (with their doctrees, also kept); the finished site is then copied beside the target
+    and swapped in whole. A release starts from nothing: what is published never rests on what
+    an earlier build left behind."""
     from guidepress.pdf import PdfError, compile_all
 
+    work = Path(tempfile.mkdtemp(prefix=".release-", dir=build_dir)) if release else build_dir
     staging = Path(tempfile.mkdtemp(prefix=".html-", dir=target.parent))
-    # A release reads every page afresh: what is published never rests on a local cache.
-    doctrees = staging / ".doctrees" if release else build_dir / ".doctrees"
-    typst_sources = build_dir / "typst"
     try:
-        site = staging / "site"
-        sphinx_build(
-            root,
-            settings,
-            "html",
-            site,
-            doctrees,
-            {"guidepress_pdf": True, "guidepress_release": release or ""},
-        )
-        shutil.rmtree(typst_sources, ignore_errors=True)
-        sphinx_build(
-            root,
-            settings,
-            "guidepress-typst",
-            typst_sources,
-            doctrees,
-            {"guidepress_release": release or ""},
-        )
+        html, typst = work / ".work" / "html", work / ".work" / "typst"
+        doctrees = work / ".doctrees"
         try:
-            compiled = compile_all(typst_sources, site / "pdf", build_dir / ".pdf-cache")
+            overrides = {"guidepress_pdf": True, "guidepress_release": release or ""}
+            sphinx_build(root, settings, "html", html, doctrees, overrides)
+            sphinx_build(
+                root,
+                settings,
+                "guidepress-typst",
+                typst,
+                doctrees,
+                {"guidepress_release": release or ""},
+            )
+        except BaseException:  # failed, crashed or interrupted: the next build starts clean
+            shutil.rmtree(work / ".work", ignore_errors=True)
+            raise
+        site = staging / "site"
+        snapshot(html, target, site)
+        try:
+            compiled = compile_all(typst, site / "pdf", build_dir / ".pdf-cache")
         except PdfError as error:
             raise BuildError(str(error)) from None
         replace_folder(site, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if release:
+            shutil.rmtree(work, ignore_errors=True)
     return target, compiled
+
+
+def snapshot(work: Path, previous: Path, new: Path) -> int:
+    """Copy the finished working folder to `new`, which nothing else writes to: a file unchanged
+    since the previous snapshot (same size and time, which the copy keeps) is a hard link to its
+    copy there, any other a fresh copy. Never a link to the working file itself, which Sphinx
+    overwrites in place. Returns how many files were copied."""
+    copied = 0
+    for folder, _, names in os.walk(work):
+        relative = os.path.relpath(folder, work)
+        os.makedirs(os.path.join(new, relative), exist_ok=True)
+        for name in names:
+            source, before = os.path.join(folder, name), os.path.join(previous, relative, name)
+            destination = os.path.join(new, relative, name)
+            if _same_file(source, before):
+                try:
+                    os.link(before, destination)
+                    continue
+                except OSError:
+                    pass  # another file system, or links not allowed: copy
+            shutil.copy2(source, destination)
+            copied += 1
+    return copied
+
+
+def _same_file(source: str, before: str) -> bool:
+    try:
+        now, then = os.stat(source), os.stat(before, follow_symlinks=False)
+    except OSError:
+        return False
+    return stat.S_ISREG(then.st_mode) and (now.st_size, now.st_mtime_ns) == (
+        then.st_size,
+        then.st_mtime_ns,
+    )
 
 
 def replace_folder(new: Path, target: Path) -> None:

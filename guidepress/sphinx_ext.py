@@ -13,6 +13,7 @@ from sphinx.application import Sphinx
 from sphinx.util.typing import ExtensionMetadata
 
 from guidepress.html import setup_html
+from guidepress.incremental import setup_incremental
 from guidepress.navigation import setup_navigation
 from guidepress.page_rendering import setup_page_rendering
 from guidepress.reference_docs import setup_reference_docs
@@ -35,6 +36,7 @@ def setup_extension(app: Sphinx) -> ExtensionMetadata:
     setup_page_rendering(app)
     setup_html(app)
     setup_navigation(app)
+    setup_incremental(app)
     setup_reference_docs(app)
     setup_typst(app)
     return {

@@ -11,6 +11,7 @@ Compiling to PDF is a separate step (guidepress/pdf.py).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -63,15 +64,28 @@ class TypstBuilder(Builder):
     # What Typst can embed; Sphinx picks the best of an image's candidates (flow.* -> flow.svg).
     supported_image_types = ["image/svg+xml", "image/png", "image/jpeg", "image/gif", "image/webp"]  # noqa: RUF012  Sphinx API
     epilog = "Typst sources are in %(outdir)s."
-    allow_parallel = False  # write_doc fills the manifest and image list that finish() writes
+    allow_parallel = False  # write_doc fills the image list that finish() writes
 
     def init(self) -> None:
-        self.manifest: dict[str, dict[str, str]] = {}
         self.image_sources: dict[str, dict[str, str]] = {}
+        with contextlib.suppress(OSError, ValueError):  # the images of pages not written again
+            self.image_sources = json.loads(Path(self.outdir, "images.json").read_text("utf-8"))
         self.current_docname = ""
 
     def get_outdated_docs(self) -> Iterator[str]:
-        yield from self.env.found_docs  # writing sources is cheap; PDFs are cached by content
+        """Guidelines whose sources are missing or older than the page as last read (its
+        doctree): the output folder is kept between builds, so the others are still there."""
+        for docname, model in guideline_models(self.env).items():
+            written = Path(self.outdir, f"{model.id}.body.typ")
+            try:
+                if (
+                    written.stat().st_mtime_ns
+                    >= Path(self.doctreedir, f"{docname}.doctree").stat().st_mtime_ns
+                ):
+                    continue
+            except OSError:
+                pass  # not written yet, or never read: write it
+            yield docname
 
     def get_target_uri(self, docname: str, typ: str | None = None) -> str:
         return docname
@@ -112,7 +126,6 @@ class TypstBuilder(Builder):
             f'#include "{model.id}.body.typ"\n',
             encoding="utf-8",
         )
-        self.manifest[model.pdf_name] = {"typ": main.name, "source": source, "id": model.id}
 
     def image_file(self, node: nodes.image) -> str:
         uri = node["uri"]
@@ -141,8 +154,16 @@ class TypstBuilder(Builder):
     def finish(self) -> None:
         out = Path(self.outdir)
         shutil.copyfile(TEMPLATE, out / TEMPLATE.name)
-        models = [m for m in (self.guideline(d) for d in self.reading_order()) if m is not None]
-        models = [m for m in models if m.pdf_name in self.manifest]
+        order = [d for d in self.reading_order() if self.guideline(d) is not None]
+        models = [m for m in (self.guideline(d) for d in order) if m is not None]
+        manifest = {
+            m.pdf_name: {
+                "typ": m.pdf_name.replace(".pdf", ".typ"),
+                "source": str(self.env.doc2path(docname)),
+                "id": m.id,
+            }
+            for docname, m in zip(order, models, strict=True)
+        }
         authors = sorted({person.name for m in models for person in m.authors})
         keywords = sorted({word for m in models for word in m.keywords})
         first = models[0] if models else None
@@ -171,13 +192,13 @@ class TypstBuilder(Builder):
             f"region: {value(region or None)}, note: {literal(note)})\n" + parts,
             encoding="utf-8",
         )
-        self.manifest[COMPENDIUM_PDF] = {
+        manifest[COMPENDIUM_PDF] = {
             "typ": "compendium.typ",
             "source": "the compendium",
             "id": "compendium",
         }
         (out / "manifest.json").write_text(
-            json.dumps(self.manifest, indent=2, sort_keys=True), encoding="utf-8"
+            json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"
         )
         (out / "images.json").write_text(
             json.dumps(self.image_sources, indent=2, sort_keys=True), encoding="utf-8"

@@ -223,7 +223,7 @@ def test_table_titles_alignment_version_notes_and_glossaries_reach_the_pdf(tmp_p
         "Change history Changes in version 1.0: First version. Version Date Changes 1.0 "
         "2026-01-10 First version." in words
     )
-    markup = (tmp_path / "_build" / "typst" / "test-page.body.typ").read_text()
+    markup = (tmp_path / "_build" / ".work" / "typst" / "test-page.body.typ").read_text()
     assert 'table.cell(align: right)[#"10 mg"]' in markup
     assert (
         "#line(" not in markup

@@ -9,6 +9,7 @@ and `suppress_warnings = ["guidepress.review-overdue"]` works.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
@@ -153,6 +154,24 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
     app.guidepress_registry_path = root / settings_of(config).registry  # type: ignore[attr-defined]
 
 
+def registry_changed(
+    app: Sphinx, env: BuildEnvironment, added: Any, changed: Any, removed: Any
+) -> list[str]:
+    """Every guideline page, when the registry differs from the last build's: the checks of a
+    page's approvals, and what it shows of its reviewers, come from the registry. (Not a
+    dependency Sphinx tracks: the registry may not exist, and then every page would be read
+    again every time.)"""
+    path: Path = app.guidepress_registry_path  # type: ignore[attr-defined]
+    try:
+        now = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        now = "none"
+    domain: GuidelineDomain = env.domains["guidepress"]  # type: ignore[assignment]
+    before = domain.data.get("registry")
+    domain.data["registry"] = now
+    return sorted(domain.pages) if before not in (None, now) else []
+
+
 def on_builder_inited(app: Sphinx) -> None:
     forget_real_folders()  # a long session (a live preview) sees folders swapped for links
     # Defence in depth behind the safety rule: docutils itself refuses raw output and file reads.
@@ -172,9 +191,6 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     if checked.model is not None and checked.page is not None:
         guideline_models(app.env)[docname] = checked.model
         checked_files(app.env)[docname] = frozenset(checked.page.files)
-        # Its approvals are shown as the registry describes the reviewers: read it again when
-        # the registry changes.
-        app.env.note_dependency(app.guidepress_registry_path)  # type: ignore[attr-defined]
     for diagnostic in checked.diagnostics:
         if diagnostic.code == Code.MISSING_FILE:
             continue  # Sphinx reports a missing image or download itself
@@ -261,6 +277,7 @@ def setup_validation(app: Sphinx) -> None:
     app.connect("config-inited", on_config_inited)
     app.connect("builder-inited", on_builder_inited)
     app.connect("source-read", on_source_read)
+    app.connect("env-get-outdated", registry_changed)
     # Before Sphinx's collectors (500) copy toctrees and titles, after guidepress's rendering
     # (400); again after every other handler, before the page is saved (the saved page gives
     # other pages their navigation); and last on the finished page, after write-time transforms.

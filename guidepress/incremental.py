@@ -1,0 +1,84 @@
+"""What Sphinx's own incremental HTML build leaves out, for an output folder kept between builds:
+
+- a page's navigation lists every page, so when a page is added, removed or retitled (or a
+  toctree changes), every page is written again, not only the pages Sphinx saw change;
+- the output of a page that was removed, and images and downloads no page uses any more, are
+  deleted rather than left to be published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Set as AbstractSet
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.builders.html import StandaloneHTMLBuilder
+from sphinx.environment import BuildEnvironment
+from sphinx.environment.adapters.toctree import global_toctree_for_doc
+
+from guidepress.navigation import FURO_ASKS, PHANTOM
+
+
+def _html_builder(app: Sphinx) -> StandaloneHTMLBuilder | None:
+    builder = app.builder
+    return builder if isinstance(builder, StandaloneHTMLBuilder) else None
+
+
+def forget_removed_pages(
+    app: Sphinx,
+    env: BuildEnvironment,
+    added: AbstractSet[str],
+    changed: AbstractSet[str],
+    removed: AbstractSet[str],
+) -> list[str]:
+    builder = _html_builder(app)
+    if builder is not None:
+        for docname in removed:
+            for path in (
+                builder.get_output_path(docname),
+                Path(builder.outdir, "_sources", f"{docname}.txt"),
+            ):
+                path.unlink(missing_ok=True)
+    return []
+
+
+def navigation_changed(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Every page, when the navigation all pages show differs from the last build's."""
+    builder = _html_builder(app)
+    if builder is None:
+        return []
+    # Sphinx keeps the root page's tree once asked for it, and would pickle it with the
+    # environment: asked here, before the environment is saved, it must not be kept.
+    env.__dict__.pop("master_doctree", None)
+    tree = global_toctree_for_doc(env, PHANTOM, builder, tags=builder.tags, **FURO_ASKS)
+    env.__dict__.pop("master_doctree", None)
+    fingerprint = hashlib.sha256(tree.pformat().encode() if tree else b"").hexdigest()
+    data = env.domains["guidepress"].data
+    before = data.get("navigation")
+    data["navigation"] = fingerprint
+    return sorted(env.found_docs) if before not in (None, fingerprint) else []
+
+
+def prune_unused_files(app: Sphinx, exception: BaseException | None) -> None:
+    """Images and downloads that no page of this build shows or offers leave the output."""
+    builder = _html_builder(app)
+    if builder is None or exception is not None:
+        return
+    out = Path(builder.outdir)
+    wanted = {out / builder.imagedir / name for name in builder.images.values()} | {
+        out / "_downloads" / destination for _, destination in app.env.dlfiles.values()
+    }
+    for folder in (out / builder.imagedir, out / "_downloads"):
+        for path in sorted(folder.rglob("*"), reverse=True):
+            if path.is_file() and path not in wanted:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                os.rmdir(path)
+
+
+def setup_incremental(app: Sphinx) -> None:
+    app.connect("env-get-outdated", forget_removed_pages)
+    app.connect("env-get-updated", navigation_changed)
+    app.connect("build-finished", prune_unused_files)

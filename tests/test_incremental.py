@@ -1,0 +1,91 @@
+"""`guidepress build` keeps Sphinx's working output between builds, so it writes only what
+changed, and swaps a finished copy of the site into place (guidepress/build.py,
+guidepress/incremental.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tests.conftest import make_project, run_cli, valid_page
+from tests.test_pdf import png
+
+
+def library(root: Path) -> Path:
+    pages = {
+        f"guidelines/{name}.md": valid_page()
+        .replace("id: test-page", f"id: {name}")
+        .replace("title: Test page", f"title: Page {name}")
+        for name in ("a", "b", "c")
+    }
+    return make_project(root, pages)
+
+
+def written(root: Path) -> dict[str, int]:
+    """Each page Sphinx wrote in its working folder, and when."""
+    work = root / "_build" / ".work" / "html"
+    return {str(p.relative_to(work)): p.stat().st_mtime_ns for p in work.rglob("*.html")}
+
+
+def build(root: Path) -> None:
+    result = run_cli("build", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def inodes(folder: Path) -> set[int]:
+    return {p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
+
+
+def test_an_edit_rewrites_that_page_only_and_the_site_is_swapped_in_whole(tmp_path: Path) -> None:
+    root = library(tmp_path)
+    build(root)
+    site = root / "_build" / "html"
+    before, old_b = written(root), (site / "guidelines" / "b.html").read_text()
+    b_inode = (site / "guidelines" / "b.html").stat().st_ino
+    page = root / "docs" / "guidelines" / "a.md"
+    page.write_text(page.read_text().replace("A statement", "An edited statement"))
+    build(root)
+    after = written(root)
+    changed = {name for name in after if after[name] != before.get(name)}
+    # The page, and what Sphinx writes every time or for a page's parent in the table of contents.
+    assert "guidelines/a.html" in changed
+    assert changed <= {"guidelines/a.html", "index.html", "genindex.html", "search.html"}, changed
+    assert "An edited statement" in (site / "guidelines" / "a.html").read_text()
+    # The unchanged page is the same file as in the last site (a link, not a copy), and no
+    # published file is one Sphinx writes in place: the site never shows a half-written build.
+    assert (site / "guidelines" / "b.html").stat().st_ino == b_inode
+    assert (site / "guidelines" / "b.html").read_text() == old_b
+    assert not inodes(site) & inodes(root / "_build" / ".work")
+
+
+def test_a_new_page_reaches_every_pages_navigation(tmp_path: Path) -> None:
+    root = library(tmp_path)
+    build(root)
+    new = valid_page().replace("id: test-page", "id: d").replace("title: Test page", "title: New")
+    (root / "docs" / "guidelines" / "d.md").write_text(new)
+    index = root / "docs" / "index.md"
+    index.write_text(index.read_text().replace("guidelines/c\n", "guidelines/c\nguidelines/d\n"))
+    build(root)
+    for name in ("a", "b", "c"):
+        html = (root / "_build" / "html" / "guidelines" / f"{name}.html").read_text()
+        assert 'href="d.html">New</a>' in html, name
+
+
+def test_a_removed_page_and_its_files_leave_the_site(tmp_path: Path) -> None:
+    root = library(tmp_path)
+    figure = root / "docs" / "guidelines" / "flow.png"
+    figure.write_bytes(png(2, 2, (10, 120, 200)))
+    page = root / "docs" / "guidelines" / "c.md"
+    page.write_text(page.read_text() + "\n![The flow](flow.png)\n")
+    build(root)
+    site = root / "_build" / "html"
+    assert (site / "guidelines" / "c.html").is_file()
+    assert list((site / "_images").iterdir())
+    page.unlink()
+    figure.unlink()
+    index = root / "docs" / "index.md"
+    index.write_text(index.read_text().replace("guidelines/c\n", ""))
+    build(root)
+    assert not (site / "guidelines" / "c.html").exists()
+    assert not (site / "_images").exists() or not list((site / "_images").iterdir())
+    assert sorted(os.listdir(site / "pdf")) == ["a-v1.0.pdf", "b-v1.0.pdf", "compendium.pdf"]
