@@ -14,6 +14,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
@@ -67,11 +68,15 @@ def approve(
     if any(person_key(a.name) == person_key(member.name) for a in model.authors):
         raise ApprovalRefused(f"{member.name} is an author of this page and cannot approve it")
     digest = content_digest(page.data, page.body, page.files)
+    decision: Literal["approved", "retired"] = (
+        "retired" if model.status == "retired" else "approved"
+    )
     record = [
         f"reviewer: {json.dumps(member.name, ensure_ascii=False)}",
         f"date: {checks.today.isoformat()}",
         f'version: "{model.version}"',
         f"digest: {digest}",
+        f"status: {decision}",
     ]
     if review is not None:
         record.append(
@@ -79,7 +84,11 @@ def approve(
         )
     elif member.signing_key:
         claim = Approval(
-            reviewer=member.name, date=checks.today, version=model.version, digest=digest
+            reviewer=member.name,
+            date=checks.today,
+            version=model.version,
+            digest=digest,
+            status=decision,
         )
         record.append(f"signature: {_signature(path, model.id, claim, member, key)}")
     raw = path.read_bytes().decode("utf-8")

@@ -55,6 +55,8 @@ class Forge(Protocol):
 
     def changed_files(self, pull: int) -> list[str]: ...
 
+    def merge_base(self, base: str, head: str) -> str: ...
+
     def file_at(self, commit: str, path: str) -> bytes | None: ...
 
     def names_in(self, commit: str, folder: str) -> list[str]: ...
@@ -82,6 +84,10 @@ class _Number(_Answer):
     number: int
 
 
+class _Sha(_Answer):
+    sha: str
+
+
 class _Head(_Answer):
     sha: str
 
@@ -94,6 +100,10 @@ class _Pull(_Answer):
 class _File(_Answer):
     filename: str
     status: str
+
+
+class _Compare(_Answer):
+    merge_base_commit: _Sha
 
 
 class _Content(_Answer):
@@ -146,6 +156,13 @@ class GitHub:
     def changed_files(self, pull: int) -> list[str]:
         files = self._pages(f"pulls/{pull}/files", _File)
         return [f.filename for f in files if f.status != "removed"]
+
+    def merge_base(self, base: str, head: str) -> str:
+        """The commit a branch at `head` started from, on the line of `base`."""
+        found: _Compare | None = self._get(f"compare/{quote(base)}...{quote(head)}", _Compare)
+        if found is None:
+            raise ForgeError(f"{self.repository} cannot compare {base[:10]} with {head[:10]}")
+        return found.merge_base_commit.sha
 
     def file_at(self, commit: str, path: str) -> bytes | None:
         found = self._get(_contents(path, commit), _Content, missing_ok=True)

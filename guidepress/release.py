@@ -29,7 +29,7 @@ from guidepress.archive import (
     write_release,
 )
 from guidepress.build import BuildError, build_site
-from guidepress.history import HistoryError, export_library, library_commit
+from guidepress.history import HistoryError, export_library, git, library_commit
 from guidepress.schemas import Guideline, Settings
 from guidepress.schemas.guideline import COMPENDIUM_PDF
 from guidepress.schemas.release import (
@@ -100,6 +100,26 @@ def refuse_changed_versions(
             "these pages changed since their version was published, so the library cannot be "
             "released:\n" + "\n".join(changed) + "\ngive each a new version, with a change_history "
             "entry, and have it approved again"
+        )
+
+
+def refuse_rollback(root: Path, commit: str, versions: list[ReleaseEntry]) -> None:
+    """The newest release's commit must be on the branch's own line (its first parents) back
+    from the commit released now. Otherwise history was rewritten, or a merge made an old line
+    the branch's own (an old registry back, say), and what was verified since would not count."""
+    newest = next((entry for entry in versions if entry.commit), None)
+    if newest is None or newest.commit is None:
+        return
+    try:
+        line = set(git(root, "rev-list", "--first-parent", commit).split())
+    except HistoryError as error:
+        raise ReleaseRefused(str(error)) from None
+    if newest.commit not in line:
+        raise ReleaseRefused(
+            f"release {newest.version} was built from commit {newest.commit[:10]}, which is not "
+            f"on the branch's own line of history back from {commit[:10]}: the history was "
+            "rewritten, or a merge put an older line first; release from a branch that continues "
+            f"the one release {newest.version} came from"
         )
 
 
@@ -276,6 +296,7 @@ def release(root: Path, settings: Settings, version: str, archive: Path, today: 
                 raise ReleaseRefused(str(error)) from None
             published = approved_guidelines(snapshot, committed, today)
             earlier = read_versions(archive)
+            refuse_rollback(root, commit, earlier)
             refuse_changed_versions(snapshot, published, earlier)
             refuse_older_versions(snapshot, published, earlier)
             refuse_vanished_guidelines(published, earlier)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import subprocess
 import tempfile
 from pathlib import Path
@@ -29,7 +30,8 @@ class SigningError(Exception):
 
 
 def statement(page_id: str, approval: Approval) -> bytes:
-    """What a reviewer signs: everything the approval claims, one field a line."""
+    """What a reviewer signs: everything the approval claims, one field a line (each field's
+    schema keeps newlines out)."""
     return (
         "guidepress approval 1\n"
         f"page: {page_id}\n"
@@ -37,6 +39,7 @@ def statement(page_id: str, approval: Approval) -> bytes:
         f"digest: {approval.digest}\n"
         f"reviewer: {approval.reviewer}\n"
         f"date: {approval.date.isoformat()}\n"
+        f"status: {approval.status}\n"
     ).encode()
 
 
@@ -82,24 +85,29 @@ def signed_by(message: bytes, signature: str, member: RegistryMember) -> bool:
 
 
 def signer(top: Path, commit: str, members: list[RegistryMember]) -> RegistryMember | None:
-    """The member whose `signing_key` made a good signature of the commit, or None."""
-    keyed = [member for member in members if member.signing_key]
+    """The member whose `signing_key` made a good SSH signature of the commit, or None. Only SSH
+    signatures are checked (git may not run GnuPG, whose keyring names keys as it pleases), and
+    the signing key is matched by its fingerprint, not by any name."""
+    keyed = {fingerprint(m.signing_key): m for m in members if m.signing_key}
     if not keyed:
         return None
     with tempfile.TemporaryDirectory(prefix="guidepress-signers-") as folder:
         allowed = Path(folder) / "allowed_signers"
-        lines = [
-            f'member-{index} namespaces="git" {" ".join(member.signing_key.split()[:2])}'
-            for index, member in enumerate(keyed)
-            if member.signing_key
-        ]
+        lines = [f'member namespaces="git" {m.signing_key}' for m in keyed.values()]
         allowed.write_text("\n".join(lines) + "\n", encoding="utf-8")
         result = subprocess.run(
-            ["git", "-c", f"gpg.ssh.allowedSignersFile={allowed}", "log", "-1", "--no-walk",
-             "--format=%G?%x00%GS", commit, "--"],
+            ["git", "-c", f"gpg.ssh.allowedSignersFile={allowed}", "-c", "gpg.program=false",
+             "-c", "gpg.x509.program=false", "log", "-1", "--no-walk", "--format=%G?%x00%GF",
+             commit, "--"],
             cwd=top, capture_output=True, text=True, check=False,
         )  # fmt: skip
-    status, _, principal = result.stdout.strip().partition("\0")
-    if result.returncode != 0 or status != "G" or not principal.startswith("member-"):
+    status, _, key = result.stdout.strip().partition("\0")
+    if result.returncode != 0 or status != "G":
         return None  # N unsigned, U unknown key, B bad, E cannot check
-    return keyed[int(principal.removeprefix("member-"))]
+    return keyed.get(key)
+
+
+def fingerprint(key: str) -> str:
+    """A public key's SHA-256 fingerprint, as ssh-keygen -l and git print it."""
+    blob = base64.b64decode(key.split()[1])
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")

@@ -20,8 +20,6 @@ a pin, nothing is trusted.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import posixpath
 from dataclasses import dataclass
@@ -35,10 +33,11 @@ from pydantic import ValidationError
 from guidepress.forge import Forge, ForgeError, Review, from_environment
 from guidepress.history import HistoryError, git, git_bytes, tracked
 from guidepress.schemas import Approval, Code, Registry, RegistryMember, Settings
-from guidepress.signatures import signed_by, signer, statement
+from guidepress.signatures import fingerprint, signed_by, signer, statement
 from guidepress.validators.approvals import content_digest
 from guidepress.validators.config import load_registry
 from guidepress.validators.diagnostics import Diagnostic
+from guidepress.validators.file_types import CHECKS
 from guidepress.validators.library import display, find_pages
 from guidepress.validators.page_files import fingerprints
 from guidepress.validators.pipeline import Layout
@@ -131,13 +130,38 @@ def _unproven_review(
             f"names {where}, but {review.login}'s last review of pull request {recorded.pull} "
             f"is {last.state.lower().replace('_', ' ')}"
         )
-    if name not in forge.changed_files(recorded.pull):
-        return f"names {where}, but pull request {recorded.pull} does not change this page"
-    text = forge.file_at(recorded.commit, name)
-    files = _ForgeFiles(forge, recorded.commit, _source_in(top, proof.source))
-    if _digest(text, name, files, top, proof) != approval.digest:
+    source = _source_in(top, proof.source)
+    reviewed = _page_at(forge, recorded.commit, name, source, top, proof)
+    if reviewed is None or reviewed[0] != approval.digest:
         return f"does not match the page as it was in the reviewed commit {recorded.commit[:10]}"
+    if reviewed[1] != approval.status and "retired" in (reviewed[1], approval.status):
+        return (
+            f"is an approval of the page as {approval.status}, but in the reviewed commit "
+            f"{recorded.commit[:10]} it is {reviewed[1]}"
+        )
+    # The review approved a change to this page: the page (with its files) differs from where
+    # the pull request's branch started. A review of something else says nothing about it.
+    start = forge.merge_base(forge.base(recorded.pull), recorded.commit)
+    before = _page_at(forge, start, name, source, top, proof)
+    if before is not None and before[0] == reviewed[0]:
+        return (
+            f"names {where}, but the reviewed commit does not change this page from where pull "
+            f"request {recorded.pull} started ({start[:10]})"
+        )
     return None
+
+
+def _page_at(
+    forge: Forge, commit: str, name: str, source: str, top: Path, proof: Proof
+) -> tuple[str, str] | None:
+    """The page's content digest and status as the forge holds them at a commit, or None."""
+    text = forge.file_at(commit, name)
+    digest = _digest(text, name, _ForgeFiles(forge, commit, source), top, proof)
+    if digest is None or text is None:
+        return None
+    page, _ = parse_page(text.decode("utf-8-sig"), name, needs_front_matter=True)
+    status = page.data.get("status") if page and isinstance(page.data, dict) else None
+    return digest, str(status)
 
 
 def _last_word(reviews: list[Review], login: str) -> Review | None:
@@ -206,40 +230,61 @@ class _ForgeFiles:
         return [posixpath.join(folder, posixpath.relpath(n, prefix)) for n in names]
 
 
-TRUSTED_FILES = ("conf.py", "pyproject.toml", "requirements.txt")
+# What editors change freely: pages, and files of the kinds pages show or offer, in the
+# library's source folder outside its `_` and `.` folders. Approvals cover these (a page's digest
+# covers the files it shows). Everything else decides who approves or what a build does: the
+# registry, conf.py, settings, workflows, templates, static files, translations, what CI installs.
+EDITORS_OWN = frozenset({".md", *CHECKS})
 
 
 def verify_trusted_files(root: Path, settings: Settings, forge: Forge | None) -> list[Diagnostic]:
-    """A `registry-unverified` diagnostic for each change to a trusted file that no member of the
-    registry (as it was before the change) signed or approved, and for a chain with no start."""
+    """A `registry-unverified` diagnostic for each change to a trusted file (anything but the
+    editors' own) that no member of the registry as it was before the change signed or approved,
+    and for a chain with no start."""
     registry_path = root / settings.registry
     try:
         top, registry = tracked(registry_path)
     except HistoryError as error:
         return [Diagnostic.of(Code.REGISTRY_UNVERIFIED, str(registry_path), 1, 1, str(error))]
-    folder = posixpath.dirname(registry)
-    names = [registry, *(posixpath.join(folder, name) for name in TRUSTED_FILES)]
+    source = _source_in(top, root / settings.source_dir)
     pinned = {key.strip() for key in os.environ.get(TRUSTED_KEYS, "").split(",") if key.strip()}
     found = []
-    for commit, parent, changed in _first_parent_changes(top, names):
-        before = _registry_at(top, parent, registry) if parent else None
-        if before is None:
-            if registry not in changed:
+    for commit, parent, changed in _first_parent_changes(top):
+        trusted = [name for name in changed if not _editors_own(name, source)]
+        if not trusted:
+            continue
+        present, before = _registry_at(top, parent, registry) if parent else (False, None)
+        if not present:
+            if registry not in trusted:
                 continue  # before the registry: the commit that brings it in vouches for it all
-            problem = _unanchored(top, commit, _registry_at(top, commit, registry), pinned)
+            problem = _unanchored(top, commit, _registry_at(top, commit, registry)[1], pinned)
+        elif before is None:
+            problem = (
+                f"the registry cannot be read at {(parent or '')[:10]}, so who could consent to "
+                f"the change to {', '.join(trusted)} in {commit[:10]} is unknown"
+            )
         else:
-            problem = _unapproved_change(top, commit, parent or "", changed, before, forge)
+            problem = _unapproved_change(top, commit, parent or "", trusted, before, forge)
         if problem:
             found.append(Diagnostic.of(Code.REGISTRY_UNVERIFIED, str(registry_path), 1, 1, problem))
     return found
 
 
-def _first_parent_changes(top: Path, names: list[str]) -> list[tuple[str, str | None, list[str]]]:
-    """(commit, its first parent, the trusted files it changed) along the branch, oldest first.
-    A merge is compared with its first parent: it brings in whatever its branch changed."""
+def _editors_own(name: str, source: str) -> bool:
+    prefix = "" if source == "." else f"{source}/"
+    if not name.startswith(prefix):
+        return False
+    hidden = any(part.startswith(("_", ".")) for part in name[len(prefix) :].split("/"))
+    return not hidden and posixpath.splitext(name)[1].lower() in EDITORS_OWN
+
+
+def _first_parent_changes(top: Path) -> list[tuple[str, str | None, list[str]]]:
+    """(commit, its first parent, the files it changed) along the branch, oldest first. A merge
+    is compared with its first parent: it brings in whatever its branch changed. (Which line is
+    first is the merger's choice: a release checks that the last release's commit is on it.)"""
     log = git(
         top, "-c", "core.quotePath=false", "log", "--first-parent", "--diff-merges=first-parent",
-        "--reverse", "--no-renames", "--format=%x00%H %P", "--name-only", "--", *names,
+        "--reverse", "--no-renames", "--format=%x00%H %P", "--name-only",
     )  # fmt: skip
     changes = []
     for entry in log.split("\0")[1:]:
@@ -259,7 +304,7 @@ def _unanchored(top: Path, commit: str, registry: Registry | None, pinned: set[s
         )
     members = registry.reviewers if registry else []
     signed = signer(top, commit, members)
-    key = _fingerprint(signed.signing_key) if signed and signed.signing_key else None
+    key = fingerprint(signed.signing_key) if signed and signed.signing_key else None
     if key not in pinned:
         return f"{where} is not signed by a key pinned in {TRUSTED_KEYS}: the chain has no start"
     return None
@@ -294,9 +339,10 @@ def _approved_in_review(
             last = _last_word(reviews, member.github) if member.github else None
             if last is None or last.state != "APPROVED":
                 continue
+            start = forge.merge_base(base, last.commit)
             if all(
                 forge.file_at(last.commit, name) == _blob(top, commit, name)
-                and forge.file_at(base, name) != _blob(top, commit, name)
+                and forge.file_at(start, name) != _blob(top, commit, name)
                 for name in changed
             ):
                 return True
@@ -310,17 +356,16 @@ def _blob(top: Path, commit: str, name: str) -> bytes | None:
         return None  # removed by the commit
 
 
-def _registry_at(top: Path, commit: str, name: str) -> Registry | None:
+def _registry_at(top: Path, commit: str, name: str) -> tuple[bool, Registry | None]:
+    """Whether the commit has the registry, and the registry, if it can be read."""
     try:
-        return Registry.model_validate(yaml.safe_load(git(top, "show", f"{commit}:{name}")))
-    except (HistoryError, yaml.YAMLError, ValidationError):
-        return None  # none, or damaged, at that commit: validate reports the current one
-
-
-def _fingerprint(key: str) -> str:
-    """The key's SHA-256 fingerprint, as ssh-keygen -l and git show it."""
-    blob = base64.b64decode(key.split()[1])
-    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+        text = git(top, "show", f"{commit}:{name}")
+    except HistoryError:
+        return False, None
+    try:
+        return True, Registry.model_validate(yaml.safe_load(text))
+    except (yaml.YAMLError, ValidationError):
+        return True, None
 
 
 def unproven(

@@ -231,6 +231,13 @@ class Approval(_Strict):
         ),
         examples=["sha256:…"],
     )
+    status: Literal["approved", "retired"] = Field(
+        default="approved",
+        description=(
+            "What the reviewer approved the page for: publication (approved) or withdrawal "
+            "(retired). An approval counts only for the status it names."
+        ),
+    )
     review: ForgeReview | None = Field(
         default=None,
         description="The pull request review the approval was given in; written by CI.",

@@ -90,6 +90,14 @@ class Handler(BaseHTTPRequestHandler):
         if match := re.fullmatch(r"commits/([0-9a-f]{40})/pulls", path):
             numbers = [n for n, p in pulls.items() if match.group(1) in p.get("commits", [])]
             return self.answer(200, [{"number": n} for n in numbers])
+        if match := re.fullmatch(r"compare/([0-9a-f]{40})\.\.\.([0-9a-f]{40})", path):
+            base = subprocess.run(
+                ["git", "-C", str(self.server.repo), "merge-base", *match.groups()],
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            if base.returncode != 0:
+                return self.answer(404, {"message": "Not Found"})
+            return self.answer(200, {"merge_base_commit": {"sha": base.stdout.strip()}})
         if match := re.fullmatch(r"contents/(.+)", path):
             return self.contents(unquote(match.group(1)), query.get("ref", ["HEAD"])[0])
         return self.answer(404, {"message": "Not Found"})

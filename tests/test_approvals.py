@@ -259,7 +259,8 @@ def test_approved_status_needs_the_configured_number(library: Path) -> None:
         settings.write("required_approvals = { guideline = 2, patient-info = 1 }\n")
     approve(library, "Example Reviewer")
     set_status(library, "approved")
-    assert "has 1 valid approval(s) of version 1.0; it needs 2" in validate(library).stdout
+    said = validate(library).stdout
+    assert "has 1 valid approval(s) of version 1.0 for that status; it needs 2" in said
 
 
 def test_a_broken_registry_is_located(library: Path) -> None:

@@ -189,15 +189,29 @@ def test_a_registry_change_signed_by_a_member_counts(library: Path, keys: dict[s
     assert result.returncode == 0, result.stdout
 
 
-@pytest.mark.parametrize("trusted", ["conf.py", "pyproject.toml", "requirements.txt"])
-def test_the_build_configuration_changes_only_with_a_members_consent(
+@pytest.mark.parametrize(
+    "trusted",
+    [
+        "conf.py",  # runs as Python in every build
+        "pyproject.toml",  # which registry, how many approvals
+        "requirements.txt",  # what CI installs
+        "docutils.conf",  # how pages are parsed
+        ".github/workflows/release.yml",  # what a release runs
+        "pip/__main__.py",  # what `python -m pip` would run in the checkout
+        "docs/locales/en/LC_MESSAGES/guidelines.po",  # a translation of the pages
+        "docs/_static/custom.js",  # script a theme may load on every page
+        "docs/_templates/page.html",  # a template every page is written through
+    ],
+)
+def test_anything_but_pages_changes_only_with_a_members_consent(
     library: Path, keys: dict[str, Path], trusted: str
 ) -> None:
-    # conf.py runs as Python in every build; pyproject.toml says which registry and how many
-    # approvals; requirements.txt which guidepress CI installs. An editor changes one after the
-    # approval, without a member's signature.
+    # Pages and the files they show are the editors' own (approvals cover them); any other file
+    # can change who approves or what a build does. An editor changes one after the approval,
+    # without a member's signature.
     sign_as(library, keys["reviewer"], "reviewer@example.org")
     assert approve(library).returncode == 0
+    (library / trusted).parent.mkdir(parents=True, exist_ok=True)
     with (library / trusted).open("a", encoding="utf-8") as file:
         file.write("\n# changed by an editor\n")
     git(library, "add", trusted)
@@ -384,7 +398,7 @@ def test_a_forged_review_approval_is_refused(
         later = "2026-01-13T09:00:00Z"
         reviews.append(review(81, "example-reviewer", head, later, "CHANGES_REQUESTED"))
     elif forgery == "a pull request that does not change the page":
-        github.pulls[2]["files"] = ["docs/index.md"]
+        github.pulls[2]["base"] = head  # its branch started where the reviewed commit is
     elif forgery == "the date edited":
         set_record(library, "date: 2026-01-12", "date: 2026-01-05")
     else:  # the record names the review, but its digest is of content written afterwards
@@ -502,3 +516,56 @@ def test_a_release_never_puts_an_older_version_back(
     refused = run_cli("release", "2026.3", "--archive", str(archive), cwd=library)
     assert refused.returncode == 1
     assert "test-page v1.0 is older than v1.1, published in release 2026.2" in refused.stderr
+
+
+def test_an_editors_page_and_picture_need_no_consent(library: Path, keys: dict[str, Path]) -> None:
+    sign_as(library, keys["reviewer"], "reviewer@example.org")
+    assert approve(library).returncode == 0
+    (library / "docs" / "notes.md").write_text("# Notes\n")
+    (library / "docs" / "guidelines" / "flow.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    git(library, "add", "-A")
+    git(library, "commit", "-qm", "A page and a picture", email="editor@example.org")
+    assert verify(library).returncode == 0
+
+
+def test_a_guideline_is_retired_only_with_a_reviewers_approval(
+    library: Path, keys: dict[str, Path]
+) -> None:
+    # An approval to publish the page does not approve withdrawing it, nor the reverse.
+    page = library / PAGE
+    page.write_text(page.read_text().replace("status: draft", "status: approved"))
+    sign_as(library, keys["reviewer"], "reviewer@example.org")
+    assert approve(library).returncode == 0
+    assert run_cli("validate", cwd=library).returncode == 0
+    page.write_text(page.read_text().replace("status: approved", "status: retired", 1))
+    retired = run_cli("validate", cwd=library)
+    assert retired.returncode == 1
+    assert "status is retired but the page has 0 valid approval(s)" in retired.stdout
+    assert approve(library).returncode == 0  # the reviewer approves the retirement
+    assert page.read_text().count("status: retired") == 2  # the page's, and the approval's
+    assert run_cli("validate", cwd=library).returncode == 0
+    assert verify(library).returncode == 0
+    page.write_text(page.read_text().replace("status: retired\n", "status: approved\n", 1))
+    assert run_cli("validate", cwd=library).returncode == 1  # nor back again
+
+
+def test_a_merge_that_puts_an_old_line_first_is_no_release(
+    library: Path, keys: dict[str, Path], tmp_path: Path
+) -> None:
+    # Released at commit R; an editor makes a merge whose first parent is a commit before R, so
+    # the branch's own line skips everything since (a registry change, say).
+    page = library / PAGE
+    page.write_text(page.read_text().replace("status: draft", "status: approved"))
+    sign_as(library, keys["reviewer"], "reviewer@example.org")
+    git(library, "commit", "-qam", "Ready", email="editor@example.org")
+    old = git(library, "rev-parse", "HEAD").strip()
+    assert approve(library).returncode == 0
+    archive = tmp_path / "archive"
+    assert run_cli("release", "2026.1", "--archive", str(archive), cwd=library).returncode == 0
+    tip = git(library, "rev-parse", "HEAD").strip()
+    tree = git(library, "rev-parse", "HEAD^{tree}").strip()
+    merge = git(library, "commit-tree", tree, "-p", old, "-p", tip, "-m", "Merge").strip()
+    git(library, "reset", "-q", "--hard", merge)
+    refused = run_cli("release", "2026.2", "--archive", str(archive), cwd=library)
+    assert refused.returncode == 1
+    assert "not on the branch's own line of history" in refused.stderr

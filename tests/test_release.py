@@ -456,7 +456,8 @@ def test_a_damaged_or_crafted_archive_is_refused_and_left_alone(
 
 def test_a_file_git_does_not_track_is_never_published(approved: Path, tmp_path: Path) -> None:
     (approved / ".gitignore").write_text("_build/\ndocs/notes.md\n", encoding="utf-8")
-    commit_all(approved)
+    git(approved, "add", "-A")
+    git(approved, "commit", "-S", "-qm", "Ignore the notes")  # a trusted file: signed
     (approved / "docs" / "notes.md").write_text("# Notes\n\nSECRET\n", encoding="utf-8")
     archive = tmp_path / "archive"
     result = release(approved, "2026.1", archive, commit=False)

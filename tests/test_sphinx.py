@@ -320,3 +320,23 @@ def test_sphinx_publishes_only_the_pages_guidepress_checks(tmp_path: Path) -> No
     assert not [path for path in published if b"SECRET" in path.read_bytes()]
     assert not [path for path in published if b"alert(" in path.read_bytes()]
     assert (html / "_static" / "guidepress.css").is_file()  # static files are not "hidden"
+
+
+def test_a_translation_catalogue_never_replaces_the_checked_text(tmp_path: Path) -> None:
+    # Sphinx would read docs/locales/<language>/LC_MESSAGES/*.po and put its "translations" in
+    # place of the text the checks read and the approvals sign.
+    make_project(tmp_path, {"guidelines/p.md": valid_page()})
+    with (tmp_path / "conf.py").open("a") as conf:
+        conf.write('language = "en"\n')
+    catalogue = tmp_path / "docs" / "locales" / "en" / "LC_MESSAGES" / "guidelines.po"
+    catalogue.parent.mkdir(parents=True)
+    catalogue.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "A statement {cite}`web` and another {cite}`article`."\n'
+        'msgstr "Give TEN TIMES the usual dose {cite}`web` and another {cite}`article`."\n',
+        encoding="utf-8",
+    )
+    assert sphinx_build(tmp_path).returncode == 0
+    html = (tmp_path / "_build/html/guidelines/p.html").read_text(encoding="utf-8")
+    assert "TEN TIMES" not in html
+    assert "A statement" in html

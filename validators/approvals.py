@@ -111,6 +111,8 @@ def check_approvals(
                 f"(run `guidepress diff {page.path}` to see what changed, then ask for a new "
                 "approval)",
             )
+        elif model.status in ("approved", "retired") and approval.status != model.status:
+            pass  # approved for the other status: the status check below says what is missing
         else:
             approvers.add(member.key)  # one person counts once, however often they approved
     valid = len(approvers)
@@ -124,8 +126,9 @@ def check_approvals(
                 col,
                 Code.APPROVAL_MISSING,
                 f"status is {model.status} but the page has {valid} valid approval(s) of version "
-                f"{model.version}; it needs {needed} (guidepress approve {page.path} --reviewer "
-                "NAME)",
+                f"{model.version} for that status; it needs {needed} (guidepress approve "
+                f"{page.path} --reviewer NAME, with the page {model.status}: publishing and "
+                "retiring are approved apart)",
             )
         )
     return found

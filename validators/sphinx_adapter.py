@@ -122,11 +122,16 @@ def settings_of(config: Config) -> Settings:
 def read_only_checked_pages(config: Config) -> None:
     """Sphinx reads, and publishes, exactly the pages guidepress checks: MyST pages only (no
     reStructuredText page, which no rule reads), none in a folder starting with `_` or `.`
-    (where `guidepress validate` looks for none), and no copy of a page's source (which Sphinx
-    copies even for a page guidepress refused)."""
+    (where `guidepress validate` looks for none), no copy of a page's source (which Sphinx
+    copies even for a page guidepress refused), and no translation of them."""
     config.source_suffix = {".md": "markdown"}
     config.exclude_patterns = [*config.exclude_patterns, *HIDDEN_FOLDERS]
     config.html_copy_source = False
+    # No translation catalogue or language-named image replaces what the checks read (and the
+    # approvals sign): a library is written in its own language.
+    config.locale_dirs = []
+    config.gettext_auto_build = False
+    config.figure_language_filename = "{root}{ext}"
 
 
 def on_config_inited(app: Sphinx, config: Config) -> None:
