@@ -67,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
         help="your private SSH key to sign with (default: git config user.signingkey)",
     )
 
+    new = commands.add_parser(
+        "new", help="start a page: a skeleton whose placeholders validate names until filled"
+    )
+    new.add_argument("title", help='the page\'s title, e.g. "Day surgery"')
+    new.add_argument("--type", choices=["guideline", "patient-info"], default="guideline")
+    new.add_argument("--id", dest="page_id", help="the page's id (default: made from the title)")
+
     record = commands.add_parser(
         "record-review",
         help="in CI: record the approvals of a pull request review (GitHub's event file)",
@@ -206,7 +213,26 @@ def run_command(args: argparse.Namespace) -> int:
         return approve_page(root, settings, args.page, args.reviewer, not args.no_commit, args.key)
     if args.command == "record-review":
         return record_review_command(root, settings, args.event)
+    if args.command == "new":
+        return new_command(root, settings, args.title, args.type, args.page_id)
     return build(root, settings, args.strict)
+
+
+def new_command(
+    root: Path, settings: Settings, title: str, page_type: str, page_id: str | None
+) -> int:
+    from guidepress.new_page import new_page
+
+    path = new_page(Layout.of(root, settings), title, page_type, page_id, date.today())
+    shown = os.path.relpath(path)
+    name = Path(os.path.relpath(path, Layout.of(root, settings).source)).with_suffix("")
+    print(shown)
+    print(
+        f"guidepress: started {shown}; fill in what `guidepress validate {shown}` names, and "
+        f"list {name.as_posix()} in a toctree (docs/index.md) so that the site shows it",
+        file=sys.stderr,
+    )
+    return EXIT_OK
 
 
 def init_command(folder: Path, title: str | None, requirement: str | None) -> int:
