@@ -67,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
         help="your private SSH key to sign with (default: git config user.signingkey)",
     )
 
+    commands.add_parser(
+        "schema", help="print the JSON Schema of a guideline's front matter, for editors' tools"
+    )
+
     new = commands.add_parser(
         "new", help="start a page: a skeleton whose placeholders validate names until filled"
     )
@@ -191,6 +195,11 @@ def main(argv: list[str] | None = None) -> int:
 def run_command(args: argparse.Namespace) -> int:
     if args.command == "init":  # a new library: none to find
         return init_command(args.folder or args.root or Path("."), args.title, args.requirement)
+    if args.command == "schema":  # the same for every library
+        from guidepress.editor_schema import schema_text
+
+        sys.stdout.write(schema_text())
+        return EXIT_OK
     library = Library.at(args.root.resolve()) if args.root else Library.around(Path.cwd())
     root, settings = library.root, library.settings
     source = Layout.of(root, settings).source

@@ -11,7 +11,13 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, StringConstraints, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 from guidepress.schemas.codes import Code
@@ -160,7 +166,12 @@ Slug = Annotated[str, BeforeValidator(_text), StringConstraints(pattern=SLUG_PAT
 RefId = Annotated[
     str, BeforeValidator(_text), StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 ]
-Version = Annotated[str, BeforeValidator(_version)]
+# What editors' tools are told (the JSON Schema): the validators below say it in words.
+Version = Annotated[
+    str,
+    BeforeValidator(_version),
+    WithJsonSchema({"type": "string", "pattern": VERSION_PATTERN.pattern}),
+]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 PastDate = Annotated[date, BeforeValidator(_iso_date), AfterValidator(_not_future)]
 Doi = Annotated[str, BeforeValidator(_text), AfterValidator(_doi)]
@@ -172,6 +183,7 @@ Pmid = Annotated[
     AfterValidator(
         _pattern(Code.INVALID_PMID, PMID_PATTERN, "a PubMed id is digits only, e.g. 32399442")
     ),
+    WithJsonSchema({"type": ["string", "integer"], "pattern": PMID_PATTERN.pattern}),
 ]
 Pmcid = Annotated[
     str,
@@ -183,6 +195,7 @@ Pmcid = Annotated[
             "a PubMed Central id is PMC then digits, e.g. PMC7213831",
         )
     ),
+    WithJsonSchema({"type": "string", "pattern": PMCID_PATTERN.pattern}),
 ]
 Isbn = Annotated[str, BeforeValidator(_text), AfterValidator(_isbn)]
 WebUrl = Annotated[
@@ -195,6 +208,7 @@ WebUrl = Annotated[
             "write the full web address starting with https:// or http://",
         )
     ),
+    WithJsonSchema({"type": "string", "pattern": URL_PATTERN.pattern}),
 ]
 Contact = Annotated[
     str,
