@@ -13,6 +13,7 @@ from typing import IO, Any, TextIO, cast
 
 from filelock import FileLock, Timeout
 
+from guidepress.progress import follow
 from guidepress.schemas import Settings
 from guidepress.schemas.characters import printable
 from guidepress.validators.errors import GuidepressError
@@ -45,8 +46,10 @@ def sphinx_build(
     outdir: Path,
     doctrees: Path,
     overrides: dict[str, Any] | None = None,
+    strict: bool = True,
 ) -> None:
-    """One Sphinx build, warnings as errors, with doctrees cached between successful runs. The
+    """One Sphinx build, warnings as errors (unless not `strict`: a preview shows a page with
+    problems, and says what they are), with doctrees cached between successful runs. The
     library was validated just before, which printed guidepress's own warnings (an overdue page, an
     uncited reference) and failed on them only if asked: here they are left out, so that a page
     falling overdue does not stop every build of the library.
@@ -77,8 +80,9 @@ def sphinx_build(
                 },
                 status=None,
                 warning=cast(IO[str], Printable(sys.stderr)),
-                warningiserror=True,
+                warningiserror=strict,
             )
+            follow(app)
             app.build()
             succeeded = app.statuscode == 0
     except Exception as error:  # noqa: BLE001  Sphinx and its extensions may raise anything

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from datetime import date
 from importlib import metadata
 from pathlib import Path
@@ -70,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "schema", help="print the JSON Schema of a guideline's front matter, for editors' tools"
     )
+
+    serve = commands.add_parser(
+        "serve", help="a live preview: rebuilds on every save and reloads the browser"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to serve on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=0, help="port (default: a free one)")
 
     new = commands.add_parser(
         "new", help="start a page: a skeleton whose placeholders validate names until filled"
@@ -224,6 +231,11 @@ def run_command(args: argparse.Namespace) -> int:
         return record_review_command(root, settings, args.event)
     if args.command == "new":
         return new_command(root, settings, args.title, args.type, args.page_id)
+    if args.command == "serve":
+        from guidepress.serve import serve
+
+        serve(root, root / settings.build_dir, args.host, args.port)
+        return EXIT_OK
     return build(root, settings, args.strict)
 
 
@@ -441,17 +453,22 @@ def _unproven_approvals(action: str, root: Path, settings: Settings, refuse: boo
 def build(root: Path, settings: Settings, strict: bool) -> int:
     from guidepress.build import build_site
 
+    started = time.monotonic()
     _check_before("build", root, settings, strict)
     _unproven_approvals("build", root, settings, refuse=strict)
     output, compiled = build_site(root, settings)
     pdfs = len(list((output / "pdf").glob("*.pdf")))
-    named = f" ({', '.join(compiled)})" if compiled else ""
+    named = f" ({', '.join(compiled)})" if 0 < len(compiled) <= 5 else ""
     reused = pdfs - len(compiled)
     print(
         f"guidepress: compiled {len(compiled)} PDF(s){named}, reused {reused} unchanged",
         file=sys.stderr,
     )
-    print(f"guidepress: HTML written to {output}, PDFs to {output / 'pdf'}", file=sys.stderr)
+    print(
+        f"guidepress: HTML written to {output}, PDFs to {output / 'pdf'}, in "
+        f"{time.monotonic() - started:.1f} s",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

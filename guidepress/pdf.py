@@ -23,6 +23,8 @@ from typing import Literal
 import typst
 
 from guidepress.atomic import write_atomically
+from guidepress.progress import Progress
+from guidepress.schemas.guideline import COMPENDIUM_PDF
 
 PDF_STANDARDS: Literal["ua-1"] = "ua-1"  # tagged, accessible PDF (PDF/UA-1)
 INCLUDE = re.compile(r'(?:include|import) "([^"]+)"')
@@ -137,9 +139,15 @@ def _where(source: str, detail: str) -> str:
     return f"{_shown(source)}:{line}" if line else _shown(source)
 
 
-def compile_all(typ_dir: Path, out_dir: Path, cache_dir: Path) -> list[str]:
-    """Compile every PDF of the manifest into out_dir; returns the names recompiled (not cached)."""
+def compile_all(
+    typ_dir: Path, out_dir: Path, cache_dir: Path, compendium: bool = True
+) -> list[str]:
+    """Compile every PDF of the manifest into out_dir (the compendium too, unless not asked:
+    a preview leaves out the one PDF whose time grows with the library); returns the names
+    recompiled (not cached)."""
     manifest = json.loads((typ_dir / "manifest.json").read_text(encoding="utf-8"))
+    if not compendium:
+        manifest.pop(COMPENDIUM_PDF, None)
     out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
     jobs = [
@@ -153,13 +161,16 @@ def compile_all(typ_dir: Path, out_dir: Path, cache_dir: Path) -> list[str]:
         context = multiprocessing.get_context(
             "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         )
+        progress = Progress("compiling PDFs")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             for name, pdf, error in pool.map(_compile, [str(typ_dir)] * len(pending), pending):
+                progress.step(len(pending))
                 job = next(j for j in pending if j.pdf == name)
                 if error:
                     errors.append(error)
                 else:
                     write_atomically(cache_dir / f"{job.key}.pdf", pdf or b"")
+        progress.end()
     if errors:
         raise PdfError("\n".join(errors))
     for job in jobs:
