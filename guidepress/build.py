@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 import stat
@@ -223,7 +224,9 @@ def _build_site(
         site = staging / "site"
         snapshot(html, target, site)
         try:
-            compiled = compile_all(typst, site / "pdf", build_dir / ".pdf-cache")
+            # A release compiles every PDF afresh: nothing it publishes rests on a cache.
+            cache = work / ".pdf-cache" if release else build_dir / ".pdf-cache"
+            compiled = compile_all(typst, site / "pdf", cache)
         except PdfError as error:
             raise BuildError(str(error)) from None
         replace_folder(site, target)
@@ -235,18 +238,27 @@ def _build_site(
 
 
 def snapshot(work: Path, previous: Path, new: Path) -> int:
-    """Copy the finished working folder to `new`, which nothing else writes to: a file unchanged
-    since the previous snapshot (same size and time, which the copy keeps) is a hard link to its
-    copy there, any other a fresh copy. Never a link to the working file itself, which Sphinx
-    overwrites in place. Returns how many files were copied."""
+    """Copy the finished working folder to `new`, which nothing else writes to: a file with the
+    same bytes as its copy in the previous snapshot is a hard link to that copy, any other a
+    fresh copy. Never a link to the working file itself, which Sphinx overwrites in place, and
+    never anything but folders and regular files (Sphinx makes nothing else: a link found there
+    was put there, and would publish whatever it points at). Returns how many were copied."""
     copied = 0
-    for folder, _, names in os.walk(work):
+    for folder, folders, names in os.walk(work):
         relative = os.path.relpath(folder, work)
         os.makedirs(os.path.join(new, relative), exist_ok=True)
+        for name in [*folders, *names]:
+            path = os.path.join(folder, name)
+            mode = os.lstat(path).st_mode
+            if not (stat.S_ISDIR(mode) if name in folders else stat.S_ISREG(mode)):
+                raise BuildError(
+                    f"{path} is not a plain file or folder, which Sphinx never makes: delete "
+                    f"{work.parent} and build again"
+                )
         for name in names:
             source, before = os.path.join(folder, name), os.path.join(previous, relative, name)
             destination = os.path.join(new, relative, name)
-            if _same_file(source, before):
+            if _same_bytes(source, before):
                 try:
                     os.link(before, destination)
                     continue
@@ -257,15 +269,14 @@ def snapshot(work: Path, previous: Path, new: Path) -> int:
     return copied
 
 
-def _same_file(source: str, before: str) -> bool:
+def _same_bytes(source: str, before: str) -> bool:
     try:
-        now, then = os.stat(source), os.stat(before, follow_symlinks=False)
+        now, then = os.lstat(source), os.lstat(before)
     except OSError:
         return False
-    return stat.S_ISREG(then.st_mode) and (now.st_size, now.st_mtime_ns) == (
-        then.st_size,
-        then.st_mtime_ns,
-    )
+    if not stat.S_ISREG(then.st_mode) or now.st_size != then.st_size:
+        return False
+    return filecmp.cmp(source, before, shallow=False)
 
 
 def replace_folder(new: Path, target: Path) -> None:

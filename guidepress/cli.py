@@ -440,7 +440,7 @@ def _unproven_approvals(action: str, root: Path, settings: Settings, refuse: boo
     build only shows them, so that drafts preview, unless --strict."""
     from guidepress.verify import unproven
 
-    _, found = unproven(root, settings, [])
+    _, found = unproven(root, settings, [], always=action == "release")
     for diagnostic in found:
         print(diagnostic.format())
     if found and refuse:

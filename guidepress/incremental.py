@@ -67,15 +67,25 @@ def prune_unused_files(app: Sphinx, exception: BaseException | None) -> None:
     if builder is None or exception is not None:
         return
     out = Path(builder.outdir)
-    wanted = {out / builder.imagedir / name for name in builder.images.values()} | {
+    # Every page's, not only those written now (builder.images): the others keep theirs.
+    wanted = {out / builder.imagedir / name for _, name in app.env.images.values()} | {
         out / "_downloads" / destination for _, destination in app.env.dlfiles.values()
     }
     for folder in (out / builder.imagedir, out / "_downloads"):
-        for path in sorted(folder.rglob("*"), reverse=True):
-            if path.is_file() and path not in wanted:
-                path.unlink()
-            elif path.is_dir() and not any(path.iterdir()):
-                os.rmdir(path)
+        if folder.is_symlink():
+            folder.unlink()  # never prune, or copy, through a link: Sphinx made none
+            continue
+        for top, folders, names in os.walk(folder, topdown=False):
+            for name in names:
+                path = Path(top, name)
+                if path.is_symlink() or path not in wanted:
+                    path.unlink()
+            for name in folders:
+                path = Path(top, name)
+                if path.is_symlink():
+                    path.unlink()
+                elif not any(path.iterdir()):
+                    path.rmdir()
 
 
 def setup_incremental(app: Sphinx) -> None:

@@ -55,6 +55,7 @@ def follow(app: Sphinx) -> None:
     app.connect("env-before-read-docs", before_read)
     app.connect("source-read", read, priority=900)
     app.connect("doctree-resolved", written, priority=900)
+
     def finished(app: Sphinx, exception: BaseException | None) -> None:
         reading.end()
         writing.end()

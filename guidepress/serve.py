@@ -92,6 +92,34 @@ def say(line: str) -> None:
     print(f"guidepress: {printable(line)}", file=sys.stderr, flush=True)
 
 
+class LocalOnly:
+    """ASGI middleware: answer only requests made to this preview's own address (a web page
+    elsewhere cannot reach it through a name it controls, DNS rebinding), and let only its own
+    pages open the reload websocket."""
+
+    def __init__(self, app: Any, hosts: list[str]) -> None:
+        self.app, self.hosts = app, set(hosts)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket"):
+            headers = dict(scope.get("headers", []))
+            host = headers.get(b"host", b"").decode("latin-1")
+            origin = headers.get(b"origin", b"").decode("latin-1")
+            own = host in self.hosts and (
+                not origin or origin in {f"http://{h}" for h in self.hosts}
+            )
+            if not own:
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                else:
+                    await send({"type": "http.response.start", "status": 403, "headers": []})
+                    await send(
+                        {"type": "http.response.body", "body": b"not this preview's address"}
+                    )
+                return
+        await self.app(scope, receive, send)
+
+
 class ProblemsOnPage:
     """ASGI middleware: a served page shows its problems in a box at the top."""
 
@@ -176,6 +204,7 @@ def serve(root: Path, build_dir: Path, host: str, port: int) -> None:
             Mount("/", app=StaticFiles(directory=preview.site, html=True), name="site"),
         ],
         middleware=[
+            Middleware(LocalOnly, hosts=[address, f"localhost:{port}"]),
             Middleware(JavascriptInjectorMiddleware, ws_url=address),
             Middleware(ProblemsOnPage, problems=preview.folder / PROBLEMS),
         ],

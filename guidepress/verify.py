@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from guidepress.forge import Forge, ForgeError, Review, from_environment
 from guidepress.history import HistoryError, git, git_bytes, tracked
 from guidepress.schemas import Approval, Code, Registry, RegistryMember, Settings
+from guidepress.schemas.characters import printable
 from guidepress.signatures import fingerprint, signed_by, signer, statement
 from guidepress.validators.approvals import content_digest
 from guidepress.validators.config import load_registry
@@ -246,11 +247,13 @@ def verify_trusted_files(root: Path, settings: Settings, forge: Forge | None) ->
         top, registry = tracked(registry_path)
     except HistoryError as error:
         return [Diagnostic.of(Code.REGISTRY_UNVERIFIED, str(registry_path), 1, 1, str(error))]
-    source = _source_in(top, root / settings.source_dir)
+    pages = _pages_folder(top, root / settings.source_dir)
     pinned = {key.strip() for key in os.environ.get(TRUSTED_KEYS, "").split(",") if key.strip()}
     found = []
-    for commit, parent, changed in _first_parent_changes(top):
-        trusted = [name for name in changed if not _editors_own(name, source)]
+    for commit, parents, changed in _first_parent_changes(top):
+        parent = parents[0] if parents else None
+        changed = sorted({*changed, *_merged_otherwise(top, commit, parents)})
+        trusted = [name for name in changed if not _editors_own(name, pages)]
         if not trusted:
             continue
         present, before = _registry_at(top, parent, registry) if parent else (False, None)
@@ -261,7 +264,7 @@ def verify_trusted_files(root: Path, settings: Settings, forge: Forge | None) ->
         elif before is None:
             problem = (
                 f"the registry cannot be read at {(parent or '')[:10]}, so who could consent to "
-                f"the change to {', '.join(trusted)} in {commit[:10]} is unknown"
+                f"the change to {_named(trusted)} in {commit[:10]} is unknown"
             )
         else:
             problem = _unapproved_change(top, commit, parent or "", trusted, before, forge)
@@ -270,28 +273,69 @@ def verify_trusted_files(root: Path, settings: Settings, forge: Forge | None) ->
     return found
 
 
-def _editors_own(name: str, source: str) -> bool:
-    prefix = "" if source == "." else f"{source}/"
-    if not name.startswith(prefix):
-        return False
-    hidden = any(part.startswith(("_", ".")) for part in name[len(prefix) :].split("/"))
+def _pages_folder(top: Path, source: Path) -> str | None:
+    """The library's source folder, relative to the repository; None when it is not a folder
+    below the repository's top (then nothing is the editors' own)."""
+    try:
+        folder = source.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        return None
+    return None if folder in ("", ".") else folder
+
+
+def _editors_own(name: str, pages: str | None) -> bool:
+    if pages is None or not name.startswith(f"{pages}/") or not name.isprintable():
+        return False  # a name git could not decode is never the editors' own
+    hidden = any(part.startswith(("_", ".")) for part in name[len(pages) + 1 :].split("/"))
     return not hidden and posixpath.splitext(name)[1].lower() in EDITORS_OWN
 
 
-def _first_parent_changes(top: Path) -> list[tuple[str, str | None, list[str]]]:
-    """(commit, its first parent, the files it changed) along the branch, oldest first. A merge
-    is compared with its first parent: it brings in whatever its branch changed. (Which line is
-    first is the merger's choice: a release checks that the last release's commit is on it.)"""
-    log = git(
+def _named(names: list[str]) -> str:
+    return ", ".join(printable(name) for name in names)
+
+
+def _first_parent_changes(top: Path) -> list[tuple[str, list[str], list[str]]]:
+    """(commit, its parents, the files it changed) along the branch, oldest first. A merge is
+    compared with its first parent: it brings in whatever its branch changed. Names git cannot
+    decode as UTF-8 keep their bytes as escapes (so they are nobody's own)."""
+    log = git_bytes(
         top, "-c", "core.quotePath=false", "log", "--first-parent", "--diff-merges=first-parent",
         "--reverse", "--no-renames", "--format=%x00%H %P", "--name-only",
-    )  # fmt: skip
+    ).decode("utf-8", errors="surrogateescape")  # fmt: skip
     changes = []
     for entry in log.split("\0")[1:]:
-        header, *files = [line for line in entry.splitlines() if line]
+        header, *files = [line for line in entry.split("\n") if line]
         commit, *parents = header.split()
-        changes.append((commit, parents[0] if parents else None, sorted(set(files))))
+        changes.append((commit, parents, sorted(set(files))))
     return changes
+
+
+def _merged_otherwise(top: Path, commit: str, parents: list[str]) -> list[str]:
+    """For a merge: the files whose result is not what git's three-way merge of its parents
+    gives (a side's change dropped, or a conflict settled by hand). Compared with its first
+    parent alone, a merge that put an older line first would hide that the other line's changes
+    were undone."""
+    if len(parents) < 2:
+        return []
+    if len(parents) > 2:  # an octopus merge: every file any line changed counts as changed
+        base = git(top, "merge-base", "--octopus", *parents).strip()
+        return sorted({n for p in parents for n in _diff_names(top, base, p)})
+    first, second = parents
+    base = git(top, "merge-base", first, second).strip()
+    touched = sorted({*_diff_names(top, base, first), *_diff_names(top, base, second)})
+    odd = []
+    for name in touched:
+        ours, theirs, was = (_blob(top, c, name) for c in (first, second, base))
+        expected = ours if ours == theirs or theirs == was else theirs if ours == was else None
+        if expected is None or _blob(top, commit, name) != expected:
+            odd.append(name)
+    return odd
+
+
+def _diff_names(top: Path, old: str, new: str) -> list[str]:
+    text = git_bytes(top, "-c", "core.quotePath=false", "diff", "--no-renames", "--name-only",
+                     old, new).decode("utf-8", errors="surrogateescape")  # fmt: skip
+    return [line for line in text.split("\n") if line]
 
 
 def _unanchored(top: Path, commit: str, registry: Registry | None, pinned: set[str]) -> str | None:
@@ -315,7 +359,7 @@ def _unapproved_change(
 ) -> str | None:
     if signer(top, commit, before.reviewers) is not None:
         return None
-    what = ", ".join(changed)
+    what = _named(changed)
     if forge is not None:
         try:
             if _approved_in_review(top, commit, parent, changed, before, forge):
@@ -340,9 +384,11 @@ def _approved_in_review(
             if last is None or last.state != "APPROVED":
                 continue
             start = forge.merge_base(base, last.commit)
+            # The reviewed change is the one applied: from the same content, to the same.
             if all(
                 forge.file_at(last.commit, name) == _blob(top, commit, name)
                 and forge.file_at(start, name) != _blob(top, commit, name)
+                and forge.file_at(start, name) == _blob(top, parent, name)
                 for name in changed
             ):
                 return True
@@ -369,10 +415,11 @@ def _registry_at(top: Path, commit: str, name: str) -> tuple[bool, Registry | No
 
 
 def unproven(
-    root: Path, settings: Settings, paths: list[Path]
+    root: Path, settings: Settings, paths: list[Path], always: bool = True
 ) -> tuple[list[Path], list[Diagnostic]]:
     """The guideline pages (of `paths`, or all of the library), and a diagnostic for every
-    approval of them and every change to a trusted file that is not proven."""
+    approval of them and every change to a trusted file that is not proven (the changes only
+    when there are approvals, unless `always`: verify-approvals and release always check)."""
     layout = Layout.of(root, settings)
     registry, problems = load_registry(root, settings)
     cwd = os.path.join(os.getcwd(), "")
@@ -380,6 +427,6 @@ def unproven(
     pages = [Path(display(p, cwd)) for p in find_pages(paths or guidelines)]
     forge = from_environment()
     count, found = verify_approvals(pages, Proof(registry, forge, Path(layout.source)))
-    if count:  # with nothing to prove, who may approve does not matter yet
+    if count or always:  # a preview build of drafts need not ask who may approve
         found = verify_trusted_files(root, settings, forge) + found
     return pages, problems + found

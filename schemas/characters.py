@@ -16,9 +16,10 @@ import unicodedata
 FORBIDDEN = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]"
 )
-# What a terminal or a log must never receive raw: the above, and the carriage return and tab
-# too, which move the cursor.
-UNPRINTABLE = re.compile(f"[\t\r{FORBIDDEN.pattern[1:-1]}]")
+# What a terminal or a log must never receive raw: the above, the carriage return and tab
+# too, which move the cursor, and the bytes of a file name that are not UTF-8 (Python keeps them
+# as lone surrogates).
+UNPRINTABLE = re.compile(f"[\t\r{FORBIDDEN.pattern[1:-1]}\udc80-\udcff]")
 
 
 def describe(char: str) -> str:

@@ -326,6 +326,16 @@ class Code(StrEnum):
             "text, shown as written on the website and in the PDF."
         ),
     )
+    BORROWED_TEXT = (
+        "borrowed-text",
+        "error",
+        "safety",
+        (
+            "A guideline page shows text from another page (a link or reference with no text of "
+            "its own shows the other page's title; a toctree lists other titles): its approvals "
+            "would not cover that text."
+        ),
+    )
     IMAGE_WITHOUT_ALT = (
         "image-without-alt",
         "error",

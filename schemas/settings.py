@@ -154,6 +154,35 @@ class Settings(BaseModel):
             posixpath.normpath(self.source_dir), posixpath.normpath(self.guidelines_dir), ""
         )
 
+    @field_validator("source_dir")
+    @classmethod
+    def _a_folder_of_its_own(cls, value: str) -> str:
+        # Pages, and the files they show, are what editors change freely (their approvals cover
+        # them): the folder holding them must not hold the project's other files too.
+        folder = posixpath.normpath(value)
+        if folder == "." or posixpath.isabs(folder) or folder == ".." or folder.startswith("../"):
+            raise ValueError(
+                f"{value!r} is not a folder of its own inside the project: give one, e.g. docs"
+            )
+        return value
+
+    @field_validator("registry")
+    @classmethod
+    def _beside_the_pages(cls, value: str, info: ValidationInfo) -> str:
+        # Who may approve is no page: it lives in the project, outside the pages' folder.
+        registry = posixpath.normpath(value)
+        source = posixpath.normpath(info.data.get("source_dir", "docs"))
+        if posixpath.isabs(registry) or registry.startswith("../") or registry == "..":
+            raise ValueError(f"the registry {value!r} is outside the project; e.g. reviewers.yaml")
+        if registry.startswith(source + "/"):
+            raise ValueError(
+                f"the registry {value!r} is inside the pages' folder {source!r}, where editors "
+                "change files freely; keep it beside pyproject.toml, e.g. reviewers.yaml"
+            )
+        if posixpath.splitext(registry)[1].lower() not in (".yaml", ".yml"):
+            raise ValueError(f"the registry {value!r} is a YAML file, e.g. reviewers.yaml")
+        return value
+
     @field_validator("guidelines_dir")
     @classmethod
     def _inside_source(cls, value: str) -> str:

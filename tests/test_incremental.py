@@ -89,3 +89,44 @@ def test_a_removed_page_and_its_files_leave_the_site(tmp_path: Path) -> None:
     assert not (site / "guidelines" / "c.html").exists()
     assert not (site / "_images").exists() or not list((site / "_images").iterdir())
     assert sorted(os.listdir(site / "pdf")) == ["a-v1.0.pdf", "b-v1.0.pdf", "compendium.pdf"]
+
+
+def test_an_unchanged_pages_image_stays_and_a_planted_link_is_refused(tmp_path: Path) -> None:
+    root = library(tmp_path)
+    (root / "docs" / "guidelines" / "flow.png").write_bytes(png(2, 2, (10, 120, 200)))
+    page_a = root / "docs" / "guidelines" / "a.md"
+    page_a.write_text(page_a.read_text() + "\n![The flow](flow.png)\n")
+    build(root)
+    site = root / "_build" / "html"
+    images = sorted(p.name for p in (site / "_images").iterdir())
+    assert images
+    page_b = root / "docs" / "guidelines" / "b.md"
+    page_b.write_text(page_b.read_text().replace("A statement", "An edited statement"))
+    build(root)  # only b is written: a's image stays
+    assert sorted(p.name for p in (site / "_images").iterdir()) == images
+    # A link planted in the working folder (a committed _build, a poisoned cache) would publish
+    # what it points at: the build refuses it.
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET", encoding="utf-8")
+    (root / "_build" / ".work" / "html" / "leak.txt").symlink_to(secret)
+    refused = run_cli("build", cwd=root)
+    assert refused.returncode == 1
+    assert "is not a plain file or folder" in refused.stderr
+    assert not [p for p in site.rglob("*") if p.is_file() and b"SECRET" in p.read_bytes()]
+
+
+def test_a_file_changed_with_its_old_time_is_published_changed(tmp_path: Path) -> None:
+    # Same size and modification time (cp -p, rsync -a, touch -r): only the bytes tell.
+    root = library(tmp_path)
+    table = root / "docs" / "guidelines" / "doses.csv"
+    table.write_text("dose\n5\n", encoding="utf-8")
+    page = root / "docs" / "guidelines" / "a.md"
+    page.write_text(page.read_text() + "\n{download}`The doses <doses.csv>`\n")
+    build(root)
+    before = table.stat()
+    table.write_text("dose\n6\n", encoding="utf-8")
+    os.utime(table, ns=(before.st_atime_ns, before.st_mtime_ns))
+    page.write_text(page.read_text().replace("A statement", "An edited statement"))
+    build(root)
+    published = list((root / "_build" / "html" / "_downloads").rglob("doses.csv"))
+    assert [p.read_text(encoding="utf-8") for p in published] == ["dose\n6\n"]

@@ -438,7 +438,10 @@ def test_a_review_by_someone_not_in_the_registry_is_not_recorded(
     assert github.comments == [(2, f"guidepress did not record this approval: {said}")]
 
 
-@pytest.mark.parametrize("reviewed", ["the change", "an earlier commit without it"])
+@pytest.mark.parametrize(
+    "reviewed",
+    ["the change", "an earlier commit without it", "the change, to a registry since changed"],
+)
 def test_a_registry_change_approved_in_a_pull_request_review(
     library: Path, github: FakeGitHub, keys: dict[str, Path], reviewed: str
 ) -> None:
@@ -455,10 +458,21 @@ def test_a_registry_change_approved_in_a_pull_request_review(
     git(library, "commit", "-qam", "Welcome a new reviewer", email="editor@example.org")
     head = git(library, "rev-parse", "HEAD").strip()
     git(library, "checkout", "-q", "main")
-    git(library, "merge", "-q", "--no-ff", "--no-gpg-sign", "-m", "Merge newcomer", "newcomer",
-        email="editor@example.org")  # fmt: skip
+    if reviewed.endswith("since changed"):  # meanwhile a member removes a reviewer, signed
+        text = registry.read_text()
+        registry.write_text(text[: text.index("  - name: Example Author")])
+        git(library, "commit", "-S", "-qam", "Remove Example Author")
+        git(library, "merge", "-q", "--no-ff", "--no-commit", "-s", "ours", "newcomer",
+            email="editor@example.org")  # fmt: skip
+        git(library, "checkout", "newcomer", "--", "reviewers.yaml")  # the reviewed file, whole
+        git(library, "commit", "-q", "--no-gpg-sign", "-m", "Merge newcomer",
+            email="editor@example.org")  # fmt: skip
+        assert "Example Author" in registry.read_text()
+    else:
+        git(library, "merge", "-q", "--no-ff", "--no-gpg-sign", "-m", "Merge newcomer",
+            "newcomer", email="editor@example.org")  # fmt: skip
     merge = git(library, "rev-parse", "HEAD").strip()
-    approved_commit = head if reviewed == "the change" else before
+    approved_commit = before if reviewed == "an earlier commit without it" else head
     github.pulls[3] = {
         "head": head, "base": base, "files": ["reviewers.yaml"], "commits": [head, merge],
         "reviews": [review(90, "example-reviewer", approved_commit, REVIEWED)],
@@ -569,3 +583,68 @@ def test_a_merge_that_puts_an_old_line_first_is_no_release(
     refused = run_cli("release", "2026.2", "--archive", str(archive), cwd=library)
     assert refused.returncode == 1
     assert "not on the branch's own line of history" in refused.stderr
+
+
+def test_a_merge_that_drops_a_signed_change_needs_consent(
+    library: Path, keys: dict[str, Path]
+) -> None:
+    # A member removes a reviewer whose key leaked; an editor makes a merge whose first parent
+    # is from before, keeping the old registry. It is a fast-forward of main, and compared with
+    # its first parent it changes nothing: against git's three-way merge it undoes the removal.
+    sign_as(library, keys["reviewer"], "reviewer@example.org")
+    assert approve(library).returncode == 0
+    old = git(library, "rev-parse", "HEAD").strip()
+    registry = library / "reviewers.yaml"
+    text = registry.read_text()
+    registry.write_text(text[: text.index("  - name: Example Author")])
+    git(library, "commit", "-S", "-qam", "Remove Example Author, whose key leaked")
+    tip = git(library, "rev-parse", "HEAD").strip()
+    tree = git(library, "rev-parse", f"{old}^{{tree}}").strip()
+    merge = git(library, "commit-tree", tree, "-p", old, "-p", tip, "-m", "Merge",
+                email="editor@example.org").strip()  # fmt: skip
+    git(library, "reset", "-q", "--hard", merge)
+    assert "Example Author" in registry.read_text()
+    result = verify(library)
+    assert result.returncode == 1
+    assert "the change to reviewers.yaml in commit" in result.stdout
+
+
+def test_a_registry_in_the_pages_folder_or_pages_beside_the_project_are_refused(
+    library: Path,
+) -> None:
+    # Pages are what editors change freely: who may approve, and the project's own files, are
+    # kept apart from them.
+    pyproject = library / "pyproject.toml"
+    for setting, says in (
+        ('registry = "docs/board.yaml"', "is inside the pages' folder"),
+        ('source_dir = "."', "is not a folder of its own inside the project"),
+    ):
+        pyproject.write_text(f"[tool.guidepress]\n{setting}\n", encoding="utf-8")
+        result = run_cli("validate", cwd=library)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert says in result.stderr
+
+
+def test_a_file_name_git_cannot_decode_is_a_trusted_change_not_a_crash(
+    library: Path, keys: dict[str, Path]
+) -> None:
+    sign_as(library, keys["reviewer"], "reviewer@example.org")
+    assert approve(library).returncode == 0
+    (library / "docs" / os.fsdecode(b"odd-\xff.md")).write_text("# Odd\n")
+    git(library, "add", "-A")
+    git(library, "commit", "-qm", "An odd name", email="editor@example.org")
+    result = verify(library)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "[registry-unverified]" in result.stdout
+
+
+def test_verify_checks_the_chain_even_with_no_approvals_to_prove(library: Path) -> None:
+    # No page holds an approval yet: a change to conf.py, which runs in every build, still needs
+    # a member's consent before anything is released from it.
+    with (library / "conf.py").open("a") as conf:
+        conf.write("\n# an editor's change\n")
+    git(library, "commit", "-qam", "Change conf.py", email="editor@example.org")
+    result = verify(library)
+    assert result.returncode == 1
+    assert "the change to conf.py in commit" in result.stdout

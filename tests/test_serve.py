@@ -98,3 +98,26 @@ def test_the_browser_shows_a_saved_edit_by_itself(
         "document.body.innerText.includes('Words the browser reloads')", timeout=120_000
     )
     view.close()
+
+
+UPGRADE = (
+    "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+)
+
+
+def test_the_preview_answers_only_its_own_address(served: tuple[Path, str]) -> None:
+    # A page on another site cannot reach it through a name of its own (DNS rebinding), nor
+    # open its websocket.
+    _, url = served
+    port = int(url.rsplit(":", 1)[1])
+    for headers in (
+        "Host: attacker.example\r\n",
+        f"Host: 127.0.0.1:{port}\r\nOrigin: http://attacker.example\r\n",
+    ):
+        for path, upgrade in (("/guidelines/p.html", ""), ("/websocket-reload", UPGRADE)):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+                connection.sendall(f"GET {path} HTTP/1.1\r\n{headers}{upgrade}\r\n".encode())
+                status = connection.recv(200).split(b"\r\n", 1)[0]
+            assert b" 200 " not in status, (headers, path, status)
+            assert b" 101 " not in status, (headers, path, status)

@@ -12,6 +12,7 @@ from guidepress.validators.approvals import check_approvals
 from guidepress.validators.diagnostics import Diagnostic
 from guidepress.validators.safety import (
     body_problems,
+    borrowed_text,
     elements,
     front_matter_problems,
     title_markup,
@@ -181,6 +182,16 @@ def safety(page: Page, is_guideline: bool) -> list[Diagnostic]:
                 "the website and the PDF both show as written; the page is refused",
             )
         )
+    if is_guideline:
+        found += [
+            page.at(
+                page.body_line + line,
+                1,
+                Code.BORROWED_TEXT,
+                f"{message}, which this page's approvals would not cover; write the text here",
+            )
+            for line, message in borrowed_text(page.body)
+        ]
     return found + [
         page.at(
             page.body_line + line,

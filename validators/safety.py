@@ -244,6 +244,38 @@ def _file_target(element: Any) -> tuple[str, str, str] | None:
     return None
 
 
+# Roles that show another page's title, or a section's, when given no text of their own.
+REFERENCE_ROLES = {"doc", "ref", "numref", "any", "download"}
+BORROWS = re.compile(r"\]\(|\{[\w:.-]+\}|```|:::|\[\]")  # links, roles and directives
+
+
+def borrowed_text(body: str) -> list[tuple[int, str]]:
+    """(body line, 0-based; message) for each place a guideline page would show another page's
+    text: what its digest, and so its approvals, do not cover."""
+    if not BORROWS.search(body):
+        return []
+    found = []
+    tokens = list(elements(body, 0, BORROWS))
+    for position, (line, element) in enumerate(tokens):
+        if element.type == "link_open":
+            following = tokens[position + 1][1] if position + 1 < len(tokens) else None
+            closes = following is None or following.type == "link_close"
+            href = str(element.attrs.get("href", ""))
+            if closes and not SCHEME.match(href) and not href.startswith("#"):  # another page
+                found.append((line, "a link with no text of its own shows the other page's title"))
+        elif element.type == "myst_role" and _role(element) in REFERENCE_ROLES - {"download"}:
+            if not re.search(r"<[^<>]*>\s*$", element.content.strip()):
+                found.append(
+                    (line, f"the `{{{_role(element)}}}` role with no text of its own shows a title "
+                     "from elsewhere: write it as {" + _role(element) + "}`your words <target>`")
+                )  # fmt: skip
+        elif element.type in ("fence", "colon_fence"):
+            directive = _directive(element.info)
+            if directive and directive[0] == "toctree":
+                found.append((line, "a toctree lists other pages' titles"))
+    return found
+
+
 def local_files(body: str) -> list[tuple[int, str, str, str]]:
     """(body line, 0-based; what it is; path as written; kind) for each of the library's files
     the page may show or offer: images, figures, downloads, and links to files."""
