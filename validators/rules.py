@@ -188,7 +188,7 @@ def safety(page: Page, is_guideline: bool) -> list[Diagnostic]:
                 page.body_line + line,
                 1,
                 Code.BORROWED_TEXT,
-                f"{message}, which this page's approvals would not cover; write the text here",
+                f"{message}; this page's approvals would not cover that text: write the words here",
             )
             for line, message in borrowed_text(page.body)
         ]

@@ -246,6 +246,7 @@ def _file_target(element: Any) -> tuple[str, str, str] | None:
 
 # Roles that show another page's title, or a section's, when given no text of their own.
 REFERENCE_ROLES = {"doc", "ref", "numref", "any", "download"}
+LABEL = re.compile(r"^\(([^()\s]+)\)=\s*$", re.MULTILINE)  # MyST's `(name)=` target line
 BORROWS = re.compile(r"\]\(|\{[\w:.-]+\}|```|:::|\[\]")  # links, roles and directives
 
 
@@ -255,6 +256,7 @@ def borrowed_text(body: str) -> list[tuple[int, str]]:
     if not BORROWS.search(body):
         return []
     found = []
+    labels = set(LABEL.findall(body))  # a section of this page: its title is the page's own
     tokens = list(elements(body, 0, BORROWS))
     for position, (line, element) in enumerate(tokens):
         if element.type == "link_open":
@@ -262,13 +264,17 @@ def borrowed_text(body: str) -> list[tuple[int, str]]:
             closes = following is None or following.type == "link_close"
             href = str(element.attrs.get("href", ""))
             if closes and not SCHEME.match(href) and not href.startswith("#"):  # another page
-                found.append((line, "a link with no text of its own shows the other page's title"))
+                found.append((line, "a link with no words of its own shows the other page's title"))
         elif element.type == "myst_role" and _role(element) in REFERENCE_ROLES - {"download"}:
-            if not re.search(r"<[^<>]*>\s*$", element.content.strip()):
-                found.append(
-                    (line, f"the `{{{_role(element)}}}` role with no text of its own shows a title "
-                     "from elsewhere: write it as {" + _role(element) + "}`your words <target>`")
-                )  # fmt: skip
+            target = element.content.strip()
+            own = bool(re.search(r"<[^<>]*>$", target)) or target.lstrip("#") in labels
+            if not own:
+                role = _role(element)
+                said = (
+                    f"the `{{{role}}}` role with no words of its own shows a title from "
+                    f"elsewhere (write {{{role}}}`your words <{target}>`)"
+                )
+                found.append((line, said))
         elif element.type in ("fence", "colon_fence"):
             directive = _directive(element.info)
             if directive and directive[0] == "toctree":
