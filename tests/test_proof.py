@@ -249,7 +249,7 @@ def test_a_merge_that_brings_back_an_old_registry_is_a_change_like_any_other(
     assert approve(library).returncode == 0
     result = verify(library)
     assert result.returncode == 1
-    assert "the change to reviewers.yaml in commit" in result.stdout
+    assert "the change to notes.txt, reviewers.yaml in commit" in result.stdout, result.stdout
 
 
 def test_the_chain_of_trust_starts_at_a_pinned_key(library: Path, keys: dict[str, Path]) -> None:
