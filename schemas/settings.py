@@ -96,6 +96,11 @@ class LinkcheckSettings(BaseModel):
     )
 
 
+def _outside(path: str) -> bool:
+    """Whether a normalised relative path leaves the folder it is relative to."""
+    return posixpath.isabs(path) or path == ".." or path.startswith("../")
+
+
 def _one_approval_each() -> dict[PageType, int]:
     return {"guideline": 1, "patient-info": 1}
 
@@ -160,7 +165,7 @@ class Settings(BaseModel):
         # Pages, and the files they show, are what editors change freely (their approvals cover
         # them): the folder holding them must not hold the project's other files too.
         folder = posixpath.normpath(value)
-        if folder == "." or posixpath.isabs(folder) or folder == ".." or folder.startswith("../"):
+        if folder == "." or _outside(folder):
             raise ValueError(
                 f"{value!r} is not a folder of its own inside the project: give one, e.g. docs"
             )
@@ -172,7 +177,7 @@ class Settings(BaseModel):
         # Who may approve is no page: it lives in the project, outside the pages' folder.
         registry = posixpath.normpath(value)
         source = posixpath.normpath(info.data.get("source_dir", "docs"))
-        if posixpath.isabs(registry) or registry.startswith("../") or registry == "..":
+        if _outside(registry):
             raise ValueError(f"the registry {value!r} is outside the project; e.g. reviewers.yaml")
         if registry.startswith(source + "/"):
             raise ValueError(
@@ -186,7 +191,7 @@ class Settings(BaseModel):
     @field_validator("guidelines_dir")
     @classmethod
     def _inside_source(cls, value: str) -> str:
-        if posixpath.isabs(value) or posixpath.normpath(value).startswith(".."):
+        if _outside(posixpath.normpath(value)):
             raise ValueError(
                 f"{value!r} is not inside source_dir: give a folder below it, e.g. guidelines"
             )
@@ -207,7 +212,7 @@ class Settings(BaseModel):
                 "the build folder cannot be the project folder itself, where a build would replace "
                 "folders of yours; give it a folder of its own, e.g. _build"
             )
-        if posixpath.isabs(build) or build == ".." or build.startswith("../"):
+        if _outside(build):
             # Its caches (the PDFs of unchanged pages) go into every release built from the
             # project: outside it, anyone who can write there would write into releases.
             raise ValueError(
