@@ -510,15 +510,21 @@ def test_a_key_is_registered_once_and_only_as_ed25519(
     assert says in result.stdout + result.stderr
 
 
+def ready_for_release(root: Path, keys: dict[str, Path]) -> Path:
+    """Mark the page approved (committed by an editor) and give git the reviewer's key."""
+    page = root / PAGE
+    page.write_text(page.read_text().replace("status: draft", "status: approved"))
+    sign_as(root, keys["reviewer"], "reviewer@example.org")
+    git(root, "commit", "-qam", "Ready", email="editor@example.org")
+    return page
+
+
 def test_a_release_never_puts_an_older_version_back(
     library: Path, keys: dict[str, Path], tmp_path: Path
 ) -> None:
     # Version 1.1 corrects 1.0 and is released; an editor puts the 1.0 page back, approvals and
     # all: it is the content its reviewer approved, but not the current guidance.
-    page = library / PAGE
-    page.write_text(page.read_text().replace("status: draft", "status: approved"))
-    sign_as(library, keys["reviewer"], "reviewer@example.org")
-    git(library, "commit", "-qam", "Ready", email="editor@example.org")
+    page = ready_for_release(library, keys)
     assert approve(library).returncode == 0
     archive = tmp_path / "archive"
     assert run_cli("release", "2026.1", "--archive", str(archive), cwd=library).returncode == 0
@@ -568,10 +574,7 @@ def test_a_merge_that_puts_an_old_line_first_is_no_release(
 ) -> None:
     # Released at commit R; an editor makes a merge whose first parent is a commit before R, so
     # the branch's own line skips everything since (a registry change, say).
-    page = library / PAGE
-    page.write_text(page.read_text().replace("status: draft", "status: approved"))
-    sign_as(library, keys["reviewer"], "reviewer@example.org")
-    git(library, "commit", "-qam", "Ready", email="editor@example.org")
+    ready_for_release(library, keys)
     old = git(library, "rev-parse", "HEAD").strip()
     assert approve(library).returncode == 0
     archive = tmp_path / "archive"
