@@ -169,10 +169,16 @@ def read_sphinx_config(root: Path) -> None:
 
 
 def build_site(
-    root: Path, settings: Settings, target: Path | None = None, release: str | None = None
+    root: Path,
+    settings: Settings,
+    target: Path | None = None,
+    release: str | None = None,
+    history: Path | None = None,
 ) -> tuple[Path, list[str]]:
     """HTML site with a PDF per guideline and a compendium in its pdf/ folder, swapped in whole.
-    Returns the site folder and the PDFs that had to be compiled (the rest came from the cache)."""
+    Returns the site folder and the PDFs that had to be compiled (the rest came from the cache).
+    history: the source folder in git whose history the recommendations' change tags come from,
+    when root is an export without git (a release)."""
     read_sphinx_config(root)
     build_dir = root / settings.build_dir
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -188,13 +194,19 @@ def build_site(
         )
         lock.acquire()  # released by the OS if its holder dies, so a wait always ends
     try:
-        return _build_site(root, settings, build_dir, target or build_dir / "html", release)
+        extra = {"guidepress_history_source": str(history)} if history else {}
+        return _build_site(root, settings, build_dir, target or build_dir / "html", release, extra)
     finally:
         lock.release()
 
 
 def _build_site(
-    root: Path, settings: Settings, build_dir: Path, target: Path, release: str | None
+    root: Path,
+    settings: Settings,
+    build_dir: Path,
+    target: Path,
+    release: str | None,
+    extra: dict[str, Any],
 ) -> tuple[Path, list[str]]:
     """Sphinx writes into a working folder kept between builds, so it writes only the pages that
     changed (with their doctrees, also kept); the finished site is then copied beside the target
@@ -208,7 +220,7 @@ def _build_site(
         html, typst = work / ".work" / "html", work / ".work" / "typst"
         doctrees = work / ".doctrees"
         try:
-            overrides = {"guidepress_pdf": True, "guidepress_release": release or ""}
+            overrides = {"guidepress_pdf": True, "guidepress_release": release or "", **extra}
             sphinx_build(root, settings, "html", html, doctrees, overrides)
             sphinx_build(
                 root,
@@ -216,7 +228,7 @@ def _build_site(
                 "guidepress-typst",
                 typst,
                 doctrees,
-                {"guidepress_release": release or ""},
+                {"guidepress_release": release or "", **extra},
             )
         except BaseException:  # failed, crashed or interrupted: the next build starts clean
             shutil.rmtree(work / ".work", ignore_errors=True)

@@ -14,6 +14,7 @@ from datetime import date
 from importlib import metadata
 from pathlib import Path
 
+from guidepress.recommendation_history import unrecorded_removals_in
 from guidepress.schemas import Code, Settings
 from guidepress.validators.config import Library, load_registry
 from guidepress.validators.diagnostics import Diagnostic, has_errors, to_json
@@ -380,7 +381,8 @@ def _check(
     registry, problems = load_registry(root, settings)
     report = check_library(paths or [Path(layout.source)], Checks(layout, today, registry))
     source = Path(layout.source)
-    return report.pages, problems + [_explained(d, source) for d in report.diagnostics]
+    found = report.diagnostics + unrecorded_removals_in(source, report.guidelines)
+    return report.pages, problems + [_explained(d, source) for d in sorted(found)]
 
 
 def _explained(diagnostic: Diagnostic, source: Path) -> Diagnostic:

@@ -10,7 +10,12 @@ from docutils import nodes
 from sphinx.application import Sphinx
 
 from guidepress import render
-from guidepress.validators.sphinx_adapter import guideline_models, registry_of
+from guidepress.recommendations import render_recommendations, setup_recommendations
+from guidepress.validators.sphinx_adapter import (
+    checked_recommendations,
+    guideline_models,
+    registry_of,
+)
 
 
 def cite_role(
@@ -28,6 +33,9 @@ def cite_role(
 
 def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     model = guideline_models(app.env).get(app.env.docname)
+    recommendations = checked_recommendations(app.env).get(app.env.docname, [])
+    # Before the citations are numbered: a recommendation's evidence is cited in its box.
+    placed = render_recommendations(app, doctree, model, recommendations) if model else None
     citations = list(doctree.findall(render.citation_ref))
     if model is None:
         for citation in citations:
@@ -40,8 +48,11 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     section = doctree.next_node(nodes.section)
     if section is None:
         return
-    section.insert(1, render.document_control(model, registry_of(app)))
+    key, changes = placed if placed else (None, None)
+    section.insert(1, render.document_control(model, registry_of(app), key))
     section += render.reference_section(model, order, doctree)
+    if changes is not None:
+        section += changes
     section += render.change_history_section(model)
 
 
@@ -55,7 +66,8 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
             up = "../" * docname.count("/")
             # A release sits one folder below the archive, whose downloads page lists every PDF.
             downloads = f"../{up}downloads.html#check" if app.config.guidepress_release else None
-            box.insert(1, render.pdf_link(model, up, downloads))
+            summary = next(c for c in box.children if "guidepress-summary" in c["classes"])
+            box.insert(box.index(summary) + 1, render.pdf_link(model, up, downloads))
             break
 
 
@@ -63,6 +75,7 @@ def setup_page_rendering(app: Sphinx) -> None:
     app.add_config_value("guidepress_pdf", False, "html", types=frozenset({bool}))
     app.add_role("cite", cite_role, override=True)
     app.add_node(render.citation_ref)
+    setup_recommendations(app)
     # Before the unsafe output is removed (490) and Sphinx's collectors copy titles (500).
     app.connect("doctree-read", on_doctree_read, priority=400)
     app.connect("doctree-resolved", on_doctree_resolved)

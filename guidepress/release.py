@@ -300,7 +300,8 @@ def release(root: Path, settings: Settings, version: str, archive: Path, today: 
             refuse_changed_versions(snapshot, published, earlier)
             refuse_older_versions(snapshot, published, earlier)
             refuse_vanished_guidelines(published, earlier)
-            _publish(snapshot, committed, version, archive, today, published, commit)
+            history = root / committed.source_dir  # the export has no git: its history is here
+            _publish(snapshot, committed, version, archive, today, published, commit, history)
         complete_archive(archive)
     return target
 
@@ -313,11 +314,14 @@ def _publish(
     today: date,
     published: list[Published],
     commit: str,
+    history: Path,
 ) -> None:
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=archive))
     try:
         try:
-            folder, _ = build_site(snapshot, settings, staging / version, release=version)
+            folder, _ = build_site(
+                snapshot, settings, staging / version, release=version, history=history
+            )
         except BuildError as error:
             raise ReleaseRefused(str(error)) from None
         write_release(folder, release_entry(version, today, folder, published, commit))

@@ -16,6 +16,11 @@ class citation_ref(nodes.Inline, nodes.Element):  # type: ignore[misc]
     """A {cite}`a,b` role, replaced by numbered links once the page's references are known."""
 
 
+class folded(nodes.General, nodes.Element):  # type: ignore[misc]
+    """Content a web page folds away under a summary line (HTML <details>, open when `open`);
+    print shows it."""
+
+
 def reference_anchor(ref_id: str) -> str:
     return str(nodes.make_id(f"ref-{ref_id}"))
 
@@ -63,7 +68,11 @@ def _next_review(model: Guideline) -> nodes.paragraph:
     return nodes.paragraph("", "", nodes.inline(date, date, classes=["guidepress-next-review"]))
 
 
-def document_control(model: Guideline, registry: Registry | None) -> nodes.container:
+def document_control(
+    model: Guideline, registry: Registry | None, key: nodes.Element | None = None
+) -> nodes.container:
+    """The status, summary and document-control table that open a guideline page. With key
+    recommendations, they come before the table, which the web page then folds away."""
     status = STATUS_LABELS[model.status]
     rows: list[tuple[str, list[nodes.Node]]] = [
         ("Version", _lines([model.version])),
@@ -84,7 +93,6 @@ def document_control(model: Guideline, registry: Registry | None) -> nodes.conta
         ("Page id", _lines([model.id])),
     ]
     box = nodes.container(classes=["guidepress-document-control"], ids=["document-control"])
-    box += nodes.rubric("Document control", "Document control")
     if model.status != "approved":
         warning = nodes.warning()
         text = (
@@ -94,11 +102,19 @@ def document_control(model: Guideline, registry: Registry | None) -> nodes.conta
         warning += nodes.paragraph(text, text)
         box += warning
     box += nodes.paragraph(model.summary, model.summary, classes=["guidepress-summary"])
+    if key is not None:
+        box += key
+    details = folded(
+        summary="Document control",
+        open=key is None,
+        classes=["guidepress-document-control-details"],
+    )
     # Same labels on every page: kept out of the search index so searches find guidance instead.
-    box += _table(
+    details += _table(
         [[[_paragraph(label)], value] for label, value in rows],
         ["guidepress-document-control-table", "no-search"],
     )
+    box += details
     return box
 
 

@@ -32,6 +32,7 @@ from guidepress.validators.diagnostics import Diagnostic
 from guidepress.validators.sphinx_adapter import guideline_models, log_diagnostic, registry_of
 
 TEMPLATE = Path(__file__).parent / "templates" / "guidepress.typ"
+IMPORTS = '#import "guidepress.typ": admonition, recommendation\n'
 
 
 def current_version_note(model: Guideline, settings: Settings) -> str:
@@ -115,14 +116,17 @@ class TypstBuilder(Builder):
             problem = Diagnostic.of(Code.PDF_UNSUPPORTED, error.path, error.line, 1, error.message)
             log_diagnostic(problem)
             return
+        key = TypstTranslator(doctree, f"{model.id}:", source, self.image_file)
         out = Path(self.outdir)
-        (out / f"{model.id}.body.typ").write_text(
-            '#import "guidepress.typ": admonition\n' + body, encoding="utf-8"
+        (out / f"{model.id}.body.typ").write_text(IMPORTS + body, encoding="utf-8")
+        (out / f"{model.id}.key.typ").write_text(
+            IMPORTS + (key.key_recommendations() or ""), encoding="utf-8"
         )
         main = out / model.pdf_name.replace(".pdf", ".typ")
         main.write_text(
             '#import "guidepress.typ": guideline\n'
-            f"#show: guideline.with(meta: {value(self.meta(model))})\n"
+            f"#show: guideline.with(meta: {value(self.meta(model))}, "
+            f'key: include "{model.id}.key.typ")\n'
             f'#include "{model.id}.body.typ"\n',
             encoding="utf-8",
         )
@@ -169,7 +173,9 @@ class TypstBuilder(Builder):
         first = models[0] if models else None
         lang, _, region = (first.language if first else "en-GB").partition("-")
         parts = "".join(
-            f'#guideline-part({value(self.meta(m))}, include "{m.id}.body.typ")\n' for m in models
+            f'#guideline-part({value(self.meta(m))}, include "{m.id}.key.typ", '
+            f'include "{m.id}.body.typ")\n'
+            for m in models
         )
         release = self.config.guidepress_release
         # Unlike a guideline's PDF, the compendium is the library at one moment: it names it.

@@ -14,6 +14,8 @@ from typing import Any
 from docutils import nodes
 from sphinx import addnodes
 
+from guidepress.render import folded
+
 
 class UnsupportedNode(Exception):
     """The PDF writer met a doctree node it cannot render, at the node's file and line."""
@@ -131,6 +133,7 @@ class TypstTranslator:
             nodes.attribution: lambda n: f"#align(right)[— {self.children(n)}]",
             nodes.rubric: lambda n: f"#strong[{self.children(n)}]\n\n",
             nodes.container: self.container,
+            folded: self.folded,
             nodes.transition: self.transition,
             nodes.line_block: self.children,
             nodes.line: lambda n: f"{self.children(n)} \\\n",
@@ -369,7 +372,11 @@ class TypstTranslator:
 
     def container(self, node: nodes.container) -> str:
         if "guidepress-document-control" in node.get("classes", []):
-            return ""  # the PDF builds its own document control from the front matter
+            # The PDF builds its own document control from the front matter; the key
+            # recommendations inside it are written apart (key_recommendations).
+            return ""
+        if "guidepress-recommendation" in node.get("classes", []):
+            return f"#recommendation[{self.children(node).strip()}]\n\n"
         caption = node.next_node(nodes.caption)
         if node.get("literal_block") and caption is not None:  # a code block with a caption
             code = "".join(
@@ -377,6 +384,17 @@ class TypstTranslator:
             ).strip()
             return f"#figure(kind: raw, caption: [{self.children(caption)}])[{code}]\n\n"
         return self.children(node)
+
+    def folded(self, node: folded) -> str:
+        # Paper does not fold: the part is shown whole, under its summary line.
+        return f"#strong[#{literal(node['summary'])}]\n\n{self.children(node)}"
+
+    def key_recommendations(self) -> str | None:
+        """The page's key recommendations, for the PDF's opening, or None when it has none."""
+        for node in self.document.findall(nodes.container):
+            if "guidepress-key-recommendations" in node.get("classes", []):
+                return self.children(node)
+        return None
 
 
 def _length(text: str) -> str | None:

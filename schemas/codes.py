@@ -17,6 +17,8 @@ Area = Literal[
     "citation",
     "library",
     "pdf",
+    "readability",
+    "recommendation",
     "reference",
     "review",
     "safety",
@@ -428,6 +430,71 @@ class Code(StrEnum):
             "A change to the reviewer registry not signed by, or approved in a review by, a "
             "member of the registry as it was before; or a first version not signed by a key "
             "pinned in GUIDEPRESS_TRUSTED_KEYS."
+        ),
+    )
+
+    # Recommendations
+    RECOMMENDATION_OPTION = (
+        "recommendation-option",
+        "error",
+        "recommendation",
+        (
+            "A `{recommendation}` with a missing, unknown or invalid option (id, strength, "
+            "direction, certainty, evidence); the message lists the values it takes."
+        ),
+    )
+    RECOMMENDATION_CERTAINTY = (
+        "recommendation-certainty",
+        "error",
+        "recommendation",
+        (
+            "A graded recommendation without the certainty of its evidence, or a practice "
+            "statement with one (it rests on practice, not graded evidence)."
+        ),
+    )
+    RECOMMENDATION_EVIDENCE = (
+        "recommendation-evidence",
+        "error",
+        "recommendation",
+        "A recommendation's `evidence` names an id that is not among the page's references.",
+    )
+    RECOMMENDATION_EMPTY = (
+        "recommendation-empty",
+        "error",
+        "recommendation",
+        "A `{recommendation}` with no text of its own: the body is the recommendation.",
+    )
+    RECOMMENDATION_MISPLACED = (
+        "recommendation-misplaced",
+        "error",
+        "recommendation",
+        (
+            "A `{recommendation}` outside a guideline page or inside another recommendation, or "
+            "a `{rationale}` outside a recommendation (or a second one in it)."
+        ),
+    )
+    DUPLICATE_RECOMMENDATION_ID = (
+        "duplicate-recommendation-id",
+        "error",
+        "recommendation",
+        "Two recommendations share an id; ids are unique in the whole library, and stable.",
+    )
+    RECOMMENDATION_REMOVED = (
+        "recommendation-removed",
+        "error",
+        "recommendation",
+        (
+            "A recommendation of the page's last approved version is gone, and the change "
+            "history of the current version does not list it under `removed`."
+        ),
+    )
+    READING_LEVEL = (
+        "reading-level",
+        "warning",
+        "readability",
+        (
+            "A patient-information page reads above the library's grade limit "
+            "(`max_reading_grade`, Flesch-Kincaid); shorter sentences and words bring it down."
         ),
     )
 

@@ -191,6 +191,12 @@ class ChangeEntry(_Strict):
         description="What changed, in a sentence a reader understands.",
         examples=["Added the section on aftercare."],
     )
+    removed: list[Slug] = Field(
+        default_factory=list,
+        description="Ids of the recommendations this version removed; each needs a reason in "
+        "the summary.",
+        examples=[["tace-offer-first"]],
+    )
 
 
 class ForgeReview(_Strict):

@@ -145,6 +145,15 @@ class Settings(BaseModel):
         le=10,
         description="Longest allowed gap between review_date and next_review_date, in years.",
     )
+    max_reading_grade: float = Field(
+        default=8,
+        ge=1,
+        le=20,
+        description=(
+            "Flesch-Kincaid grade above which a patient-information page is reported as hard to "
+            "read (school grade; UK advice for health information is a reading age of 9-11)."
+        ),
+    )
 
     def is_guideline_page(self, name: str) -> bool:
         """Whether the page at `name` (its path below the source folder, with / between folders)

@@ -21,6 +21,7 @@ from guidepress.schemas import (
     Reviewer,
 )
 from guidepress.schemas.codes import code_named
+from guidepress.schemas.recommendation import Recommendation
 from tests.conftest import CASES, REGISTRY, TODAY, make_project, valid_page
 
 AREAS = [
@@ -32,6 +33,8 @@ AREAS = [
     "safety",
     "approvals",
     "identity",
+    "recommendations",
+    "readability",
 ]
 TESTED_ELSEWHERE = {
     "approval-unverified": "test_proof.py",
@@ -44,6 +47,7 @@ TESTED_ELSEWHERE = {
     "approval-by-author": "test_approvals.py",
     "approval-wrong-version": "test_approvals.py",
     "approval-stale": "test_approvals.py",
+    "recommendation-removed": "test_recommendations.py",  # needs git history
     "registry-invalid": "test_approvals.py",
 }
 
@@ -143,7 +147,15 @@ def test_case(
 
 def test_every_schema_field_has_a_bad_input_case() -> None:
     covered = {name for _, case in ALL_CASES for name in case.get("covers", [])}
-    models: list[type[BaseModel]] = [Guideline, Person, Reviewer, Reference, ChangeEntry, Approval]
+    models: list[type[BaseModel]] = [
+        Guideline,
+        Person,
+        Reviewer,
+        Reference,
+        ChangeEntry,
+        Approval,
+        Recommendation,
+    ]
     fields = {f"{m.__name__}.{f}" for m in models for f in m.model_fields if m is not Reviewer}
     fields |= {m.__name__ for m in models}
     assert sorted(fields - covered) == []

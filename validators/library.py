@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from guidepress.schemas import Code
+from guidepress.schemas import Code, Guideline
+from guidepress.schemas.recommendation import Recommendation
 from guidepress.validators.diagnostics import Diagnostic
 from guidepress.validators.pipeline import Checks, check_page
 from guidepress.validators.source import read_page
@@ -25,6 +27,8 @@ PARALLEL_FROM = 1000  # below this many pages, starting workers costs more than 
 class Report:
     pages: int = 0
     ids: dict[str, str] = field(default_factory=dict)  # shown path -> id, of valid guidelines
+    # shown path -> (front matter, recommendations), of valid guidelines
+    guidelines: dict[str, tuple[Guideline, list[Recommendation]]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -60,22 +64,21 @@ def display(path: str, cwd: str) -> str:
     return path.removeprefix(cwd)
 
 
-def _check_pages(
-    files: list[str], checks: Checks
-) -> list[tuple[str, str | None, list[Diagnostic]]]:
-    """(shown path, page id if the guideline is valid, diagnostics) for each file."""
+Result = tuple[str, Guideline | None, list[Recommendation], list[Diagnostic]]
+
+
+def _check_pages(files: list[str], checks: Checks) -> list[Result]:
+    """(shown path, front matter if the guideline is valid, its recommendations, diagnostics)
+    for each file."""
     cwd = os.path.join(os.getcwd(), "")
     results = []
     for path in files:
         checked = check_page(path, display(path, cwd), checks)
-        page_id = checked.model.id if checked.model else None
-        results.append((checked.path, page_id, checked.diagnostics))
+        results.append((checked.path, checked.model, checked.recommendations, checked.diagnostics))
     return results
 
 
-def _in_parallel(
-    files: list[str], checks: Checks
-) -> list[tuple[str, str | None, list[Diagnostic]]]:
+def _in_parallel(files: list[str], checks: Checks) -> list[Result]:
     workers = os.cpu_count() or 1
     forks = "fork" in multiprocessing.get_all_start_methods()
     if len(files) < PARALLEL_FROM or workers < 2 or not forks:
@@ -90,18 +93,43 @@ def _in_parallel(
 def check_library(paths: list[Path], checks: Checks) -> Report:
     report = Report()
     first_with_id: dict[str, str] = {}
-    for shown, page_id, diagnostics in _in_parallel(find_pages(paths), checks):
+    first_with_recommendation: dict[str, str] = {}
+    for shown, model, recommendations, diagnostics in _in_parallel(find_pages(paths), checks):
         report.pages += 1
         report.diagnostics += diagnostics
-        if page_id is None:
+        if model is None:
             continue
-        report.ids[shown] = page_id
-        if page_id in first_with_id:
-            report.diagnostics.append(_duplicate(shown, page_id, first_with_id[page_id]))
+        report.ids[shown] = model.id
+        report.guidelines[shown] = (model, recommendations)
+        if model.id in first_with_id:
+            report.diagnostics.append(_duplicate(shown, model.id, first_with_id[model.id]))
         else:
-            first_with_id[page_id] = shown
+            first_with_id[model.id] = shown
+        for recommendation in recommendations:
+            first = first_with_recommendation.setdefault(recommendation.id, shown)
+            if first != shown:
+                report.diagnostics.append(
+                    _duplicate_recommendation(shown, recommendation.id, first)
+                )
     report.diagnostics.sort()
     return report
+
+
+def _duplicate_recommendation(shown: str, rec_id: str, first: str) -> Diagnostic:
+    option = re.compile(rf"^\s*:?id:\s*{re.escape(rec_id)}\s*$")
+    try:
+        lines = Path(shown).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    line = next((n for n, text in enumerate(lines, 1) if option.match(text)), 1)
+    return Diagnostic.of(
+        Code.DUPLICATE_RECOMMENDATION_ID,
+        shown,
+        line,
+        1,
+        f"recommendation id {rec_id!r} is already used in {first}; recommendation ids are unique "
+        "in the library: give this one its own",
+    )
 
 
 def _duplicate(shown: str, page_id: str, first: str) -> Diagnostic:

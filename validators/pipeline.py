@@ -16,8 +16,10 @@ from pathlib import Path
 
 from guidepress.schemas import Code, Guideline, Registry, Settings
 from guidepress.schemas.characters import FORBIDDEN, describe, printable
+from guidepress.schemas.recommendation import Recommendation
 from guidepress.validators.diagnostics import Diagnostic
 from guidepress.validators.page_files import attach_files
+from guidepress.validators.recommendations import read_recommendations
 from guidepress.validators.rules import check_guideline, misplaced_guideline, safety
 from guidepress.validators.source import Page, parse_page, read_page
 
@@ -104,6 +106,7 @@ class CheckedPage:
     is_guideline: bool
     page: Page | None = None
     model: Guideline | None = None
+    recommendations: list[Recommendation] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
@@ -138,8 +141,11 @@ def check_page(path: str, shown: str, checks: Checks, text: str | None = None) -
     checked.diagnostics += attach_files(page, Path(path), Path(layout.source))
     if not checked.is_guideline:
         checked.diagnostics += misplaced_guideline(page, layout.settings.guidelines_folder)
+        checked.diagnostics += read_recommendations(page, None)[1]
         return checked
-    checked.model, found = check_guideline(page, layout.settings, checks.today, checks.registry)
+    checked.model, checked.recommendations, found = check_guideline(
+        page, layout.settings, checks.today, checks.registry
+    )
     checked.diagnostics += found
     return checked
 

@@ -8,8 +8,11 @@ from datetime import date
 from pydantic import ValidationError
 
 from guidepress.schemas import Code, Guideline, Registry, Settings, person_key
+from guidepress.schemas.recommendation import Recommendation
 from guidepress.validators.approvals import check_approvals
 from guidepress.validators.diagnostics import Diagnostic
+from guidepress.validators.readability import reading_level
+from guidepress.validators.recommendations import read_recommendations
 from guidepress.validators.safety import (
     body_problems,
     borrowed_text,
@@ -38,14 +41,18 @@ def citations(body: str) -> list[tuple[str, int]]:
 
 def check_guideline(
     page: Page, settings: Settings, today: date, registry: Registry | None
-) -> tuple[Guideline | None, list[Diagnostic]]:
-    """Schema, review, citation and approval rules for one guideline page."""
+) -> tuple[Guideline | None, list[Recommendation], list[Diagnostic]]:
+    """Schema, review, recommendation, citation, readability and approval rules for one
+    guideline page."""
     try:
         model = Guideline.check(page.data, today=today)
     except ValidationError as error:
-        return None, schema_diagnostics(page, error, Guideline)
-    found = review(page, model, settings, today) + citation(page, model) + second_title(page)
-    return model, found + check_approvals(page, model, registry, settings)
+        return None, [], schema_diagnostics(page, error, Guideline)
+    recommendations, found = read_recommendations(page, model)
+    evidence = {ref_id for r in recommendations for ref_id in r.evidence}
+    found += review(page, model, settings, today) + citation(page, model, evidence)
+    found += second_title(page) + reading_level(page, model, settings)
+    return model, recommendations, found + check_approvals(page, model, registry, settings)
 
 
 def review(page: Page, model: Guideline, settings: Settings, today: date) -> list[Diagnostic]:
@@ -101,10 +108,12 @@ def review(page: Page, model: Guideline, settings: Settings, today: date) -> lis
     return found
 
 
-def citation(page: Page, model: Guideline) -> list[Diagnostic]:
+def citation(page: Page, model: Guideline, evidence: set[str]) -> list[Diagnostic]:
+    """Every citation names a reference of the page, and every reference is cited (in the text,
+    or as a recommendation's evidence)."""
     found = []
     known = {reference.id for reference in model.references}
-    cited = set()
+    cited = set(evidence)
     for key, offset in citations(page.body):
         cited.add(key)
         if key not in known:

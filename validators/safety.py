@@ -101,7 +101,7 @@ def _tokens(text: str) -> tuple[Any, ...]:
     return tuple(_parser().parse(text))
 
 
-def _directive(info: str) -> tuple[str, str] | None:
+def directive_of(info: str) -> tuple[str, str] | None:
     match = re.match(r"^\{([\w:.-]+)\}\s*(.*)$", info.strip())
     if not match:
         return None
@@ -119,7 +119,7 @@ def elements(
     for token in _tokens(text):
         line = offset + (token.map[0] if token.map else 0)
         yield line, token
-        directive = _directive(token.info) if token.type in ("fence", "colon_fence") else None
+        directive = directive_of(token.info) if token.type in ("fence", "colon_fence") else None
         if directive and directive[0] not in FORBIDDEN_DIRECTIVES and worth_walking:
             for part, start in _nested(directive, token.content, line):
                 if worth_walking.search(part):
@@ -164,7 +164,7 @@ class _Directive(NamedTuple):
 
 
 @lru_cache(maxsize=64)
-def _read_directive(argument: str, content: str) -> _Directive:
+def read_directive(argument: str, content: str) -> _Directive:
     """A directive's parts, read by MyST's own directive parser, so no way of writing an option
     escapes the checks."""
     from docutils.parsers.rst.states import MarkupError
@@ -186,7 +186,7 @@ def _nested(directive: tuple[str, str], content: str, line: int) -> list[tuple[s
     name, argument = directive
     parts = [(f"{argument}\n{content}", line) if argument else (content, line + 1)]
     if name == "csv-table":
-        options, body, offset, _ = _read_directive(argument, content)
+        options, body, offset, _ = read_directive(argument, content)
         with contextlib.suppress(csv.Error, TypeError, ValueError):  # docutils refuses it too
             dialect = CSVTable.DocutilsDialect(_csv_options(options))
             reader = csv.reader((row + "\n" for row in body), dialect=dialect)
@@ -211,7 +211,7 @@ def _math(element: Any) -> str | None:
     """The TeX of a maths role or directive, or None for anything else."""
     if element.type == "myst_role" and _role(element) == "math":
         return str(element.content)
-    directive = _directive(element.info) if element.type in ("fence", "colon_fence") else None
+    directive = directive_of(element.info) if element.type in ("fence", "colon_fence") else None
     if directive and directive[0] == "math":
         return f"{directive[1]}\n{element.content}"
     return None
@@ -226,7 +226,7 @@ def _file_target(element: Any) -> tuple[str, str, str] | None:
     offers a file. The kind is "image", "download", or "link": a link that is a download only
     when it names a file of the library that is not a page."""
     if element.type in ("fence", "colon_fence"):
-        directive = _directive(element.info)
+        directive = directive_of(element.info)
         if directive and directive[0] in PATH_DIRECTIVES:
             return f"the `{{{directive[0]}}}` path", directive[1], "image"
     elif element.type == "image":
@@ -276,7 +276,7 @@ def borrowed_text(body: str) -> list[tuple[int, str]]:
                 )
                 found.append((line, said))
         elif element.type in ("fence", "colon_fence"):
-            directive = _directive(element.info)
+            directive = directive_of(element.info)
             if directive and directive[0] == "toctree":
                 found.append((line, "a toctree lists other pages' titles"))
     return found
@@ -306,7 +306,7 @@ def _scan(text: str) -> Iterator[tuple[int, Code, str]]:
         if element.type in ("html_block", "html_inline"):
             yield line, UNSAFE, raw_html
         elif element.type in ("fence", "colon_fence"):
-            directive = _directive(element.info)
+            directive = directive_of(element.info)
             if directive is not None:  # not a code block, which is shown as text, never run
                 yield from _check_directive(line, *directive, element.content)
         elif element.type == "image" and not element.content.strip():
@@ -338,7 +338,7 @@ def _check_directive(
         )
         yield line, UNSAFE, f"the `{{{name}}}` directive is not allowed in a page: {why}"
         return
-    options, _, _, unreadable = _read_directive(argument, content)
+    options, _, _, unreadable = read_directive(argument, content)
     if unreadable:  # MyST drops options it cannot read, which no one then sees or checks
         yield (
             line,

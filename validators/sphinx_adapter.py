@@ -25,6 +25,7 @@ from sphinx.util import logging
 
 from guidepress.schemas import Code, Guideline, Registry, Settings
 from guidepress.schemas.characters import printable
+from guidepress.schemas.recommendation import Recommendation
 from guidepress.validators.config import Library, SettingsError, load_registry
 from guidepress.validators.diagnostics import Diagnostic
 from guidepress.validators.pipeline import Checks, Layout, check_page, forget_real_folders
@@ -73,7 +74,8 @@ class GuidelineDomain(Domain):
     label = "guidepress"
     # Sphinx copies it into each environment. pages: docname -> model; files: docname -> the files
     # below the source folder that the checks saw the page show or offer (and its digest covers).
-    initial_data: ClassVar[dict[str, Any]] = {"pages": {}, "files": {}}
+    # recommendations: docname -> the page's checked recommendations.
+    initial_data: ClassVar[dict[str, Any]] = {"pages": {}, "files": {}, "recommendations": {}}
 
     @property
     def pages(self) -> dict[str, Guideline]:
@@ -83,13 +85,18 @@ class GuidelineDomain(Domain):
     def files(self) -> dict[str, frozenset[str]]:
         return self.data.setdefault("files", {})  # type: ignore[no-any-return]
 
+    @property
+    def recommendations(self) -> dict[str, list[Recommendation]]:
+        return self.data.setdefault("recommendations", {})  # type: ignore[no-any-return]
+
     def clear_doc(self, docname: str) -> None:
         self.pages.pop(docname, None)
         self.files.pop(docname, None)
+        self.recommendations.pop(docname, None)
 
     def merge_domaindata(self, docnames: Any, otherdata: dict[str, Any]) -> None:
         for docname in docnames:
-            for kind in ("pages", "files"):
+            for kind in ("pages", "files", "recommendations"):
                 if docname in otherdata.get(kind, {}):
                     self.data.setdefault(kind, {})[docname] = otherdata[kind][docname]
 
@@ -101,6 +108,12 @@ def guideline_models(env: BuildEnvironment) -> dict[str, Guideline]:
     """The validated front matter of each valid guideline page, by docname."""
     domain: GuidelineDomain = env.domains["guidepress"]  # type: ignore[assignment]
     return domain.pages
+
+
+def checked_recommendations(env: BuildEnvironment) -> dict[str, list[Recommendation]]:
+    """The checked recommendations of each valid guideline page, by docname, in page order."""
+    domain: GuidelineDomain = env.domains["guidepress"]  # type: ignore[assignment]
+    return domain.recommendations
 
 
 def registry_of(app: Sphinx) -> Registry | None:
@@ -196,6 +209,7 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     if checked.model is not None and checked.page is not None:
         guideline_models(app.env)[docname] = checked.model
         checked_files(app.env)[docname] = frozenset(checked.page.files)
+        checked_recommendations(app.env)[docname] = checked.recommendations
     for diagnostic in checked.diagnostics:
         if diagnostic.code == Code.MISSING_FILE:
             continue  # Sphinx reports a missing image or download itself

@@ -1,0 +1,234 @@
+"""What changed in a page's recommendations since its last approved version, read from git.
+
+A tag such as "[new 2026]", "[amended 2026]" or "[2019, amended 2024]" is computed, never typed:
+each approved version of the page in git history (a state whose approval's digest matches its
+content: what a release publishes) is compared with the one before, oldest first. The year of a
+version is the year of its change-history entry.
+
+One `git log` over the library's source folder finds each page's commits; one `git cat-file
+--batch` process reads them. Pages are followed by path: a page that is moved starts a new
+history.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from guidepress.history import GitFiles, HistoryError, git
+from guidepress.schemas import Guideline
+from guidepress.schemas.recommendation import Recommendation
+from guidepress.validators.approvals import content_digest
+from guidepress.validators.diagnostics import Diagnostic
+from guidepress.validators.page_files import fingerprints
+from guidepress.validators.recommendations import read_recommendations, unrecorded_removals
+from guidepress.validators.source import parse_page, read_page
+
+
+def _wording(recommendation: Recommendation) -> tuple[str, ...]:
+    """What amends a recommendation: its words, strength, direction or certainty (not its
+    rationale or evidence list)."""
+    r = recommendation
+    return (r.text, r.strength, r.direction, r.certainty or "")
+
+
+@dataclass(frozen=True)
+class Past:
+    """A recommendation as the approved versions had it."""
+
+    wording: tuple[str, ...]
+    text: str
+    added: int  # year of the version that added it
+    amended: int | None = None  # year of the version that last changed it
+
+
+@dataclass(frozen=True)
+class Changes:
+    """A page's recommendations against its last approved version."""
+
+    version: str | None  # that version; None when the page has none
+    past: dict[str, Past] = field(default_factory=dict)
+
+    def tag(self, recommendation: Recommendation, year: int) -> str:
+        before = self.past.get(recommendation.id)
+        if before is None:
+            return f"[new {year}]"
+        if before.wording != _wording(recommendation):
+            return f"[amended {year}]"
+        if before.amended:
+            return f"[{before.added}, amended {before.amended}]"
+        return f"[{before.added}]"
+
+    def added(self, now: list[Recommendation]) -> list[Recommendation]:
+        return [r for r in now if r.id not in self.past]
+
+    def amended(self, now: list[Recommendation]) -> list[Recommendation]:
+        return [r for r in now if r.id in self.past and self.past[r.id].wording != _wording(r)]
+
+    def removed(self, now: list[Recommendation]) -> dict[str, Past]:
+        kept = {r.id for r in now}
+        return {i: p for i, p in self.past.items() if i not in kept}
+
+
+@dataclass(frozen=True)
+class ApprovedState:
+    version: str
+    year: int
+    recommendations: list[Recommendation]
+
+
+def version_year(model: Guideline) -> int:
+    entry = model.current_change
+    return (entry.date if entry else model.review_date).year
+
+
+class LibraryHistory:
+    """The git history of one library's pages. Without git, or outside a repository, every page
+    has no earlier version."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source.resolve()
+        self.commits: dict[str, list[str]] = {}  # path from the repository's top -> commits
+        self.top: Path | None = None
+        self._reader: subprocess.Popen[bytes] | None = None
+        try:
+            self.top = Path(git(self.source, "rev-parse", "--show-toplevel").strip()).resolve()
+            below = self.source.relative_to(self.top).as_posix()
+            log = git(
+                self.top,
+                "-c",
+                "core.quotePath=false",
+                "log",
+                "--no-renames",
+                "--format=%x00%H",
+                "--name-only",
+                "--",
+                below if below != "." else ":/",
+            )
+        except (HistoryError, ValueError):  # no git, no repository, or no commit yet
+            self.top = None
+            return
+        for entry in log.split("\0")[1:]:
+            commit, *names = [line for line in entry.splitlines() if line]
+            for name in names:
+                self.commits.setdefault(name, []).append(commit)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.communicate()
+            self._reader = None
+
+    def _read(self, commit: str, name: str) -> bytes | None:
+        if self.top is None:
+            return None
+        if self._reader is None:
+            self._reader = subprocess.Popen(
+                ["git", "cat-file", "--batch"],
+                cwd=self.top,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+        assert self._reader.stdin is not None
+        assert self._reader.stdout is not None
+        self._reader.stdin.write(f"{commit}:{name}\n".encode())
+        self._reader.stdin.flush()
+        header = self._reader.stdout.readline().split()
+        if len(header) != 3 or header[1] != b"blob":
+            return None  # missing there, or not a file
+        data = self._reader.stdout.read(int(header[2]))
+        self._reader.stdout.read(1)  # the newline after each object
+        return data
+
+    def _approved_states(self, in_source: str) -> Iterator[ApprovedState]:
+        """The approved states of the page at `in_source` (its path below the source folder, as
+        Sphinx names documents, with its suffix), newest first."""
+        if self.top is None:
+            return
+        below = self.source.relative_to(self.top).as_posix()
+        name = posixpath.normpath(posixpath.join(below, in_source))
+        for commit in self.commits.get(name, []):
+            data = self._read(commit, name)
+            try:
+                text = data.decode("utf-8") if data is not None else None
+            except UnicodeDecodeError:
+                continue
+            if text is None:
+                continue
+            page, _ = parse_page(text, f"{name}@{commit[:10]}", needs_front_matter=True)
+            if page is None or not isinstance(page.data, dict):
+                continue
+            try:
+                model = Guideline.check(page.data)
+            except (ValidationError, ValueError):
+                continue
+            if model.status != "approved":
+                continue
+            files = fingerprints(page.body, in_source, GitFiles(self.top, commit, below))
+            digest = content_digest(page.data, page.body, files)
+            if not any(a.version == model.version and a.digest == digest for a in model.approvals):
+                continue  # its approvals are not of this content: not an approved version
+            recommendations, _ = read_recommendations(page, model)
+            yield ApprovedState(model.version, version_year(model), recommendations)
+
+    def last_approved(self, in_source: str, current_version: str) -> ApprovedState | None:
+        """The newest approved state of another version than the page's current one."""
+        return next(
+            (s for s in self._approved_states(in_source) if s.version != current_version), None
+        )
+
+    def changes(self, in_source: str, current_version: str) -> Changes:
+        """Each recommendation of the page's earlier approved versions, with the years it was
+        added and last amended, as of the last approved version before the current one."""
+        states = [s for s in self._approved_states(in_source) if s.version != current_version]
+        if not states:
+            return Changes(None)
+        past: dict[str, Past] = {}
+        for state in reversed(states):  # oldest first; a version approved twice: its newest
+            if state is not next(s for s in states if s.version == state.version):
+                continue
+            now = {}
+            for r in state.recommendations:
+                before = past.get(r.id)
+                if before is None:
+                    now[r.id] = Past(_wording(r), r.text, state.year)
+                elif before.wording != _wording(r):
+                    now[r.id] = Past(_wording(r), r.text, before.added, state.year)
+                else:
+                    now[r.id] = before
+            past = now
+        return Changes(states[0].version, past)
+
+
+def unrecorded_removals_in(
+    source: Path, guidelines: dict[str, tuple[Guideline, list[Recommendation]]]
+) -> list[Diagnostic]:
+    """For each guideline page (shown path -> front matter and recommendations), the
+    recommendations of its last approved version that are gone unrecorded."""
+    history = LibraryHistory(source)
+    if not history.commits:
+        return []
+    found = []
+    try:
+        for shown, (model, now) in guidelines.items():
+            try:
+                in_source = Path(shown).resolve().relative_to(history.source).as_posix()
+            except ValueError:
+                continue
+            last = history.last_approved(in_source, model.version)
+            kept = {r.id for r in now}
+            removed = (
+                {r.id: r.text for r in last.recommendations if r.id not in kept} if last else {}
+            )
+            if not removed:
+                continue
+            page, _ = read_page(Path(shown), shown, needs_front_matter=True)
+            if page is not None and last is not None:
+                found += unrecorded_removals(page, model, removed, last.version)
+    finally:
+        history.close()
+    return found
