@@ -69,8 +69,13 @@ def _parser() -> argparse.ArgumentParser:
         help="your private SSH key to sign with (default: git config user.signingkey)",
     )
 
-    commands.add_parser(
+    schema = commands.add_parser(
         "schema", help="print the JSON Schema of a guideline's front matter, for editors' tools"
+    )
+    schema.add_argument(
+        "--catalogue",
+        action="store_true",
+        help="print the JSON Schema of catalogue.json, the library's catalogue, instead",
     )
 
     serve = commands.add_parser(
@@ -204,9 +209,9 @@ def run_command(args: argparse.Namespace) -> int:
     if args.command == "init":  # a new library: none to find
         return init_command(args.folder or args.root or Path("."), args.title, args.requirement)
     if args.command == "schema":  # the same for every library
-        from guidepress.editor_schema import schema_text
+        from guidepress.editor_schema import catalogue_schema, editor_schema, schema_text
 
-        sys.stdout.write(schema_text())
+        sys.stdout.write(schema_text(catalogue_schema() if args.catalogue else editor_schema()))
         return EXIT_OK
     library = Library.at(args.root.resolve()) if args.root else Library.around(Path.cwd())
     root, settings = library.root, library.settings

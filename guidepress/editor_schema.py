@@ -11,19 +11,31 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import BaseModel
+
 from guidepress.schemas import Guideline
+from guidepress.schemas.catalogue import Catalogue
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
-def editor_schema() -> dict[str, Any]:
-    schema = Guideline.model_json_schema()
+def _published(model: type[BaseModel], title: str) -> dict[str, Any]:
+    schema = model.model_json_schema()
     return {
         "$schema": DIALECT,
-        "title": "guidepress guideline page front matter",
+        "title": title,
         **{key: value for key, value in schema.items() if key != "title"},
     }
 
 
-def schema_text() -> str:
-    return json.dumps(editor_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+def editor_schema() -> dict[str, Any]:
+    return _published(Guideline, "guidepress guideline page front matter")
+
+
+def catalogue_schema() -> dict[str, Any]:
+    """The shape of catalogue.json (schemas/catalogue.schema.json), for tools that read it."""
+    return _published(Catalogue, "guidepress library catalogue")
+
+
+def schema_text(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

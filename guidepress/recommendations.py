@@ -22,6 +22,7 @@ from guidepress.recommendation_history import Changes, LibraryHistory, version_y
 from guidepress.render import citation_ref, folded
 from guidepress.schemas import Guideline
 from guidepress.schemas.recommendation import OPTIONS, Recommendation
+from guidepress.validators.sphinx_adapter import change_tags
 
 BOX = "guidepress-recommendation"
 KEY = "guidepress-key-recommendations"
@@ -184,6 +185,7 @@ def render_recommendations(
     changes = changes_of(app, app.env.docname, model)
     year = version_year(model)
     tags = {r.id: changes.tag(r, year) for r in recommendations}
+    change_tags(app.env)[app.env.docname] = tags  # for the catalogue
     number_boxes(doctree, recommendations, tags)
     return key_recommendations(recommendations, tags), changes_in_this_version(
         model, recommendations, changes

@@ -25,6 +25,7 @@ from guidepress.schemas import (
     Settings,
 )
 from guidepress.schemas.guideline import ForgeReview
+from guidepress.schemas.recommendation import Recommendation
 from guidepress.schemas.settings import IgnoredLink, LinkcheckSettings
 
 DOCUMENTED_MODELS: list[type[BaseModel]] = [
@@ -35,6 +36,7 @@ DOCUMENTED_MODELS: list[type[BaseModel]] = [
     ChangeEntry,
     Approval,
     ForgeReview,
+    Recommendation,
     Registry,
     RegistryMember,
 ]

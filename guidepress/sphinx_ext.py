@@ -12,6 +12,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.util.typing import ExtensionMetadata
 
+from guidepress.catalogue import setup_catalogue
 from guidepress.html import setup_html
 from guidepress.incremental import setup_incremental
 from guidepress.navigation import setup_navigation
@@ -20,7 +21,7 @@ from guidepress.reference_docs import setup_reference_docs
 from guidepress.typst_builder import setup_typst
 from guidepress.validators.sphinx_adapter import setup_validation
 
-ENV_VERSION = 3  # bump when what guidepress stores in the environment changes shape
+ENV_VERSION = 4  # bump when what guidepress stores in the environment changes shape
 
 
 def title_from_front_matter(app: Sphinx, config: Any) -> None:
@@ -39,6 +40,7 @@ def setup_extension(app: Sphinx) -> ExtensionMetadata:
     setup_incremental(app)
     setup_reference_docs(app)
     setup_typst(app)
+    setup_catalogue(app)
     return {
         "version": _version(),
         "env_version": ENV_VERSION,

@@ -75,7 +75,13 @@ class GuidelineDomain(Domain):
     # Sphinx copies it into each environment. pages: docname -> model; files: docname -> the files
     # below the source folder that the checks saw the page show or offer (and its digest covers).
     # recommendations: docname -> the page's checked recommendations.
-    initial_data: ClassVar[dict[str, Any]] = {"pages": {}, "files": {}, "recommendations": {}}
+    # tags: docname -> {recommendation id: its change tag}, set when the page is rendered.
+    initial_data: ClassVar[dict[str, Any]] = {
+        "pages": {},
+        "files": {},
+        "recommendations": {},
+        "tags": {},
+    }
 
     @property
     def pages(self) -> dict[str, Guideline]:
@@ -93,10 +99,11 @@ class GuidelineDomain(Domain):
         self.pages.pop(docname, None)
         self.files.pop(docname, None)
         self.recommendations.pop(docname, None)
+        self.data.setdefault("tags", {}).pop(docname, None)
 
     def merge_domaindata(self, docnames: Any, otherdata: dict[str, Any]) -> None:
         for docname in docnames:
-            for kind in ("pages", "files", "recommendations"):
+            for kind in ("pages", "files", "recommendations", "tags"):
                 if docname in otherdata.get(kind, {}):
                     self.data.setdefault(kind, {})[docname] = otherdata[kind][docname]
 
@@ -114,6 +121,12 @@ def checked_recommendations(env: BuildEnvironment) -> dict[str, list[Recommendat
     """The checked recommendations of each valid guideline page, by docname, in page order."""
     domain: GuidelineDomain = env.domains["guidepress"]  # type: ignore[assignment]
     return domain.recommendations
+
+
+def change_tags(env: BuildEnvironment) -> dict[str, dict[str, str]]:
+    """Each guideline page's recommendations' change tags ("[new 2026]"), by docname."""
+    domain: GuidelineDomain = env.domains["guidepress"]  # type: ignore[assignment]
+    return domain.data.setdefault("tags", {})  # type: ignore[no-any-return]
 
 
 def registry_of(app: Sphinx) -> Registry | None:
