@@ -78,12 +78,19 @@ def test_every_page_of_the_sample_library_meets_wcag_22_aa(
     pages = site_pages(site)
     assert "guidelines/hepatic-artery-embolisation.html" in pages
     assert "index.html" in pages
+    # Recommendation boxes, key recommendations and folded parts are among what is checked.
+    with_recommendations = (site / "guidelines/hepatic-artery-embolisation.html").read_text()
+    assert 'id="key-recommendations"' in with_recommendations
+    assert 'class="guidepress-recommendation ' in with_recommendations
     context = browser.new_context(**VIEWS[view])
     problems = []
     with serve(site) as url:
         page = context.new_page()
         for name in pages:
             page.goto(f"{url}/{name}")
+            # Unfolded, so that what a reader opens (a rationale, the document control) is
+            # checked too.
+            page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true })")
             problems += [f"{name}: {problem}" for problem in violations(page)]
     context.close()
     assert not problems, "\n".join(problems)
