@@ -49,7 +49,14 @@ def make_library(root: Path, pages: int) -> None:
         text = PAGE.replace("id: test-page", f"id: {name}").replace(
             "title: Test page", f"title: Page {number}"
         )
-        (guidelines / f"{name}.md").write_text(text + "\n" + body + "\n", encoding="utf-8")
+        recommendation = (
+            f"````{{recommendation}}\n:id: {name}-first\n:strength: conditional\n"
+            ":certainty: low\n:evidence: article\n\nOffer the treatment to adults.\n\n"
+            "```{rationale}\nA trial found a benefit.\n```\n````\n"
+        )
+        (guidelines / f"{name}.md").write_text(
+            text + "\n" + body + "\n\n" + recommendation, encoding="utf-8"
+        )
         names.append(f"guidelines/{name}")
     toctree = "\n".join(names)
     (root / "docs" / "index.md").write_text(
