@@ -30,6 +30,9 @@ from guidepress.validators.recommendations import read_recommendations, unrecord
 from guidepress.validators.source import parse_page, read_page
 
 
+MARKER = b"recommendation}"  # in every {recommendation} directive, in lower case
+
+
 def _wording(recommendation: Recommendation) -> tuple[str, ...]:
     """What amends a recommendation: its words, strength, direction or certainty (not its
     rationale or evidence list)."""
@@ -151,8 +154,10 @@ class LibraryHistory:
             return
         below = self.source.relative_to(self.top).as_posix()
         name = posixpath.normpath(posixpath.join(below, in_source))
-        for commit in self.commits.get(name, []):
-            data = self._read(commit, name)
+        blobs = [(commit, self._read(commit, name)) for commit in self.commits.get(name, [])]
+        if not any(data and MARKER in data.lower() for _, data in blobs):
+            return  # no version ever had a recommendation: nothing to parse
+        for commit, data in blobs:
             try:
                 text = data.decode("utf-8") if data is not None else None
             except UnicodeDecodeError:

@@ -19,7 +19,8 @@ from guidepress.validators.safety import directive_of, elements, read_directive
 from guidepress.validators.source import Page
 
 NAMES = ("recommendation", "rationale")
-WORTH_WALKING = re.compile(r"\{[\w.:-]*(?:recommendation|rationale)\}")
+# Directive names are read without regard to case, as docutils reads them.
+WORTH_WALKING = re.compile(r"\{[\w.:-]*(?:recommendation|rationale)\}", re.IGNORECASE)
 ANY = re.compile(r"\S")
 PLAIN_ROLES_SKIPPED = {"cite"}  # the evidence is listed beside the text; citations are not words
 
