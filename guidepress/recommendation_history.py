@@ -13,6 +13,7 @@ history.
 from __future__ import annotations
 
 import posixpath
+import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from guidepress.history import GitFiles, HistoryError, git
+from guidepress.history import GitFiles, HistoryError, git, git_bytes
 from guidepress.schemas import Guideline
 from guidepress.schemas.recommendation import Recommendation
 from guidepress.validators.approvals import content_digest
@@ -28,7 +29,6 @@ from guidepress.validators.diagnostics import Diagnostic
 from guidepress.validators.page_files import fingerprints
 from guidepress.validators.recommendations import read_recommendations, unrecorded_removals
 from guidepress.validators.source import parse_page, read_page
-
 
 MARKER = b"recommendation}"  # in every {recommendation} directive, in lower case
 
@@ -73,10 +73,6 @@ class Changes:
     def amended(self, now: list[Recommendation]) -> list[Recommendation]:
         return [r for r in now if r.id in self.past and self.past[r.id].wording != _wording(r)]
 
-    def removed(self, now: list[Recommendation]) -> dict[str, Past]:
-        kept = {r.id for r in now}
-        return {i: p for i, p in self.past.items() if i not in kept}
-
 
 @dataclass(frozen=True)
 class ApprovedState:
@@ -102,24 +98,29 @@ class LibraryHistory:
         try:
             self.top = Path(git(self.source, "rev-parse", "--show-toplevel").strip()).resolve()
             below = self.source.relative_to(self.top).as_posix()
-            log = git(
+            # NUL-separated, so no name is quoted; a merge lists what it changed from its first
+            # parent, so a state a merge made is read too.
+            log = git_bytes(
                 self.top,
-                "-c",
-                "core.quotePath=false",
                 "log",
+                "-z",
                 "--no-renames",
+                "--diff-merges=first-parent",
                 "--format=%x00%H",
                 "--name-only",
                 "--",
                 below if below != "." else ":/",
-            )
+            ).decode("utf-8", "surrogateescape")  # a name that is not UTF-8 is no page's
         except (HistoryError, ValueError):  # no git, no repository, or no commit yet
             self.top = None
             return
-        for entry in log.split("\0")[1:]:
-            commit, *names = [line for line in entry.splitlines() if line]
-            for name in names:
-                self.commits.setdefault(name, []).append(commit)
+        commit = ""
+        parts = log.split("\0")
+        for position, part in enumerate(parts):
+            if position and not parts[position - 1] and re.fullmatch(r"[0-9a-f]{40}", part):
+                commit = part  # each commit's line starts with the format's NUL
+            elif part and commit:
+                self.commits.setdefault(part.lstrip("\n"), []).append(commit)
 
     def close(self) -> None:
         if self._reader is not None:
@@ -136,16 +137,22 @@ class LibraryHistory:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
             )
-        assert self._reader.stdin is not None
-        assert self._reader.stdout is not None
-        self._reader.stdin.write(f"{commit}:{name}\n".encode())
-        self._reader.stdin.flush()
-        header = self._reader.stdout.readline().split()
-        if len(header) != 3 or header[1] != b"blob":
-            return None  # missing there, or not a file
-        data = self._reader.stdout.read(int(header[2]))
-        self._reader.stdout.read(1)  # the newline after each object
-        return data
+        if "\n" in name:
+            return None  # cannot be asked for on a line (and is no page: pages refuse it)
+        reader, writer = self._reader.stdout, self._reader.stdin
+        assert reader is not None
+        assert writer is not None
+        writer.write(f"{commit}:{name}\n".encode())
+        writer.flush()
+        # "<id> <type> <size>", then the object and a newline; or "<name> missing".
+        header = reader.readline()
+        found = re.fullmatch(rb"[0-9a-f]{40} ([a-z]+) ([0-9]+)\n", header)
+        if found is None:
+            if header.endswith(b" missing\n"):
+                return None  # not there in that commit
+            raise HistoryError(f"git cat-file answered {header[:200]!r} for {commit}:{name}")
+        data = reader.read(int(found.group(2)) + 1)[:-1]  # whatever it is, read all of it
+        return data if found.group(1) == b"blob" else None
 
     def _approved_states(self, in_source: str) -> Iterator[ApprovedState]:
         """The approved states of the page at `in_source` (its path below the source folder, as

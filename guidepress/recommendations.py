@@ -20,9 +20,10 @@ from sphinx.util.docutils import SphinxDirective
 
 from guidepress.recommendation_history import Changes, LibraryHistory, version_year
 from guidepress.render import citation_ref, folded
-from guidepress.schemas import Guideline
+from guidepress.schemas import Code, Guideline
 from guidepress.schemas.recommendation import OPTIONS, Recommendation
-from guidepress.validators.sphinx_adapter import change_tags
+from guidepress.validators.diagnostics import Diagnostic
+from guidepress.validators.sphinx_adapter import change_tags, log_diagnostic
 
 BOX = "guidepress-recommendation"
 KEY = "guidepress-key-recommendations"
@@ -99,11 +100,11 @@ def number_boxes(
 ) -> None:
     """Give each box its number, tag, grade and evidence, from the checked models (matched by
     id; a box the checks did not accept keeps its text and is reported by them)."""
-    by_id = {r.id: (number, r) for number, r in enumerate(recommendations, 1)}
-    for box in doctree.findall(nodes.container):
-        if BOX not in box["classes"] or box.get("recommendation") not in by_id:
-            continue
-        number, recommendation = by_id[box["recommendation"]]
+    boxes = [box for box in doctree.findall(nodes.container) if BOX in box["classes"]]
+    if [box.get("recommendation") for box in boxes] != [r.id for r in recommendations]:
+        refuse_boxes(doctree, boxes)
+        return
+    for box, (number, recommendation) in zip(boxes, enumerate(recommendations, 1), strict=True):
         box["ids"].append(recommendation.anchor)
         box["classes"].append(f"guidepress-{recommendation.strength}")
         heading = nodes.paragraph(classes=["guidepress-recommendation-heading"])
@@ -118,6 +119,25 @@ def number_boxes(
             grade += citation_ref("", keys=list(recommendation.evidence))
         box.insert(0, grade)
         box.insert(0, heading)
+
+
+def refuse_boxes(doctree: nodes.document, boxes: list[nodes.container]) -> None:
+    """The boxes Sphinx made are not the recommendations the checks read (a reading of the page
+    no check shares): none is published, and the build fails."""
+    source = doctree.get("source", "")
+    for box in boxes:
+        message = (
+            "this recommendation is not one the checks read in the page (its directive is "
+            "written where MyST and the checks read it differently); it is not published"
+        )
+        log_diagnostic(
+            Diagnostic.of(
+                Code.RECOMMENDATION_MISPLACED, box.source or source, box.line or 1, 1, message
+            )
+        )
+        notice = nodes.error()
+        notice += nodes.paragraph(message, "This recommendation was refused: " + message + ".")
+        box.replace_self(notice)
 
 
 def key_recommendations(
@@ -164,8 +184,11 @@ def changes_in_this_version(
             item += nodes.reference(label, label, refid=recommendation.anchor)
             item += nodes.Text(f" {what}: {recommendation.text}")
             listing += nodes.list_item("", item)
-    for rec_id, past in changes.removed(recommendations).items():
-        text = f"Removed ({rec_id}): {past.text}"
+    # From the front matter the approvals cover, never from history: only the page's own
+    # words are published.
+    entry = model.current_change
+    for rec_id in entry.removed if entry else []:
+        text = f"Removed: {rec_id} (the change history says why)."
         listing += nodes.list_item("", nodes.paragraph(text, text))
     if not listing.children:
         text = "No recommendation was added, amended or removed."

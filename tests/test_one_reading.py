@@ -85,3 +85,21 @@ def test_guidepress_reads_front_matter_as_myst_does(first: str, lines: list[str]
     data = yaml.safe_load(page.front_matter)
     expected = data if isinstance(data, dict) else "unreadable"
     assert myst_settings(rendered) == expected
+
+
+def test_content_for_one_output_only_never_reaches_a_page() -> None:
+    # Behind the safety rule ({only} is refused): whatever markup made it, an `only` node is
+    # removed before the page is saved, so the website and the PDF say the same.
+    from docutils import frontend, nodes
+    from docutils.utils import new_document
+    from sphinx import addnodes
+
+    from guidepress.validators.sphinx_adapter import remove_unsafe_output
+
+    document = new_document("page.md", frontend.get_default_settings())
+    only = addnodes.only(expr="html")
+    only += nodes.paragraph("Web only.", "Web only.")
+    document += only
+    document += nodes.paragraph("Both.", "Both.")
+    remove_unsafe_output(None, document)  # type: ignore[arg-type]
+    assert document.astext() == "Both."

@@ -12,8 +12,12 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from docutils import frontend, nodes
+from docutils.utils import new_document
 
 from guidepress.cli import main
+from guidepress.recommendations import BOX, number_boxes
+from guidepress.schemas.recommendation import Recommendation
 from guidepress.validators.approvals import content_digest
 from guidepress.validators.readability import measure
 from guidepress.validators.source import parse_page
@@ -240,7 +244,8 @@ def test_change_tags_and_changes_are_computed_against_the_last_approved_version(
     assert "Against version 1.0, the last approved version" in changes
     assert "Recommendation 3</a> added: Explain the result." in changes
     assert "Recommendation 1</a> amended: Offer the test to adults and children." in changes
-    assert "Removed (test-repeat): Repeat the test yearly." in changes
+    assert "Removed: test-repeat (the change history says why)." in changes
+    assert "Repeat the test yearly" not in html  # history's words are not this page's
     assert "test-discuss" not in changes.replace("rec-test-discuss", "")
     catalogue = json.loads((second_version / "_build/html/catalogue.json").read_text())
     assert [r["change"] for r in catalogue["recommendations"]] == tags
@@ -323,3 +328,47 @@ def test_max_reading_grade_is_a_setting(
     assert [d["code"] for d in found] == ["reading-level"]
     assert "Flesch-Kincaid grade 9.4" in found[0]["message"]
     assert "limit is grade 9 (max_reading_grade)" in found[0]["message"]
+
+
+def boxes_doctree(*ids: str) -> nodes.document:
+    document = new_document("page.md", frontend.get_default_settings())
+    for rec_id in ids:
+        box = nodes.container(classes=[BOX])
+        box["recommendation"] = rec_id
+        box += nodes.paragraph("Give 100 mg.", "Give 100 mg.")
+        document += box
+    return document
+
+
+def test_a_box_the_checks_did_not_read_is_refused_not_rendered() -> None:
+    # Behind the pipeline: should MyST ever read a recommendation the checks did not (a second
+    # box with a checked id, or one of its own), no box of the page is published.
+    checked = Recommendation(id="a-one", strength="practice-statement", text="Give 10 mg.")
+    document = boxes_doctree("a-one", "a-one")
+    number_boxes(document, [checked], {"a-one": "[new 2026]"})
+    assert not [n for n in document.findall(nodes.container) if BOX in n["classes"]]
+    assert len(list(document.findall(nodes.error))) == 2
+    matched = boxes_doctree("a-one")
+    number_boxes(matched, [checked], {"a-one": "[new 2026]"})
+    assert "Recommendation 1" in matched.astext()
+
+
+def test_history_is_read_right_when_the_page_was_once_a_folder(second_version: Path) -> None:
+    # Names chosen to look like git cat-file's own answers: a reader that trusted them would
+    # lose its place, crash or wait for ever.
+    page = second_version / PAGE
+    current = page.read_text(encoding="utf-8")
+    git(second_version, "rm", "-qf", PAGE)
+    page.mkdir(parents=True)  # git took the emptied folder away
+    (page / "blob zz").write_text("x", encoding="utf-8")
+    (page / "blob 99999999\nz").write_text("x", encoding="utf-8")
+    git(second_version, "add", "-A")
+    git(second_version, "commit", "-qm", "A folder")
+    git(second_version, "rm", "-rq", PAGE)
+    page.parent.mkdir(exist_ok=True)  # git took the emptied folder away
+    page.write_text(current, encoding="utf-8")
+    result = run_cli("--root", str(second_version), "build", cwd=second_version)
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (second_version / "_build/html/guidelines/test-page.html").read_text(encoding="utf-8")
+    tags = re.findall(r'<span class="guidepress-change-tag">([^<]+)</span>', html)
+    assert tags == ["[amended 2026]", "[2025]", "[new 2026]"]

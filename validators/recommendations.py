@@ -92,8 +92,9 @@ class _Reader:
             skip = (start, start + rationale.last - rationale.first)
         data: dict[str, Any] = dict(options.items())
         data["text"] = plain_text(markdown, skip)
-        if rationale is not None:
-            data["rationale"] = plain_text(rationale.token.content) or None
+        if rationale is not None:  # a line after its name is its first (it takes no argument)
+            first = (directive_of(rationale.token.info) or ("", ""))[1]
+            data["rationale"] = plain_text(f"{first}\n{rationale.token.content}") or None
         if not data["text"]:
             self.problem(
                 page.body_line + directive.first,
@@ -179,7 +180,8 @@ def read_recommendations(
                 line,
                 Code.RECOMMENDATION_MISPLACED,
                 "a `{rationale}` outside a recommendation: put it inside the `{recommendation}` "
-                "whose reasoning it gives (the recommendation's fence needs one more colon)",
+                "whose reasoning it gives (the recommendation's fence needs more backticks than "
+                "the rationale's)",
             )
     for directive in outer:
         if model is None or any(o.first < directive.first < o.last for o in outer):

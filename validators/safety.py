@@ -115,15 +115,26 @@ def elements(
     markup of their own, so they are walked too (when they hold what the caller looks for; never
     with None), unless the directive is refused whole: its body, with its argument line before it
     (MyST makes that line the body's first of a directive that takes no argument, and a title of
-    one that does), and each cell of a CSV table, which MyST reads as Markdown."""
+    one that does), and each cell of a CSV table, which MyST reads as Markdown. A directive's
+    content is read in each way MyST could read it; what two readings share is given once."""
+    yield from _walk(text, offset, worth_walking, set())
+
+
+def _walk(
+    text: str, offset: int, worth_walking: re.Pattern[str] | None, seen: set[tuple[Any, ...]]
+) -> Iterator[tuple[int, Any]]:
     for token in _tokens(text):
         line = offset + (token.map[0] if token.map else 0)
+        key = (line, token.type, token.info, token.content, token.markup)
+        if key in seen:
+            continue
+        seen.add(key)
         yield line, token
         directive = directive_of(token.info) if token.type in ("fence", "colon_fence") else None
         if directive and directive[0] not in FORBIDDEN_DIRECTIVES and worth_walking:
             for part, start in _nested(directive, token.content, line):
                 if worth_walking.search(part):
-                    yield from elements(part, start, worth_walking)
+                    yield from _walk(part, start, worth_walking, seen)
         for child in token.children or []:
             yield line, child
 
@@ -185,8 +196,15 @@ def _nested(directive: tuple[str, str], content: str, line: int) -> list[tuple[s
     cell of a CSV table, split as docutils splits it."""
     name, argument = directive
     parts = [(f"{argument}\n{content}", line) if argument else (content, line + 1)]
+    # As MyST reads it: the options taken off (a `---` block ends where MyST says, and what
+    # follows on its closing line is body), and the argument on its own, or as the body's first
+    # line for a directive that takes none. Each reading is walked.
+    options, body, offset, _ = read_directive(argument, content)
+    start = line + 1 + offset
+    parts.append(("\n".join(body), start))
+    if argument:
+        parts.append((argument + "\n" * (start - line) + "\n".join(body), line))
     if name == "csv-table":
-        options, body, offset, _ = read_directive(argument, content)
         with contextlib.suppress(csv.Error, TypeError, ValueError):  # docutils refuses it too
             dialect = CSVTable.DocutilsDialect(_csv_options(options))
             reader = csv.reader((row + "\n" for row in body), dialect=dialect)
@@ -355,6 +373,17 @@ def _check_directive(
             (
                 f"the `{{{name}}}` directive may not read a file or URL (:file:, :url:); put the "
                 "content in the page"
+            ),
+        )
+    classes = [v for k, v in options.items() if "class" in k]
+    classes += [argument] if name == "container" else []
+    if any("guidepress" in value.lower() for value in classes):
+        yield (
+            line,
+            UNSAFE,
+            (
+                f"the `{{{name}}}` directive may not use a class named guidepress-…: those mark "
+                "what guidepress itself writes (recommendations, document control)"
             ),
         )
     derived = DERIVED_ROLE.match(argument) if name == "role" else None

@@ -240,6 +240,9 @@ def remove_unsafe_output(app: Sphinx, doctree: nodes.Node, docname: str = "") ->
             raw.parent.remove(raw)
     for meta in list(doctree.findall(nodes.meta)):  # <meta http-equiv="refresh"> would redirect
         meta.parent.remove(meta)
+    for only in list(doctree.findall(addnodes.only)):  # one output's content, not the other's
+        _refused(only, "content for one output only (`{only}`) was removed")
+        only.parent.remove(only)
     for maths in list(doctree.findall(_is_maths)):
         if UNSAFE_TEX.search(maths.astext()):
             _refused_maths(maths)
@@ -268,6 +271,12 @@ def _refused_maths(node: nodes.Element) -> None:
     path = node.source or (document["source"] if document is not None else "")
     diagnostic = Diagnostic.of(Code.UNSAFE_CONTENT, path, node.line or 1, 1, UNSAFE_TEX_MESSAGE)
     log_diagnostic(diagnostic)
+
+
+def _refused(node: nodes.Element, message: str) -> None:
+    document = node.document
+    path = node.source or (document["source"] if document is not None else "")
+    log_diagnostic(Diagnostic.of(Code.UNSAFE_CONTENT, path, node.line or 1, 1, message))
 
 
 def _refused_link(node: nodes.Element, target: str) -> None:
