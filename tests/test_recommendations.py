@@ -143,6 +143,11 @@ def test_the_pdf_has_the_key_recommendations_before_the_document_control_and_the
     assert len(internal) >= 2
 
 
+def against_catalogue_schema(instance: Path) -> subprocess.CompletedProcess[str]:
+    command = [str(BIN / "check-jsonschema"), "--schemafile", str(CATALOGUE_SCHEMA), str(instance)]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
 def test_the_catalogue_lists_pages_and_recommendations_and_meets_its_schema(built: Path) -> None:
     catalogue = json.loads((built / "catalogue.json").read_text(encoding="utf-8"))
     assert [p["id"] for p in catalogue["pages"]] == ["test-page"]
@@ -153,32 +158,11 @@ def test_the_catalogue_lists_pages_and_recommendations_and_meets_its_schema(buil
     assert offer["evidence"][0]["doi"] == "10.1234/example.5678"
     assert offer["url"] == "guidelines/test-page.html#rec-test-offer"
     assert (discuss["certainty"], discuss["change"]) == (None, "[new 2026]")
-    checked = subprocess.run(
-        [
-            str(BIN / "check-jsonschema"),
-            "--schemafile",
-            str(CATALOGUE_SCHEMA),
-            str(built / "catalogue.json"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    checked = against_catalogue_schema(built / "catalogue.json")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     broken = dict(catalogue, recommendations=[dict(offer, strength="weak")])
     (built.parent / "broken.json").write_text(json.dumps(broken), encoding="utf-8")
-    refused = subprocess.run(
-        [
-            str(BIN / "check-jsonschema"),
-            "--schemafile",
-            str(CATALOGUE_SCHEMA),
-            str(built.parent / "broken.json"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert refused.returncode == 1
+    assert against_catalogue_schema(built.parent / "broken.json").returncode == 1
 
 
 def test_the_committed_catalogue_schema_is_the_models() -> None:
