@@ -19,7 +19,7 @@ from guidepress.cli import main
 from guidepress.recommendations import BOX, number_boxes
 from guidepress.schemas.recommendation import Recommendation
 from guidepress.validators.approvals import content_digest
-from guidepress.validators.readability import measure
+from guidepress.validators.readability import measure, prose
 from guidepress.validators.source import parse_page
 from tests.conftest import REPO, in_git, make_project, run_cli, valid_page
 from tests.test_editor_schema import BIN
@@ -292,6 +292,8 @@ def test_readability_figures_on_a_known_text() -> None:
     assert figures.grade == pytest.approx(-1.2, abs=0.3)
     assert figures.smog == pytest.approx(3.1, abs=0.1)
     assert measure("## Only a heading\n") is None
+    body = "One.\n\n```{note}\nTwo.\n\nThree\n```\n\nFour.\n\n- five\n"
+    assert prose(body) == "One. Two. Three. Four. five."  # every paragraph, each a sentence
 
 
 def test_max_reading_grade_is_a_setting(

@@ -123,12 +123,15 @@ def elements(
 def _walk(
     text: str, offset: int, worth_walking: re.Pattern[str] | None, seen: set[tuple[Any, ...]]
 ) -> Iterator[tuple[int, Any]]:
+    skipping = False
     for token in _tokens(text):
         line = offset + (token.map[0] if token.map else 0)
-        key = (line, token.type, token.info, token.content, token.markup)
-        if key in seen:
+        if token.map:  # a closing token has no place: it goes with the token before it
+            key = (line, token.type, token.info, token.content, token.markup)
+            skipping = key in seen
+            seen.add(key)
+        if skipping:
             continue
-        seen.add(key)
         yield line, token
         directive = directive_of(token.info) if token.type in ("fence", "colon_fence") else None
         if directive and directive[0] not in FORBIDDEN_DIRECTIVES and worth_walking:
