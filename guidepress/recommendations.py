@@ -56,7 +56,7 @@ class RecommendationDirective(SphinxDirective):
     option_spec: ClassVar[dict[str, Any]] = dict.fromkeys(OPTIONS, directives.unchanged)
 
     def run(self) -> list[nodes.Node]:
-        box = nodes.container(classes=[BOX])
+        box = nodes.container(classes=[BOX], guidepress_made=True)
         box["recommendation"] = self.options.get("id", "")
         self.set_source_info(box)
         box += self.parse_content_to_nodes()
@@ -67,7 +67,7 @@ class RationaleDirective(SphinxDirective):
     has_content = True
 
     def run(self) -> list[nodes.Node]:
-        part = folded(summary="Rationale", classes=["guidepress-rationale"])
+        part = folded(summary="Rationale", classes=["guidepress-rationale"], guidepress_made=True)
         self.set_source_info(part)
         part += self.parse_content_to_nodes()
         return [part]

@@ -103,3 +103,21 @@ def test_content_for_one_output_only_never_reaches_a_page() -> None:
     document += nodes.paragraph("Both.", "Both.")
     remove_unsafe_output(None, document)  # type: ignore[arg-type]
     assert document.astext() == "Both."
+
+
+def test_marks_of_what_guidepress_writes_cannot_be_forged() -> None:
+    # Behind the safety rule: a guidepress-… class or a reference's id on a node guidepress did
+    # not make is removed before the page is rendered; guidepress's own nodes keep theirs.
+    from docutils import frontend, nodes
+    from docutils.utils import new_document
+
+    from guidepress.validators.sphinx_adapter import remove_forged_marks
+
+    document = new_document("page.md", frontend.get_default_settings())
+    forged = nodes.paragraph("Fake.", "Fake.", classes=["guidepress-recommendation", "x"])
+    forged["ids"] = ["ref-web", "mine"]
+    own = nodes.container(classes=["guidepress-recommendation"], guidepress_made=True)
+    document += [forged, own]
+    remove_forged_marks(None, document)  # type: ignore[arg-type]
+    assert (forged["classes"], forged["ids"]) == (["x"], ["mine"])
+    assert own["classes"] == ["guidepress-recommendation"]

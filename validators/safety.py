@@ -207,6 +207,7 @@ def _nested(directive: tuple[str, str], content: str, line: int) -> list[tuple[s
     parts.append(("\n".join(body), start))
     if argument:
         parts.append((argument + "\n" * (start - line) + "\n".join(body), line))
+        parts.append((argument + "\n" + "\n".join(body), line))  # MyST joins them so
     if name == "csv-table":
         with contextlib.suppress(csv.Error, TypeError, ValueError):  # docutils refuses it too
             dialect = CSVTable.DocutilsDialect(_csv_options(options))
@@ -379,7 +380,8 @@ def _check_directive(
             ),
         )
     classes = [v for k, v in options.items() if "class" in k]
-    classes += [argument] if name == "container" else []
+    # Directives whose argument is a class (a role's name becomes its class).
+    classes += [argument] if name in ("container", "rst-class", "cssclass", "role") else []
     if any("guidepress" in value.lower() for value in classes):
         yield (
             line,

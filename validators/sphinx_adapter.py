@@ -255,6 +255,28 @@ def remove_unsafe_output(app: Sphinx, doctree: nodes.Node, docname: str = "") ->
         _remove_unsafe_entries(toctree)
 
 
+# What guidepress writes on a page is marked by these classes and ids; the nodes its own
+# directives make carry `guidepress_made`. A page may not forge them.
+OWN_CLASS = "guidepress-"
+OWN_IDS = ("ref-", "rec-")
+
+
+def remove_forged_marks(app: Sphinx, doctree: nodes.Node) -> None:
+    """Defence in depth behind the safety rule: a class named guidepress-… (however the markup
+    set it: a class option, rst-class, a role of that name) or a reference's or recommendation's
+    id on a node guidepress did not make is removed, before guidepress renders the page."""
+    for node in doctree.findall(nodes.Element):
+        if node.get("guidepress_made"):
+            continue
+        forged = [c for c in node.get("classes", []) if c.lower().startswith(OWN_CLASS)]
+        forged += [i for i in node.get("ids", []) if i.startswith(OWN_IDS)]
+        if not forged:
+            continue
+        node["classes"] = [c for c in node["classes"] if c not in forged]
+        node["ids"] = [i for i in node["ids"] if i not in forged]
+        _refused(node, f"{', '.join(forged)} marks what guidepress writes and was removed")
+
+
 def _remove_unsafe_entries(toctree: addnodes.toctree) -> None:
     for title, target in list(toctree["entries"]):
         if not allowed_link(target):
@@ -322,6 +344,7 @@ def setup_validation(app: Sphinx) -> None:
     # Before Sphinx's collectors (500) copy toctrees and titles, after guidepress's rendering
     # (400); again after every other handler, before the page is saved (the saved page gives
     # other pages their navigation); and last on the finished page, after write-time transforms.
+    app.connect("doctree-read", remove_forged_marks, priority=390)  # before rendering (400)
     app.connect("doctree-read", remove_unsafe_output, priority=490)
     app.connect("doctree-read", remove_unsafe_output, priority=999)
     app.connect("doctree-resolved", remove_unsafe_output, priority=999)
