@@ -42,7 +42,7 @@ def typst_pdfs(root: Path) -> float:
         "sphinx_build(root, s, 'guidepress-typst', root / '_build/typst', root / "
         "'_build/.doctrees'); "
         "print(len(compile_all(root / '_build/typst', root / '_build/pdf', root / "
-        "'_build/.pdf-cache')))"
+        "'_build/.pdf-cache', compendium=True)))"
     )
     return seconds([sys.executable, "-c", code, str(root)], root)
 

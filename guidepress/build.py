@@ -174,9 +174,11 @@ def build_site(
     target: Path | None = None,
     release: str | None = None,
     history: Path | None = None,
+    compendium: bool = False,
 ) -> tuple[Path, list[str]]:
-    """HTML site with a PDF per guideline and a compendium in its pdf/ folder, swapped in whole.
-    Returns the site folder and the PDFs that had to be compiled (the rest came from the cache).
+    """HTML site with a PDF per guideline in its pdf/ folder (and the compendium, for a release
+    or when asked), swapped in whole. Returns the site folder and the PDFs that had to be
+    compiled (the rest came from the cache).
     history: the source folder in git whose history the recommendations' change tags come from,
     when root is an export without git (a release)."""
     read_sphinx_config(root)
@@ -195,7 +197,8 @@ def build_site(
         lock.acquire()  # released by the OS if its holder dies, so a wait always ends
     try:
         extra = {"guidepress_history_source": str(history)} if history else {}
-        return _build_site(root, settings, build_dir, target or build_dir / "html", release, extra)
+        output = target or build_dir / "html"
+        return _build_site(root, settings, build_dir, output, release, extra, compendium)
     finally:
         lock.release()
 
@@ -207,6 +210,7 @@ def _build_site(
     target: Path,
     release: str | None,
     extra: dict[str, Any],
+    compendium: bool,
 ) -> tuple[Path, list[str]]:
     """Sphinx writes into a working folder kept between builds, so it writes only the pages that
     changed (with their doctrees, also kept); the finished site is then copied beside the target
@@ -238,7 +242,8 @@ def _build_site(
         try:
             # A release compiles every PDF afresh: nothing it publishes rests on a cache.
             cache = work / ".pdf-cache" if release else build_dir / ".pdf-cache"
-            compiled = compile_all(typst, site / "pdf", cache)
+            # The compendium is the whole library again after any edit: a release's, or asked.
+            compiled = compile_all(typst, site / "pdf", cache, compendium or bool(release))
         except PdfError as error:
             raise BuildError(str(error)) from None
         replace_folder(site, target)

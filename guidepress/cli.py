@@ -143,6 +143,12 @@ def _parser() -> argparse.ArgumentParser:
         "build", help="validate, then build the HTML site and PDFs into the build folder"
     )
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument(
+        "--compendium",
+        action="store_true",
+        help="also compile pdf/compendium.pdf, the whole library in one PDF (a release always "
+        "does); left out otherwise, since any edit makes it again",
+    )
 
     init = commands.add_parser(
         "init", help="start a new library: settings, Sphinx configuration, an example page, CI"
@@ -242,7 +248,7 @@ def run_command(args: argparse.Namespace) -> int:
 
         serve(root, root / settings.build_dir, args.host, args.port)
         return EXIT_OK
-    return build(root, settings, args.strict)
+    return build(root, settings, args.strict, args.compendium)
 
 
 def new_command(
@@ -457,13 +463,13 @@ def _unproven_approvals(action: str, root: Path, settings: Settings, refuse: boo
         )
 
 
-def build(root: Path, settings: Settings, strict: bool) -> int:
+def build(root: Path, settings: Settings, strict: bool, compendium: bool = False) -> int:
     from guidepress.build import build_site
 
     started = time.monotonic()
     _check_before("build", root, settings, strict)
     _unproven_approvals("build", root, settings, refuse=strict)
-    output, compiled = build_site(root, settings)
+    output, compiled = build_site(root, settings, compendium=compendium)
     pdfs = len(list((output / "pdf").glob("*.pdf")))
     named = f" ({', '.join(compiled)})" if 0 < len(compiled) <= 5 else ""
     reused = pdfs - len(compiled)

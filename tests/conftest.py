@@ -185,6 +185,6 @@ def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def sample_build(sample_project: Path) -> Path:
     """One real `guidepress build` of the sample library, shared by every test that reads it."""
-    result = run_cli("--root", str(sample_project), "build", cwd=sample_project)
+    result = run_cli("--root", str(sample_project), "build", "--compendium", cwd=sample_project)
     assert result.returncode == 0, result.stdout + result.stderr
     return sample_project / "_build"

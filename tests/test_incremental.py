@@ -88,7 +88,7 @@ def test_a_removed_page_and_its_files_leave_the_site(tmp_path: Path) -> None:
     build(root)
     assert not (site / "guidelines" / "c.html").exists()
     assert not (site / "_images").exists() or not list((site / "_images").iterdir())
-    assert sorted(os.listdir(site / "pdf")) == ["a-v1.0.pdf", "b-v1.0.pdf", "compendium.pdf"]
+    assert sorted(os.listdir(site / "pdf")) == ["a-v1.0.pdf", "b-v1.0.pdf"]
 
 
 def test_an_unchanged_pages_image_stays_and_a_planted_link_is_refused(tmp_path: Path) -> None:

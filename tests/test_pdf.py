@@ -129,7 +129,7 @@ def test_html_pages_link_their_pdf(sample_build: Path) -> None:
 def test_two_builds_give_byte_identical_pdfs(sample_build: Path, tmp_path: Path) -> None:
     copy = tmp_path / "again"
     shutil.copytree(sample_build.parent, copy, ignore=shutil.ignore_patterns("_build"))
-    result = run_cli("--root", str(copy), "build", cwd=copy)
+    result = run_cli("--root", str(copy), "build", "--compendium", cwd=copy)
     assert result.returncode == 0, result.stderr
 
     def digests(build: Path) -> dict[str, str]:
@@ -143,7 +143,7 @@ def test_two_builds_give_byte_identical_pdfs(sample_build: Path, tmp_path: Path)
     assert first == second
 
 
-def test_one_edit_recompiles_only_that_guideline_and_the_compendium(
+def test_one_edit_recompiles_that_guideline_and_the_compendium_only_when_asked(
     sample_build: Path, tmp_path: Path
 ) -> None:
     copy = tmp_path / "edit"
@@ -152,12 +152,21 @@ def test_one_edit_recompiles_only_that_guideline_and_the_compendium(
         copy / "docs" / "guidelines" / "hepatic-arterial-infusion.md"
     )  # a draft: no approval to lapse
     page.write_text(page.read_text().replace("carries blood to the liver", "supplies the liver"))
-    result = run_cli("--root", str(copy), "build", cwd=copy)
-    assert result.returncode == 0, result.stderr
-    assert (
-        "compiled 2 PDF(s) (compendium.pdf, hepatic-arterial-infusion-v1.0.pdf), reused 6 unchanged"
-        in result.stderr
-    )
+
+    def build(*flags: str) -> str:
+        result = run_cli("--root", str(copy), "build", *flags, cwd=copy)
+        assert result.returncode == 0, result.stderr
+        return result.stderr
+
+    edited = build()
+    assert "compiled 1 PDF(s) (hepatic-arterial-infusion-v1.0.pdf), reused 6 unchanged" in edited
+    pdfs = copy / "_build" / "html" / "pdf"
+    assert not (pdfs / "compendium.pdf").exists()  # never an earlier library's compendium
+    assert "compiled 1 PDF(s) (compendium.pdf), reused 7 unchanged" in build("--compendium")
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(pdfs / "compendium.pdf").pages)
+    assert "supplies the liver" in " ".join(text.split())
+    build()  # a build without it keeps the compendium in the cache for the next that asks
+    assert "compiled 0 PDF(s), reused 8 unchanged" in build("--compendium")
 
 
 def test_unsupported_content_fails_the_build_naming_the_page(tmp_path: Path) -> None:
@@ -180,7 +189,7 @@ def test_links_within_a_page_go_to_their_section_in_the_pdf(tmp_path: Path) -> N
         "(dose-section)=\n## Dose\n\nThe dose.\n"
     )
     make_project(tmp_path, {"guidelines/p.md": valid_page() + body})
-    result = run_cli("build", cwd=tmp_path)
+    result = run_cli("build", "--compendium", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr  # a link to nowhere stops Typst
     for name in ("test-page-v1.0.pdf", "compendium.pdf"):
         reader = pypdf.PdfReader(tmp_path / "_build" / "html" / "pdf" / name)
@@ -248,7 +257,7 @@ def test_a_failed_compile_names_the_page_and_leaves_no_pdf(tmp_path: Path) -> No
     with pytest.raises(
         PdfError, match=r"docs/guidelines/broken.md: the PDF broken-v1.0.pdf did not compile"
     ):
-        compile_all(sources, tmp_path / "out", tmp_path / "cache")
+        compile_all(sources, tmp_path / "out", tmp_path / "cache", compendium=False)
     assert list((tmp_path / "out").iterdir()) == []
     assert list((tmp_path / "cache").iterdir()) == []
 
