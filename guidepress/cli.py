@@ -14,6 +14,7 @@ from datetime import date
 from importlib import metadata
 from pathlib import Path
 
+from guidepress.check_cache import CACHE_FILE, CheckCache
 from guidepress.recommendation_history import unrecorded_removals_in
 from guidepress.schemas import Code, Settings
 from guidepress.validators.config import Library, load_registry
@@ -385,12 +386,15 @@ def approve_page(
 
 
 def _check(
-    root: Path, settings: Settings, paths: list[Path], today: date
+    root: Path, settings: Settings, paths: list[Path], today: date, cached: bool = False
 ) -> tuple[int, list[Diagnostic]]:
+    """cached: reuse the results of pages unchanged since the last build (a build's own check)."""
     _missing(paths)
     layout = Layout.of(root, settings)
     registry, problems = load_registry(root, settings)
-    report = check_library(paths or [Path(layout.source)], Checks(layout, today, registry))
+    checks = Checks(layout, today, registry)
+    cache = CheckCache(root / settings.build_dir / CACHE_FILE, checks) if cached else None
+    report = check_library(paths or [Path(layout.source)], checks, cache)
     source = Path(layout.source)
     found = report.diagnostics + unrecorded_removals_in(source, report.guidelines)
     return report.pages, problems + [_explained(d, source) for d in sorted(found)]
@@ -439,7 +443,7 @@ class Refused(GuidepressError):
 
 def _check_before(action: str, root: Path, settings: Settings, strict: bool) -> None:
     """Validate the whole library before building or releasing, and stop on its problems."""
-    pages, diagnostics = _check(root, settings, [], date.today())
+    pages, diagnostics = _check(root, settings, [], date.today(), cached=action == "build")
     for diagnostic in diagnostics:
         print(diagnostic.format())
     _summary(pages, diagnostics)

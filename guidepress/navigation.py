@@ -14,15 +14,23 @@ changes how it asks for the tree, it is simply asked again, as before: slower, n
 
 from __future__ import annotations
 
+import contextlib
+import importlib.metadata
+import json
 import posixpath
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
+import sphinx
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
+from sphinx.environment import CONFIG_OK
 from sphinx.environment.adapters.toctree import global_toctree_for_doc
+
+from guidepress.atomic import write_atomically
 
 # How Furo asks for the tree (furo/__init__.py, _compute_navigation_tree).
 FURO_ASKS: dict[str, Any] = {
@@ -31,6 +39,7 @@ FURO_ASKS: dict[str, Any] = {
     "maxdepth": -1,
     "includehidden": True,
 }
+SAVED = "guidepress-navigation.json"  # in the doctrees folder
 PHANTOM = "guidepress-navigation-of-this-folder"  # a page no toctree lists: nothing is current
 CLASS = re.compile(r'\sclass="([^"]*)"')
 HREF = re.compile(r'\shref="[^"]*"')
@@ -140,17 +149,64 @@ class _Reader(HTMLParser):
 
 
 def _tree_for_folder(app: Sphinx, folder: str) -> _Tree:
+    reader = _Reader(_folder_html(app, folder))
+    reader.feed(reader.tree.html)
+    reader.close()
+    return reader.tree
+
+
+def _folder_html(app: Sphinx, folder: str) -> str:
+    """The folder's tree with Furo's buttons: as the last build left it when the navigation and
+    the configuration are the same (a build after an edit), else worked out again."""
     from furo.navigation import get_navigation_tree
 
+    saved = _saved(app)
+    if folder in saved.folders:
+        return saved.folders[folder]
     builder = app.builder
     assert isinstance(builder, StandaloneHTMLBuilder)
     phantom = posixpath.join(folder, PHANTOM)
     toctree = global_toctree_for_doc(app.env, phantom, builder, tags=builder.tags, **FURO_ASKS)
     html = builder.render_partial(toctree)["fragment"] if toctree is not None else ""
-    reader = _Reader(get_navigation_tree(html))
-    reader.feed(reader.tree.html)
-    reader.close()
-    return reader.tree
+    saved.folders[folder] = get_navigation_tree(html)
+    saved.changed = True
+    return saved.folders[folder]
+
+
+@dataclass
+class _Saved:
+    """Each folder's tree, kept in the doctrees folder between builds (as JSON: only the next
+    build reads it, and it holds nothing but HTML Sphinx and Furo wrote)."""
+
+    key: str
+    folders: dict[str, str] = field(default_factory=dict)
+    changed: bool = False
+
+
+def _saved(app: Sphinx) -> _Saved:
+    saved: _Saved | None = app.builder.__dict__.get("_guidepress_saved_navigation")
+    if saved is not None:
+        return saved
+    # The navigation's fingerprint (guidepress.incremental), and what renders it.
+    fingerprint = app.env.domains["guidepress"].data.get("navigation")
+    versions = f"sphinx {sphinx.__version__} furo {importlib.metadata.version('furo')}"
+    saved = _Saved(f"{fingerprint} {versions}")
+    if fingerprint is not None and app.env.config_status == CONFIG_OK:
+        with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
+            data = json.loads(Path(app.doctreedir, SAVED).read_text(encoding="utf-8"))
+            if data["key"] == saved.key and all(
+                isinstance(k, str) and isinstance(v, str) for k, v in data["folders"].items()
+            ):
+                saved.folders = data["folders"]
+    app.builder.__dict__["_guidepress_saved_navigation"] = saved
+    return saved
+
+
+def save_navigation(app: Sphinx, exception: BaseException | None) -> None:
+    saved: _Saved | None = app.builder.__dict__.get("_guidepress_saved_navigation")
+    if exception is None and saved is not None and saved.changed:
+        data = {"key": saved.key, "folders": saved.folders}
+        write_atomically(Path(app.doctreedir, SAVED), json.dumps(data))
 
 
 def _uses_furo(app: Sphinx) -> bool:
@@ -194,3 +250,4 @@ def after_furo(
 def setup_navigation(app: Sphinx) -> None:
     app.connect("html-page-context", before_furo, priority=400)
     app.connect("html-page-context", after_furo, priority=600)
+    app.connect("build-finished", save_navigation)

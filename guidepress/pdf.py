@@ -64,9 +64,7 @@ def _typst_version() -> str:
 
 def cache_key(typ_dir: Path, main: str) -> str:
     """SHA-256 over the main file, every file it includes, the compiler version and settings."""
-    digest = hashlib.sha256(
-        f"{_typst_version()} {PDF_STANDARDS} {source_date_epoch()}".encode()
-    )
+    digest = hashlib.sha256(f"{_typst_version()} {PDF_STANDARDS} {source_date_epoch()}".encode())
     seen: set[str] = set()
     pending = [main]
     while pending:
@@ -152,9 +150,7 @@ def _where(source: str, detail: str) -> str:
     return f"{_shown(source)}:{line}" if line else _shown(source)
 
 
-def compile_all(
-    typ_dir: Path, out_dir: Path, cache_dir: Path, compendium: bool
-) -> list[str]:
+def compile_all(typ_dir: Path, out_dir: Path, cache_dir: Path, compendium: bool) -> list[str]:
     """Compile every PDF of the manifest into out_dir (the compendium only when asked: it is
     the one PDF whose time grows with the library, and any change makes it again); returns the
     names recompiled (not cached)."""

@@ -20,6 +20,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from guidepress.check_cache import CACHE_FILE, CheckCache
 from guidepress.schemas.characters import printable
 from guidepress.validators.config import Library, SettingsError, load_registry
 from guidepress.validators.errors import GuidepressError
@@ -74,7 +75,9 @@ class Preview:
         page it is on (problems.json, which ProblemsOnPage shows)."""
         layout = Layout.of(self.root, settings)
         registry, problems = load_registry(self.root, settings)
-        report = check_library([Path(layout.source)], Checks(layout, date.today(), registry))
+        checks = Checks(layout, date.today(), registry)
+        cache = CheckCache(self.folder / CACHE_FILE, checks)
+        report = check_library([Path(layout.source)], checks, cache)
         by_page: dict[str, list[str]] = {}
         for diagnostic in [*problems, *report.diagnostics]:
             print(printable(diagnostic.format()), file=sys.stderr)

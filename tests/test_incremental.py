@@ -27,6 +27,13 @@ def written(root: Path) -> dict[str, int]:
     return {str(p.relative_to(work)): p.stat().st_mtime_ns for p in work.rglob("*.html")}
 
 
+def navigation(page: Path) -> str:
+    """The page's navigation tree, as Furo shows it in the sidebar."""
+    html = page.read_text(encoding="utf-8")
+    start = html.index('class="sidebar-tree"')
+    return html[start : html.index("</div>", start)]
+
+
 def build(root: Path) -> None:
     result = run_cli("build", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -41,6 +48,8 @@ def test_an_edit_rewrites_that_page_only_and_the_site_is_swapped_in_whole(tmp_pa
     build(root)
     site = root / "_build" / "html"
     before, old_b = written(root), (site / "guidelines" / "b.html").read_text()
+    navigation_before = navigation(site / "guidelines" / "a.html")
+    assert 'href="b.html">' in navigation_before and 'href="#">' in navigation_before
     b_inode = (site / "guidelines" / "b.html").stat().st_ino
     page = root / "docs" / "guidelines" / "a.md"
     page.write_text(page.read_text().replace("A statement", "An edited statement"))
@@ -51,6 +60,9 @@ def test_an_edit_rewrites_that_page_only_and_the_site_is_swapped_in_whole(tmp_pa
     assert "guidelines/a.html" in changed
     assert changed <= {"guidelines/a.html", "index.html", "genindex.html", "search.html"}, changed
     assert "An edited statement" in (site / "guidelines" / "a.html").read_text()
+    # Its navigation came from the last build's (saved, the navigation being unchanged), and is
+    # the one it had.
+    assert navigation(site / "guidelines" / "a.html") == navigation_before
     # The unchanged page is the same file as in the last site (a link, not a copy), and no
     # published file is one Sphinx writes in place: the site never shows a half-written build.
     assert (site / "guidelines" / "b.html").stat().st_ino == b_inode
@@ -69,6 +81,19 @@ def test_a_new_page_reaches_every_pages_navigation(tmp_path: Path) -> None:
     for name in ("a", "b", "c"):
         html = (root / "_build" / "html" / "guidelines" / f"{name}.html").read_text()
         assert 'href="d.html">New</a>' in html, name
+
+
+def test_a_retitled_page_is_renamed_in_every_pages_navigation(tmp_path: Path) -> None:
+    root = library(tmp_path)
+    build(root)
+    page = root / "docs" / "guidelines" / "c.md"
+    page.write_text(page.read_text().replace("title: Page c", "title: Renamed"))
+    a = root / "docs" / "guidelines" / "a.md"
+    a.write_text(a.read_text().replace("A statement", "An edited statement"))  # written too
+    build(root)
+    for name in ("a", "b"):
+        html = navigation(root / "_build" / "html" / "guidelines" / f"{name}.html")
+        assert 'href="c.html">Renamed</a>' in html, name
 
 
 def test_a_removed_page_and_its_files_leave_the_site(tmp_path: Path) -> None:

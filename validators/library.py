@@ -13,11 +13,12 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple, Protocol
 
 from guidepress.schemas import Code, Guideline
 from guidepress.schemas.recommendation import Recommendation
 from guidepress.validators.diagnostics import Diagnostic
-from guidepress.validators.pipeline import Checks, check_page
+from guidepress.validators.pipeline import Checks, Layout, check_page
 from guidepress.validators.source import read_page
 
 PARALLEL_FROM = 1000  # below this many pages, starting workers costs more than it saves
@@ -64,17 +65,38 @@ def display(path: str, cwd: str) -> str:
     return path.removeprefix(cwd)
 
 
-Result = tuple[str, Guideline | None, list[Recommendation], list[Diagnostic]]
+class Result(NamedTuple):
+    """What the library check keeps of a checked page."""
+
+    shown: str
+    model: Guideline | None  # the front matter, when the page is a valid guideline
+    recommendations: list[Recommendation]
+    diagnostics: list[Diagnostic]
+    digest: str | None  # CheckedPage.text_digest: what a cache of results may key it by
+
+
+class ResultCache(Protocol):
+    """Results of pages checked before (guidepress.check_cache)."""
+
+    def lookup(self, path: str, layout: Layout) -> Result | None: ...
+
+    def save(self, results: dict[str, Result]) -> None: ...
 
 
 def _check_pages(files: list[str], checks: Checks) -> list[Result]:
-    """(shown path, front matter if the guideline is valid, its recommendations, diagnostics)
-    for each file."""
     cwd = os.path.join(os.getcwd(), "")
     results = []
     for path in files:
         checked = check_page(path, display(path, cwd), checks)
-        results.append((checked.path, checked.model, checked.recommendations, checked.diagnostics))
+        results.append(
+            Result(
+                checked.path,
+                checked.model,
+                checked.recommendations,
+                checked.diagnostics,
+                checked.text_digest,
+            )
+        )
     return results
 
 
@@ -90,11 +112,25 @@ def _in_parallel(files: list[str], checks: Checks) -> list[Result]:
         return [result for part in parts for result in part]
 
 
-def check_library(paths: list[Path], checks: Checks) -> Report:
+def _results(files: list[str], checks: Checks, cache: ResultCache | None) -> list[Result]:
+    """Each page's result, in order: from the cache when the page is as it was, else checked."""
+    if cache is None:
+        return _in_parallel(files, checks)
+    known = {path: cache.lookup(path, checks.layout) for path in files}
+    unknown = [path for path, result in known.items() if result is None]
+    fresh = dict(zip(unknown, _in_parallel(unknown, checks), strict=True))
+    results = {path: known[path] or fresh[path] for path in files}
+    cache.save(results)
+    return list(results.values())
+
+
+def check_library(paths: list[Path], checks: Checks, cache: ResultCache | None = None) -> Report:
+    """cache: results of an earlier check, for pages unchanged since (the editor's own builds
+    only: validate and release check every page afresh)."""
     report = Report()
     first_with_id: dict[str, str] = {}
     first_with_recommendation: dict[str, str] = {}
-    for shown, model, recommendations, diagnostics in _in_parallel(find_pages(paths), checks):
+    for shown, model, recommendations, diagnostics, _ in _results(find_pages(paths), checks, cache):
         report.pages += 1
         report.diagnostics += diagnostics
         if model is None:

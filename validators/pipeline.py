@@ -9,6 +9,7 @@ show, and what their front matter says.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +22,7 @@ from guidepress.validators.diagnostics import Diagnostic
 from guidepress.validators.page_files import attach_files
 from guidepress.validators.recommendations import read_recommendations
 from guidepress.validators.rules import check_guideline, misplaced_guideline, safety
+from guidepress.validators.safety import local_files
 from guidepress.validators.source import Page, parse_page, read_page
 
 # A page with one of these is never published: Sphinx renders a notice in its place.
@@ -110,10 +112,30 @@ class CheckedPage:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
+    def text_digest(self) -> str | None:
+        """The SHA-256 of the text checked, when the result depends on that text alone (and on
+        the Checks): None for a page that could not be read or that names files of the library,
+        whose result depends on those files too."""
+        if self.page is None or local_files(self.page.body):
+            return None
+        return text_digest(self.page.text)
+
+    @property
     def refused(self) -> bool:
         """Never published: refused content, or a page that could not be read, whose content
         no rule has seen."""
         return self.page is None or any(d.code in REFUSING_CODES for d in self.diagnostics)
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def read_in_place(path: str, layout: Layout) -> bool:
+    """Whether check_page reads the page's text at all: a page whose name holds a forbidden
+    character, or that a symbolic link takes outside the library, is refused unread."""
+    named = layout.name_of(path) or path
+    return not FORBIDDEN.search(named) and layout.links_out(path) is None
 
 
 def check_page(path: str, shown: str, checks: Checks, text: str | None = None) -> CheckedPage:
