@@ -10,6 +10,7 @@ import pytest
 from guidepress.check_cache import CACHE_FILE, CheckCache
 from guidepress.validators import library
 from guidepress.validators.config import Library, load_registry
+from guidepress.validators import pipeline
 from guidepress.validators.pipeline import Checks, Layout
 from tests.conftest import REGISTRY, TODAY, make_project, run_cli, valid_page
 from tests.test_pdf import png
@@ -19,7 +20,7 @@ from tests.test_pdf import png
 def checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The pages the library check really checks (not taken from the cache), run by run."""
     seen: list[str] = []
-    check_page = library.check_page
+    check_page = pipeline.check_page
 
     def counting(path: str, *args: object, **kwargs: object) -> object:
         seen.append(Path(path).name)
@@ -52,7 +53,8 @@ def test_only_an_edited_page_is_checked_again(tmp_path: Path, checked: list[str]
     checked.clear()
     again = check(tmp_path)
     assert checked == []
-    assert again.diagnostics == first.diagnostics and again.ids == first.ids
+    assert again.diagnostics == first.diagnostics
+    assert again.ids == first.ids
     page = tmp_path / "docs" / "guidelines" / "p1.md"
     page.write_text(page.read_text().replace("status: draft", "status: nope"))
     edited = check(tmp_path)
