@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from guidepress.check_cache import CACHE_FILE, CheckCache
-from guidepress.validators import library
+from guidepress.validators import library, pipeline
 from guidepress.validators.config import Library, load_registry
-from guidepress.validators import pipeline
 from guidepress.validators.pipeline import Checks, Layout
 from tests.conftest import REGISTRY, TODAY, make_project, run_cli, valid_page
 from tests.test_pdf import png
