@@ -20,7 +20,7 @@ from guidepress.schemas import Code, Settings
 from guidepress.validators.config import Library, load_registry
 from guidepress.validators.diagnostics import Diagnostic, has_errors, to_json
 from guidepress.validators.errors import EXIT_ERRORS, EXIT_OK, GuidepressError, UsageError
-from guidepress.validators.library import check_library
+from guidepress.validators.library import Report, check_library
 from guidepress.validators.pipeline import Checks, Layout
 
 
@@ -387,7 +387,7 @@ def approve_page(
 
 def _check(
     root: Path, settings: Settings, paths: list[Path], today: date, cached: bool = False
-) -> tuple[int, list[Diagnostic]]:
+) -> tuple[Report, list[Diagnostic]]:
     """cached: reuse the results of pages unchanged since the last build (a build's own check)."""
     _missing(paths)
     layout = Layout.of(root, settings)
@@ -397,7 +397,7 @@ def _check(
     report = check_library(paths or [Path(layout.source)], checks, cache)
     source = Path(layout.source)
     found = report.diagnostics + unrecorded_removals_in(source, report.guidelines)
-    return report.pages, problems + [_explained(d, source) for d in sorted(found)]
+    return report, problems + [_explained(d, source) for d in sorted(found)]
 
 
 def _explained(diagnostic: Diagnostic, source: Path) -> Diagnostic:
@@ -416,13 +416,13 @@ def _failed(diagnostics: list[Diagnostic], strict: bool) -> bool:
 def validate(
     root: Path, settings: Settings, paths: list[Path], output: str, strict: bool, today: date
 ) -> int:
-    pages, diagnostics = _check(root, settings, paths, today)
+    report, diagnostics = _check(root, settings, paths, today)
     if output == "json":
-        print(to_json(diagnostics, pages))
+        print(to_json(diagnostics, report.pages))
     else:
         for diagnostic in diagnostics:
             print(diagnostic.github() if output == "github" else diagnostic.format())
-        _summary(pages, diagnostics)
+        _summary(report.pages, diagnostics)
     return EXIT_ERRORS if _failed(diagnostics, strict) else EXIT_OK
 
 
@@ -441,23 +441,29 @@ class Refused(GuidepressError):
     prefix = "guidepress: "
 
 
-def _check_before(action: str, root: Path, settings: Settings, strict: bool) -> None:
+def _check_before(action: str, root: Path, settings: Settings, strict: bool) -> Report:
     """Validate the whole library before building or releasing, and stop on its problems."""
-    pages, diagnostics = _check(root, settings, [], date.today(), cached=action == "build")
+    report, diagnostics = _check(root, settings, [], date.today(), cached=action == "build")
     for diagnostic in diagnostics:
         print(diagnostic.format())
-    _summary(pages, diagnostics)
+    _summary(report.pages, diagnostics)
     if _failed(diagnostics, strict):
         problems = "errors and warnings (--strict)" if strict else "errors"
         raise Refused(f"{action} refused: fix the {problems} above first")
+    return report
 
 
-def _unproven_approvals(action: str, root: Path, settings: Settings, refuse: bool) -> None:
+def _unproven_approvals(
+    action: str, root: Path, settings: Settings, refuse: bool, checked: Report | None = None
+) -> None:
     """Print every approval (and registry change) that is not proven; a release refuses them, a
-    build only shows them, so that drafts preview, unless --strict."""
+    build only shows them, so that drafts preview, unless --strict. checked: the library check
+    just made, whose valid guidelines without approvals need not be read again (a build's)."""
     from guidepress.verify import unproven
 
-    _, found = unproven(root, settings, [], always=action == "release")
+    guidelines = checked.guidelines.items() if checked else ()
+    unapproved = {shown for shown, (model, _) in guidelines if not model.approvals}
+    _, found = unproven(root, settings, [], always=action == "release", skip=unapproved)
     for diagnostic in found:
         print(diagnostic.format())
     if found and refuse:
@@ -471,8 +477,8 @@ def build(root: Path, settings: Settings, strict: bool, compendium: bool = False
     from guidepress.build import build_site
 
     started = time.monotonic()
-    _check_before("build", root, settings, strict)
-    _unproven_approvals("build", root, settings, refuse=strict)
+    report = _check_before("build", root, settings, strict)
+    _unproven_approvals("build", root, settings, refuse=strict, checked=report)
     output, compiled = build_site(root, settings, compendium=compendium)
     pdfs = len(list((output / "pdf").glob("*.pdf")))
     named = f" ({', '.join(compiled)})" if 0 < len(compiled) <= 5 else ""

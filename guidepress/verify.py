@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -415,18 +416,24 @@ def _registry_at(top: Path, commit: str, name: str) -> tuple[bool, Registry | No
 
 
 def unproven(
-    root: Path, settings: Settings, paths: list[Path], always: bool = True
+    root: Path,
+    settings: Settings,
+    paths: list[Path],
+    always: bool = True,
+    skip: AbstractSet[str] = frozenset(),
 ) -> tuple[list[Path], list[Diagnostic]]:
     """The guideline pages (of `paths`, or all of the library), and a diagnostic for every
     approval of them and every change to a trusted file that is not proven (the changes only
-    when there are approvals, unless `always`: verify-approvals and release always check)."""
+    when there are approvals, unless `always`: verify-approvals and release always check).
+    skip: pages, as shown, that a check just found to hold no approval."""
     layout = Layout.of(root, settings)
     registry, problems = load_registry(root, settings)
     cwd = os.path.join(os.getcwd(), "")
     guidelines = [Path(layout.guidelines)] if Path(layout.guidelines).is_dir() else []  # none yet
     pages = [Path(display(p, cwd)) for p in find_pages(paths or guidelines)]
     forge = from_environment()
-    count, found = verify_approvals(pages, Proof(registry, forge, Path(layout.source)))
+    approved = [page for page in pages if str(page) not in skip]
+    count, found = verify_approvals(approved, Proof(registry, forge, Path(layout.source)))
     if count or always:  # a preview build of drafts need not ask who may approve
         found = verify_trusted_files(root, settings, forge) + found
     return pages, problems + found

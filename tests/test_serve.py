@@ -3,6 +3,7 @@ edit without reloading by hand, and a page's problems are shown on the page."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -51,7 +52,9 @@ def fetch(url: str) -> str | None:
     try:
         with urllib.request.urlopen(url, timeout=5) as answer:
             return str(answer.read().decode("utf-8", errors="replace"))
-    except OSError:
+    # Asked while a rebuild rewrites the page in place (the preview serves Sphinx's working
+    # folder): not there yet.
+    except (OSError, http.client.HTTPException):
         return None
 
 
