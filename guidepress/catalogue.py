@@ -111,9 +111,12 @@ def catalogue(app: Sphinx) -> Catalogue:
 def write_catalogue(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
+    target = Path(app.outdir) / NAME
+    if not app.builder.__dict__.get("_guidepress_pages_changed", True) and target.is_file():
+        return  # no page read or removed since it was written (guidepress.incremental)
     data = catalogue(app).model_dump(mode="json")
     text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    write_atomically(Path(app.outdir) / NAME, text.encode())
+    write_atomically(target, text.encode())
 
 
 def setup_catalogue(app: Sphinx) -> None:

@@ -35,6 +35,10 @@ def forget_removed_pages(
 ) -> list[str]:
     builder = _html_builder(app)
     if builder is not None:
+        # Nothing read, nothing removed: the navigation, made of the pages' titles and
+        # toctrees, is the last build's (Sphinx reads every page again when the configuration
+        # changes).
+        builder.__dict__["_guidepress_pages_changed"] = bool(added or changed or removed)
         for docname in removed:
             for path in (
                 builder.get_output_path(docname),
@@ -47,7 +51,10 @@ def forget_removed_pages(
 def navigation_changed(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Every page, when the navigation all pages show differs from the last build's."""
     builder = _html_builder(app)
-    if builder is None:
+    data = env.domains["guidepress"].data
+    if builder is None or (
+        not builder.__dict__.get("_guidepress_pages_changed", True) and "navigation" in data
+    ):
         return []
     # Sphinx keeps the root page's tree once asked for it, and would pickle it with the
     # environment: asked here, before the environment is saved, it must not be kept.
@@ -55,7 +62,6 @@ def navigation_changed(app: Sphinx, env: BuildEnvironment) -> list[str]:
     tree = global_toctree_for_doc(env, PHANTOM, builder, tags=builder.tags, **FURO_ASKS)
     env.__dict__.pop("master_doctree", None)
     fingerprint = hashlib.sha256(tree.pformat().encode() if tree else b"").hexdigest()
-    data = env.domains["guidepress"].data
     before = data.get("navigation")
     data["navigation"] = fingerprint
     return sorted(env.found_docs) if before not in (None, fingerprint) else []

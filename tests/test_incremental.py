@@ -95,6 +95,18 @@ def test_a_retitled_page_is_renamed_in_every_pages_navigation(tmp_path: Path) ->
     for name in ("a", "b"):
         html = navigation(root / "_build" / "html" / "guidelines" / f"{name}.html")
         assert 'href="c.html">Renamed</a>' in html, name
+    assert '"title": "Renamed"' in (root / "_build" / "html" / "catalogue.json").read_text()
+
+
+def test_a_build_with_nothing_changed_writes_no_page(tmp_path: Path) -> None:
+    root = library(tmp_path)
+    build(root)
+    work = root / "_build" / ".work" / "html"
+    before = {**written(root), "catalogue": (work / "catalogue.json").stat().st_mtime_ns}
+    build(root)
+    after = {**written(root), "catalogue": (work / "catalogue.json").stat().st_mtime_ns}
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed <= {"genindex.html", "search.html"}, changed  # Sphinx writes these always
 
 
 def test_a_removed_page_and_its_files_leave_the_site(tmp_path: Path) -> None:
