@@ -136,6 +136,30 @@ def _page_being_processed(error: BaseException, docs: set[str]) -> str | None:
     return None
 
 
+def refuse_planted_build_folder(root: Path, build_dir: Path) -> None:
+    """A build folder is made by builds on this machine, never brought by the repository: what
+    it caches (Sphinx's pickled environment, the library check's results, PDFs) would otherwise
+    run, or count as checked, whatever someone committed there."""
+    from guidepress.history import HistoryError, git_bytes
+
+    if build_dir.is_symlink():
+        raise BuildError(
+            f"{build_dir} is a symbolic link; the build folder must be a folder of its own: "
+            "remove the link and build again"
+        )
+    try:
+        tracked = git_bytes(root, "ls-files", "-z", "--", str(build_dir.absolute()))
+    except HistoryError:
+        return  # not in git, or the folder is outside the repository
+    if tracked:
+        first = tracked.split(b"\0", 1)[0].decode(errors="replace")
+        raise BuildError(
+            f"{build_dir} holds files git tracks ({printable(first)}, …): a build folder is made "
+            "by builds, never committed; remove it from git (`git rm -r --cached "
+            f"{build_dir.name}`), add it to .gitignore, delete it, and build again"
+        )
+
+
 def read_sphinx_config(root: Path) -> None:
     """Read conf.py before Sphinx does, so a mistake in it is one clear line, not a crash report."""
     from sphinx.config import Config

@@ -13,6 +13,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 
 from guidepress.atomic import write_atomically
+from guidepress.incremental import is_current
 from guidepress.schemas import Guideline
 from guidepress.schemas.catalogue import (
     Catalogue,
@@ -112,8 +113,8 @@ def write_catalogue(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     target = Path(app.outdir) / NAME
-    if not app.builder.__dict__.get("_guidepress_pages_changed", True) and target.is_file():
-        return  # no page read or removed since it was written (guidepress.incremental)
+    if is_current(app.builder) and target.is_file():  # type: ignore[arg-type]
+        return  # no page read or removed, nor settings changed, since it was written
     data = catalogue(app).model_dump(mode="json")
     text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     write_atomically(target, text.encode())

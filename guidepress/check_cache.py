@@ -4,53 +4,38 @@ one-page edit checks that page again and not the whole library.
 A result is reused only for a page whose text has exactly the SHA-256 it had when checked, and
 only when everything else the check read is the same too: the settings, the registry, the day
 (a page falls overdue), the folder names are shown from, and guidepress itself (its code and
-the versions of the libraries that read pages). A page that names files of the library (an
+every installed library's version). A page that names files of the library (an
 image, a download) is checked every time, since its result depends on those files. `validate`
 and `release` never use the cache: what gates a change or a publication is checked afresh.
 
 The cache is a pickle in the build folder, beside Sphinx's own pickled environment, and trusted
-as that is: whoever can write the build folder can already change what a build publishes.
+as that is: whoever can write the build folder can already change what a build shows. A build
+refuses a build folder that git tracks, so no commit can bring one (see
+guidepress.build.refuse_planted_build_folder).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import os
 import pickle
 from pathlib import Path
 from typing import Any
 
 from guidepress.atomic import write_atomically
+from guidepress.code_digest import code_digest
 from guidepress.validators.library import Result
 from guidepress.validators.pipeline import Checks, Layout, read_in_place, text_digest
 from guidepress.validators.source import normalised
 
 CACHE_FILE = ".check-cache.pickle"
-# What reads a page besides guidepress's own code: a new version may read it differently.
-READERS = ("markdown-it-py", "mdit-py-plugins", "myst-parser", "pydantic", "PyYAML", "textstat")
-
-
-def _code() -> str:
-    """guidepress's code as installed, by each module's name, size and time."""
-    top = Path(__file__).resolve().parent
-    found = []
-    for folder, _, names in os.walk(top, followlinks=True):
-        for name in sorted(names):
-            if name.endswith(".py"):
-                info = os.stat(os.path.join(folder, name))
-                found.append(
-                    f"{os.path.relpath(folder, top)}/{name} {info.st_size} {info.st_mtime_ns}"
-                )
-    versions = [f"{name} {importlib.metadata.version(name)}" for name in READERS]
-    return "\n".join(sorted(found) + versions)
 
 
 def context(checks: Checks) -> str:
     """Everything a page's result depends on besides its text."""
     layout = checks.layout
     parts = [
-        _code(),
+        code_digest(),
         os.getcwd(),  # results name pages as shown from here
         layout.source,
         layout.settings.model_dump_json(),

@@ -474,9 +474,10 @@ def _unproven_approvals(
 
 
 def build(root: Path, settings: Settings, strict: bool, compendium: bool = False) -> int:
-    from guidepress.build import build_site
+    from guidepress.build import build_site, refuse_planted_build_folder
 
     started = time.monotonic()
+    refuse_planted_build_folder(root, root / settings.build_dir)  # before any cache is read
     report = _check_before("build", root, settings, strict)
     _unproven_approvals("build", root, settings, refuse=strict, checked=report)
     output, compiled = build_site(root, settings, compendium=compendium)

@@ -9,15 +9,18 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import os
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
+import sphinx
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment import BuildEnvironment
 from sphinx.environment.adapters.toctree import global_toctree_for_doc
 
+from guidepress.code_digest import code_digest
 from guidepress.navigation import FURO_ASKS, PHANTOM
 
 
@@ -35,10 +38,6 @@ def forget_removed_pages(
 ) -> list[str]:
     builder = _html_builder(app)
     if builder is not None:
-        # Nothing read, nothing removed: the navigation, made of the pages' titles and
-        # toctrees, is the last build's (Sphinx reads every page again when the configuration
-        # changes).
-        builder.__dict__["_guidepress_pages_changed"] = bool(added or changed or removed)
         for docname in removed:
             for path in (
                 builder.get_output_path(docname),
@@ -48,13 +47,36 @@ def forget_removed_pages(
     return []
 
 
+def page_read_or_removed(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    """Marks the navigation and the catalogue out of date. Sphinx purges a page before reading
+    it again and when it is removed, whichever builder is running, so no change escapes."""
+    env.domains["guidepress"].data["pages_changed"] = True
+
+
+def rendered_with(builder: StandaloneHTMLBuilder) -> str:
+    """What, besides the pages, the navigation's HTML and the catalogue's addresses come from:
+    the settings that make Sphinx write every page again (a link suffix, say), which read none,
+    and the code that renders them."""
+    info = builder.build_info
+    versions = f"sphinx {sphinx.__version__} furo {importlib.metadata.version('furo')}"
+    return f"{info.config_hash} {info.tags_hash} {versions} {code_digest()}"
+
+
+def is_current(builder: StandaloneHTMLBuilder) -> bool:
+    """Whether the navigation (and so the saved trees and the catalogue) is the last build's."""
+    return bool(builder.__dict__.get("_guidepress_navigation_current", False))
+
+
 def navigation_changed(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Every page, when the navigation all pages show differs from the last build's."""
     builder = _html_builder(app)
+    if builder is None:
+        return []
     data = env.domains["guidepress"].data
-    if builder is None or (
-        not builder.__dict__.get("_guidepress_pages_changed", True) and "navigation" in data
-    ):
+    key = rendered_with(builder)
+    current = not data.get("pages_changed", True) and data.get("rendered_with") == key
+    builder.__dict__["_guidepress_navigation_current"] = current and "navigation" in data
+    if is_current(builder):
         return []
     # Sphinx keeps the root page's tree once asked for it, and would pickle it with the
     # environment: asked here, before the environment is saved, it must not be kept.
@@ -63,7 +85,7 @@ def navigation_changed(app: Sphinx, env: BuildEnvironment) -> list[str]:
     env.__dict__.pop("master_doctree", None)
     fingerprint = hashlib.sha256(tree.pformat().encode() if tree else b"").hexdigest()
     before = data.get("navigation")
-    data["navigation"] = fingerprint
+    data.update(navigation=fingerprint, rendered_with=key, pages_changed=False)
     return sorted(env.found_docs) if before not in (None, fingerprint) else []
 
 
@@ -97,4 +119,5 @@ def prune_unused_files(app: Sphinx, exception: BaseException | None) -> None:
 def setup_incremental(app: Sphinx) -> None:
     app.connect("env-get-outdated", forget_removed_pages)
     app.connect("env-get-updated", navigation_changed)
+    app.connect("env-purge-doc", page_read_or_removed)
     app.connect("build-finished", prune_unused_files)

@@ -15,7 +15,6 @@ changes how it asks for the tree, it is simply asked again, as before: slower, n
 from __future__ import annotations
 
 import contextlib
-import importlib.metadata
 import json
 import posixpath
 import re
@@ -24,7 +23,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import sphinx
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment import CONFIG_OK
@@ -187,12 +185,15 @@ def _saved(app: Sphinx) -> _Saved:
     saved: _Saved | None = app.builder.__dict__.get("_guidepress_saved_navigation")
     if saved is not None:
         return saved
-    # The navigation's fingerprint (guidepress.incremental), and what renders it.
-    fingerprint = app.env.domains["guidepress"].data.get("navigation")
-    versions = f"sphinx {sphinx.__version__} furo {importlib.metadata.version('furo')}"
-    saved = _Saved(f"{fingerprint} {versions}")
-    if fingerprint is not None and app.env.config_status == CONFIG_OK:
-        with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
+    # The navigation's fingerprint, and what renders it (guidepress.incremental).
+    data = app.env.domains["guidepress"].data
+    fingerprint, rendered_with = data.get("navigation"), data.get("rendered_with")
+    saved = _Saved(f"{fingerprint} {rendered_with}")
+    if fingerprint and rendered_with and app.env.config_status == CONFIG_OK:
+        # A damaged or foreign file counts for nothing: the trees are worked out again.
+        with contextlib.suppress(
+            OSError, ValueError, TypeError, AttributeError, KeyError, RecursionError
+        ):
             data = json.loads(Path(app.doctreedir, SAVED).read_text(encoding="utf-8"))
             if data["key"] == saved.key and all(
                 isinstance(k, str) and isinstance(v, str) for k, v in data["folders"].items()

@@ -150,17 +150,6 @@ def _where(source: str, detail: str) -> str:
     return f"{_shown(source)}:{line}" if line else _shown(source)
 
 
-def _place(cached: Path, published: Path) -> None:
-    """A hard link to the cached PDF (cheap for a large library), which is only ever replaced
-    whole, never written in place; a copy where links cannot be made. An older file there is
-    removed first: writing through it could change the cached PDF it links to."""
-    published.unlink(missing_ok=True)
-    try:
-        os.link(cached, published)
-    except OSError:
-        shutil.copyfile(cached, published)
-
-
 def compile_all(typ_dir: Path, out_dir: Path, cache_dir: Path, compendium: bool) -> list[str]:
     """Compile every PDF of the manifest into out_dir (the compendium only when asked: it is
     the one PDF whose time grows with the library, and any change makes it again); returns the
@@ -194,7 +183,8 @@ def compile_all(typ_dir: Path, out_dir: Path, cache_dir: Path, compendium: bool)
     if errors:
         raise PdfError("\n".join(errors))
     for job in jobs:
-        _place(cache_dir / job.cached, out_dir / job.pdf)
+        # A copy, never a link: a published PDF changed in place must not change the cache.
+        shutil.copyfile(cache_dir / job.cached, out_dir / job.pdf)
     keep = {job.cached for job in jobs}
     for stale in cache_dir.glob("*.pdf"):  # keep the cache to what the current library uses
         # A compendium is kept until the next build that makes one (it is made only on request).

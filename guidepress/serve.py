@@ -194,6 +194,9 @@ def serve(root: Path, build_dir: Path, host: str, port: int) -> None:
     from starlette.routing import Mount, WebSocketRoute
     from starlette.staticfiles import StaticFiles
 
+    from guidepress.build import refuse_planted_build_folder
+
+    refuse_planted_build_folder(root, build_dir)  # before any cache is read
     preview = Preview(root, build_dir / "preview")
     port = port or find_free_port()
     address = f"{host}:{port}"

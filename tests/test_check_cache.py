@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from guidepress.check_cache import CACHE_FILE, CheckCache
 from guidepress.validators import library, pipeline
 from guidepress.validators.config import Library, load_registry
 from guidepress.validators.pipeline import Checks, Layout
-from tests.conftest import REGISTRY, TODAY, make_project, run_cli, valid_page
+from tests.conftest import REGISTRY, TODAY, in_git, make_project, run_cli, valid_page
 from tests.test_pdf import png
 
 
@@ -123,3 +124,28 @@ def test_validate_never_uses_or_leaves_a_cache(tmp_path: Path) -> None:
     make_project(tmp_path, pages(1))
     assert run_cli("validate", "--today", TODAY.isoformat(), cwd=tmp_path).returncode == 0
     assert not (tmp_path / "_build" / CACHE_FILE).exists()
+
+
+class Planted:
+    """A pickle that, loaded, leaves a file: what someone could commit as a cache."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (Path.touch, (str(self.marker),))
+
+
+def test_a_build_folder_brought_by_a_commit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "library", pages(1))
+    marker = tmp_path / "ran"
+    (root / "_build").mkdir()
+    (root / "_build" / CACHE_FILE).write_bytes(pickle.dumps(Planted(marker)))
+    in_git(root)  # the library's own .gitignore would keep it out: this commit forces it in
+    for command in (["build"], ["serve", "--port", "0"]):
+        result = run_cli(*command, cwd=root)
+        assert result.returncode != 0, command
+        assert f"_build holds files git tracks (_build/{CACHE_FILE}, …)" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not marker.exists()
+    assert not (root / "_build" / "html").exists()

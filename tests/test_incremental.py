@@ -5,6 +5,8 @@ guidepress/incremental.py)."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import make_project, run_cli, valid_page
@@ -96,6 +98,41 @@ def test_a_retitled_page_is_renamed_in_every_pages_navigation(tmp_path: Path) ->
         html = navigation(root / "_build" / "html" / "guidelines" / f"{name}.html")
         assert 'href="c.html">Renamed</a>' in html, name
     assert '"title": "Renamed"' in (root / "_build" / "html" / "catalogue.json").read_text()
+
+
+def test_a_page_the_pdf_build_read_first_still_renames_the_navigation(tmp_path: Path) -> None:
+    # Saved between the website's Sphinx run and the PDF sources' run (the two share what Sphinx
+    # has read): the next build reads nothing new, and must still see the new title.
+    root = library(tmp_path)
+    build(root)
+    page = root / "docs" / "guidelines" / "c.md"
+    page.write_text(page.read_text().replace("title: Page c", "title: Renamed"))
+    typst_only = (
+        "import sys; from pathlib import Path; from guidepress.build import sphinx_build; "
+        "from guidepress.validators.config import load_settings; root = Path(sys.argv[1]); "
+        "sphinx_build(root, load_settings(root), 'guidepress-typst', "
+        "root / '_build/.work/typst', root / '_build/.doctrees')"
+    )
+    subprocess.run([sys.executable, "-c", typst_only, str(root)], check=True)
+    build(root)
+    for name in ("a", "b"):
+        html = navigation(root / "_build" / "html" / "guidelines" / f"{name}.html")
+        assert 'href="c.html">Renamed</a>' in html, name
+    assert '"title": "Renamed"' in (root / "_build" / "html" / "catalogue.json").read_text()
+
+
+def test_a_setting_that_rewrites_every_page_reaches_the_navigation_and_catalogue(
+    tmp_path: Path,
+) -> None:
+    root = library(tmp_path)
+    build(root)
+    with (root / "conf.py").open("a") as conf:
+        conf.write('html_link_suffix = ".htm"\n')
+    build(root)
+    html = navigation(root / "_build" / "html" / "guidelines" / "a.html")
+    assert 'href="b.htm"' in html
+    assert 'href="#"' in html  # the page itself still marked current
+    assert "guidelines/a.htm" in (root / "_build" / "html" / "catalogue.json").read_text()
 
 
 def test_a_build_with_nothing_changed_writes_no_page(tmp_path: Path) -> None:
