@@ -14,7 +14,7 @@ from typing import IO, Any, TextIO, cast
 
 from filelock import FileLock, Timeout
 
-from guidepress.progress import follow
+from guidepress import build_stamp
 from guidepress.schemas import Settings
 from guidepress.schemas.characters import printable
 from guidepress.validators.errors import GuidepressError
@@ -62,6 +62,8 @@ def sphinx_build(
     from sphinx.application import Sphinx
     from sphinx.util.console import nocolor
     from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+    from guidepress.progress import follow
 
     nocolor()  # Sphinx's messages go through an escaping stream, which would show colours as codes
     app, succeeded = None, False
@@ -199,13 +201,13 @@ def build_site(
     release: str | None = None,
     history: Path | None = None,
     compendium: bool = False,
-) -> tuple[Path, list[str]]:
+) -> tuple[Path, list[str] | None]:
     """HTML site with a PDF per guideline in its pdf/ folder (and the compendium, for a release
     or when asked), swapped in whole. Returns the site folder and the PDFs that had to be
     compiled (the rest came from the cache).
     history: the source folder in git whose history the recommendations' change tags come from,
-    when root is an export without git (a release)."""
-    read_sphinx_config(root)
+    when root is an export without git (a release). The PDFs compiled are None when nothing
+    changed since the last build, which published the site as it is (see build_stamp)."""
     build_dir = root / settings.build_dir
     build_dir.mkdir(parents=True, exist_ok=True)
     # Builds share Sphinx's cache, the Typst sources and the PDF cache: one at a time.
@@ -220,9 +222,19 @@ def build_site(
         )
         lock.acquire()  # released by the OS if its holder dies, so a wait always ends
     try:
-        extra = {"guidepress_history_source": str(history)} if history else {}
-        output = target or build_dir / "html"
-        return _build_site(root, settings, build_dir, output, release, extra, compendium)
+        if release or target:  # a release, or a site published elsewhere: always from scratch
+            read_sphinx_config(root)
+            extra = {"guidepress_history_source": str(history)} if history else {}
+            output = target or build_dir / "html"
+            return _build_site(root, settings, build_dir, output, release, extra, compendium)
+        output = build_dir / "html"
+        inputs = build_stamp.inputs_digest(root, build_dir, compendium)
+        if build_stamp.is_current(build_dir, inputs, output):
+            return output, None
+        read_sphinx_config(root)
+        built = _build_site(root, settings, build_dir, output, None, {}, compendium)
+        build_stamp.record(build_dir, inputs, output)
+        return built
     finally:
         lock.release()
 

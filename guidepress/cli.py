@@ -481,6 +481,13 @@ def build(root: Path, settings: Settings, strict: bool, compendium: bool = False
     report = _check_before("build", root, settings, strict)
     _unproven_approvals("build", root, settings, refuse=strict, checked=report)
     output, compiled = build_site(root, settings, compendium=compendium)
+    if compiled is None:
+        print(
+            f"guidepress: nothing changed since the last build; {output} is current (checked in "
+            f"{time.monotonic() - started:.1f} s)",
+            file=sys.stderr,
+        )
+        return EXIT_OK
     pdfs = len(list((output / "pdf").glob("*.pdf")))
     named = f" ({', '.join(compiled)})" if 0 < len(compiled) <= 5 else ""
     reused = pdfs - len(compiled)

@@ -3,7 +3,9 @@
 - a page's navigation lists every page, so when a page is added, removed or retitled (or a
   toctree changes), every page is written again, not only the pages Sphinx saw change;
 - the output of a page that was removed, and images and downloads no page uses any more, are
-  deleted rather than left to be published.
+  deleted rather than left to be published;
+- the theme's templates are compiled again by every build (a tenth of a second): Jinja keeps
+  them compiled, beside the doctrees.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import sphinx
+from jinja2 import FileSystemBytecodeCache
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment import BuildEnvironment
@@ -116,7 +119,19 @@ def prune_unused_files(app: Sphinx, exception: BaseException | None) -> None:
                     path.rmdir()
 
 
+def keep_compiled_templates(app: Sphinx) -> None:
+    """Jinja's own cache of compiled templates, checked against each template's source. Kept
+    with the doctrees: what the build folder holds is trusted as Sphinx's pickles are."""
+    builder = _html_builder(app)
+    environment = getattr(getattr(builder, "templates", None), "environment", None)
+    if environment is not None:
+        folder = Path(app.doctreedir, "jinja")
+        folder.mkdir(parents=True, exist_ok=True)
+        environment.bytecode_cache = FileSystemBytecodeCache(str(folder))
+
+
 def setup_incremental(app: Sphinx) -> None:
+    app.connect("builder-inited", keep_compiled_templates)
     app.connect("env-get-outdated", forget_removed_pages)
     app.connect("env-get-updated", navigation_changed)
     app.connect("env-purge-doc", page_read_or_removed)

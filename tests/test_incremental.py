@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from guidepress.build_stamp import inputs_digest
 from tests.conftest import make_project, run_cli, valid_page
 from tests.test_pdf import png
 
@@ -135,11 +136,12 @@ def test_a_setting_that_rewrites_every_page_reaches_the_navigation_and_catalogue
     assert "guidelines/a.htm" in (root / "_build" / "html" / "catalogue.json").read_text()
 
 
-def test_a_build_with_nothing_changed_writes_no_page(tmp_path: Path) -> None:
+def test_a_build_with_no_page_changed_writes_no_page(tmp_path: Path) -> None:
     root = library(tmp_path)
     build(root)
     work = root / "_build" / ".work" / "html"
     before = {**written(root), "catalogue": (work / "catalogue.json").stat().st_mtime_ns}
+    (root / "NOTES.txt").write_text("A file no page uses: Sphinx runs, and finds nothing to do.\n")
     build(root)
     after = {**written(root), "catalogue": (work / "catalogue.json").stat().st_mtime_ns}
     changed = {name for name in after if after[name] != before.get(name)}
@@ -205,3 +207,51 @@ def test_a_file_changed_with_its_old_time_is_published_changed(tmp_path: Path) -
     build(root)
     published = list((root / "_build" / "html" / "_downloads").rglob("doses.csv"))
     assert [p.read_text(encoding="utf-8") for p in published] == ["dose\n6\n"]
+
+
+def test_a_build_with_nothing_changed_publishes_nothing_and_any_change_builds_again(
+    tmp_path: Path,
+) -> None:
+    root = library(tmp_path)
+    build(root)
+    site = root / "_build" / "html"
+    folder = site.stat().st_ino  # each build that publishes swaps in a new folder
+    again = run_cli("build", cwd=root)
+    assert again.returncode == 0, again.stderr
+    assert "nothing changed since the last build" in again.stderr
+    assert site.stat().st_ino == folder
+    # A file outside the pages that the build reads: the next build reads it.
+    with (root / "conf.py").open("a") as conf:
+        conf.write('html_title = "Retitled library"\n')
+    build(root)
+    assert site.stat().st_ino != folder
+    assert "Retitled library" in (site / "index.html").read_text(encoding="utf-8")
+    # A published file removed (or changed) is published again.
+    (site / "guidelines" / "b.html").unlink()
+    build(root)
+    assert "Page b" in (site / "guidelines" / "b.html").read_text(encoding="utf-8")
+
+
+def test_what_a_build_reads_includes_the_commit_and_the_installed_software(
+    tmp_path: Path,
+) -> None:
+    root = library(tmp_path)
+    build_dir = root / "_build"
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    first = inputs_digest(root, build_dir, compendium=False)
+    # Files in git's own folder and in the build folder are not what a build reads.
+    (root / ".git" / "info" / "exclude").write_text("_build/\n")
+    (build_dir / "made-by-a-build.txt").parent.mkdir()
+    (build_dir / "made-by-a-build.txt").write_text("not an input")
+    assert inputs_digest(root, build_dir, compendium=False) == first
+    assert inputs_digest(root, build_dir, compendium=True) != first
+    git = ["git", "-C", str(root), "-c", "user.name=T", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "pages"], check=True)
+    committed = inputs_digest(root, build_dir, compendium=False)
+    assert committed != first  # the commit checked out: change tags come from the history
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "no file changed"], check=True)
+    assert inputs_digest(root, build_dir, compendium=False) != committed
+    # A folder linked in from elsewhere: what it holds is not looked at, so always build.
+    (root / "docs" / "shared").symlink_to(tmp_path.parent, target_is_directory=True)
+    assert inputs_digest(root, build_dir, compendium=False) is None
