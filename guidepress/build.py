@@ -279,7 +279,9 @@ def _build_site(
             # A release compiles every PDF afresh: nothing it publishes rests on a cache.
             cache = work / ".pdf-cache" if release else build_dir / ".pdf-cache"
             # The compendium is the whole library again after any edit: a release's, or asked.
-            compiled = compile_all(typst, site / "pdf", cache, compendium or bool(release))
+            compiled = compile_all(
+                typst, site / "pdf", cache, compendium or bool(release), target / "pdf"
+            )
         except PdfError as error:
             raise BuildError(str(error)) from None
         replace_folder(site, target)
@@ -309,20 +311,30 @@ def snapshot(work: Path, previous: Path, new: Path) -> int:
                     f"{work.parent} and build again"
                 )
         for name in names:
-            source, before = os.path.join(folder, name), os.path.join(previous, relative, name)
-            destination = os.path.join(new, relative, name)
-            if _same_bytes(source, before):
-                try:
-                    os.link(before, destination)
-                    continue
-                except OSError:
-                    pass  # another file system, or links not allowed: copy
-            shutil.copy2(source, destination)
-            copied += 1
+            copied += publish_file(
+                os.path.join(folder, name),
+                os.path.join(previous, relative, name),
+                os.path.join(new, relative, name),
+            )
     return copied
 
 
-def _same_bytes(source: str, before: str) -> bool:
+def publish_file(source: str | Path, before: str | Path, destination: str | Path) -> bool:
+    """Put the bytes of `source` at `destination`, in a new snapshot: a hard link to `before`,
+    its copy in the previous snapshot, when that holds the same bytes, else a fresh copy (so a
+    file changed in place in a snapshot is never published again, nor changes its source).
+    Returns whether it copied."""
+    if _same_bytes(source, before):
+        try:
+            os.link(before, destination)
+            return False
+        except OSError:
+            pass  # another file system, or links not allowed: copy
+    shutil.copy2(source, destination)
+    return True
+
+
+def _same_bytes(source: str | Path, before: str | Path) -> bool:
     try:
         now, then = os.lstat(source), os.lstat(before)
     except OSError:

@@ -150,10 +150,15 @@ def _where(source: str, detail: str) -> str:
     return f"{_shown(source)}:{line}" if line else _shown(source)
 
 
-def compile_all(typ_dir: Path, out_dir: Path, cache_dir: Path, compendium: bool) -> list[str]:
+def compile_all(
+    typ_dir: Path, out_dir: Path, cache_dir: Path, compendium: bool, previous: Path | None = None
+) -> list[str]:
     """Compile every PDF of the manifest into out_dir (the compendium only when asked: it is
     the one PDF whose time grows with the library, and any change makes it again); returns the
-    names recompiled (not cached)."""
+    names recompiled (not cached). previous: the PDFs last published, which an unchanged PDF is
+    linked to rather than copied again (see build.publish_file)."""
+    from guidepress.build import publish_file
+
     manifest = json.loads((typ_dir / "manifest.json").read_text(encoding="utf-8"))
     if not compendium:
         manifest.pop(COMPENDIUM_PDF, None)
@@ -183,8 +188,12 @@ def compile_all(typ_dir: Path, out_dir: Path, cache_dir: Path, compendium: bool)
     if errors:
         raise PdfError("\n".join(errors))
     for job in jobs:
-        # A copy, never a link: a published PDF changed in place must not change the cache.
-        shutil.copyfile(cache_dir / job.cached, out_dir / job.pdf)
+        # Never a link to the cache: a published PDF changed in place must not change it.
+        destination = out_dir / job.pdf
+        if previous is None:
+            shutil.copyfile(cache_dir / job.cached, destination)
+        else:
+            publish_file(cache_dir / job.cached, previous / job.pdf, destination)
     keep = {job.cached for job in jobs}
     for stale in cache_dir.glob("*.pdf"):  # keep the cache to what the current library uses
         # A compendium is kept until the next build that makes one (it is made only on request).

@@ -91,6 +91,13 @@ class TypstBuilder(Builder):
     def get_target_uri(self, docname: str, typ: str | None = None) -> str:
         return docname
 
+    def write_documents(self, docnames: AbstractSet[str]) -> None:
+        """Only guidelines have a PDF. Sphinx also hands over the pages whose toctree lists an
+        edited one (the index); resolving the toctree of a large index is most of the time of a
+        one-page edit's build, for nothing."""
+        guidelines = guideline_models(self.env)
+        super().write_documents({docname for docname in docnames if docname in guidelines})
+
     def prepare_writing(self, docnames: AbstractSet[str]) -> None:
         pass
 

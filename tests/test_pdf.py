@@ -457,3 +457,13 @@ def test_a_published_pdf_changed_in_place_never_changes_the_cache(tmp_path: Path
         stream.write(b"TAMPERED")
     assert compile_all(sources, out, cache, compendium=False) == []  # from the cache
     assert published.read_bytes() == compiled
+    # A build publishes into a new folder: an unchanged PDF is a link to the one published
+    # before, and one changed in place there is copied afresh from the cache.
+    second, third = tmp_path / "second", tmp_path / "third"
+    compile_all(sources, second, cache, compendium=False, previous=out)
+    assert (second / "a-v1.0.pdf").stat().st_ino == published.stat().st_ino
+    with (second / "a-v1.0.pdf").open("r+b") as stream:
+        stream.write(b"TAMPERED")
+    compile_all(sources, third, cache, compendium=False, previous=second)
+    assert (third / "a-v1.0.pdf").read_bytes() == compiled
+    assert (third / "a-v1.0.pdf").stat().st_ino != published.stat().st_ino
