@@ -15,6 +15,7 @@ from typing import IO, Any, TextIO, cast
 from filelock import FileLock, Timeout
 
 from guidepress import build_stamp
+from guidepress.alongside import Alongside
 from guidepress.schemas import Settings
 from guidepress.schemas.characters import printable
 from guidepress.validators.errors import GuidepressError
@@ -48,6 +49,8 @@ def sphinx_build(
     doctrees: Path,
     overrides: dict[str, Any] | None = None,
     strict: bool = True,
+    alongside: Alongside | None = None,
+    read_nothing: bool = False,
 ) -> None:
     """One Sphinx build, warnings as errors (unless not `strict`: a preview shows a page with
     problems, and says what they are), with doctrees cached between successful runs. The
@@ -58,6 +61,10 @@ def sphinx_build(
     A failed build throws its doctrees away: Sphinx keeps a document it has read, and does not
     read it again (nor repeat its warnings) until it changes, so the next build would pass a page
     this one refused. A crash inside Sphinx becomes one line naming the page, its report a file.
+
+    alongside: the PDF half of the build, started once this (HTML) build has saved what it read,
+    and stopped before anything is deleted if this build fails. read_nothing: build only from
+    what an earlier build of the same run read (the PDF half; see guidepress.alongside).
     """
     from sphinx.application import Sphinx
     from sphinx.util.console import nocolor
@@ -86,15 +93,25 @@ def sphinx_build(
                 warningiserror=strict,
             )
             follow(app)
+            if alongside is not None:
+                app.connect("write-started", alongside.start)
+            if read_nothing:
+                app.connect("env-before-read-docs", _read_none, priority=900)
             app.build()
             succeeded = app.statuscode == 0
     except Exception as error:  # noqa: BLE001  Sphinx and its extensions may raise anything
         raise BuildError(_crash_report(root, settings, app, builder, error)) from None
     finally:
-        if not succeeded:  # failed, crashed or interrupted
+        if alongside is not None and not succeeded:  # failed, crashed or interrupted
+            alongside.stop()  # before the doctrees it reads go
+        if not succeeded and not read_nothing:  # a build that read nothing changed none of them
             shutil.rmtree(doctrees, ignore_errors=True)
     if not succeeded:
         raise BuildError(f"Sphinx {builder} build reported problems (see the messages above)")
+
+
+def _read_none(app: Any, env: Any, docnames: list[str]) -> None:
+    docnames.clear()  # Sphinx's documented way for an extension to choose what is read
 
 
 def _crash_report(root: Path, settings: Settings, app: Any, builder: str, error: Exception) -> str:
@@ -259,29 +276,36 @@ def _build_site(
     try:
         html, typst = work / ".work" / "html", work / ".work" / "typst"
         doctrees = work / ".doctrees"
+        # A release compiles every PDF afresh: nothing it publishes rests on a cache.
+        cache = work / ".pdf-cache" if release else build_dir / ".pdf-cache"
+        # The compendium is the whole library again after any edit: a release's, or asked.
+        compendium = compendium or bool(release)
+
+        def pdf_half() -> list[str]:
+            typst_overrides = {"guidepress_release": release or "", **extra}
+            sphinx_build(
+                root, settings, "guidepress-typst", typst, doctrees, typst_overrides,
+                read_nothing=True,
+            )  # fmt: skip
+            try:
+                return compile_all(typst, None, cache, compendium)
+            except PdfError as error:
+                raise BuildError(str(error)) from None
+
+        _preload_sphinx()  # once, before the fork: both halves use it
+        alongside = Alongside(pdf_half, BuildError)
         try:
             overrides = {"guidepress_pdf": True, "guidepress_release": release or "", **extra}
-            sphinx_build(root, settings, "html", html, doctrees, overrides)
-            sphinx_build(
-                root,
-                settings,
-                "guidepress-typst",
-                typst,
-                doctrees,
-                {"guidepress_release": release or "", **extra},
-            )
+            sphinx_build(root, settings, "html", html, doctrees, overrides, alongside=alongside)
+            compiled: list[str] = alongside.result()
         except BaseException:  # failed, crashed or interrupted: the next build starts clean
+            alongside.stop()
             shutil.rmtree(work / ".work", ignore_errors=True)
             raise
         site = staging / "site"
         snapshot(html, target, site)
-        try:
-            # A release compiles every PDF afresh: nothing it publishes rests on a cache.
-            cache = work / ".pdf-cache" if release else build_dir / ".pdf-cache"
-            # The compendium is the whole library again after any edit: a release's, or asked.
-            compiled = compile_all(
-                typst, site / "pdf", cache, compendium or bool(release), target / "pdf"
-            )
+        try:  # every PDF is in the cache now: this publishes them
+            compile_all(typst, site / "pdf", cache, compendium, target / "pdf")
         except PdfError as error:
             raise BuildError(str(error)) from None
         replace_folder(site, target)
@@ -290,6 +314,15 @@ def _build_site(
         if release:
             shutil.rmtree(work, ignore_errors=True)
     return target, compiled
+
+
+def _preload_sphinx() -> None:
+    """Import what a Sphinx build of the library imports, so a forked process need not."""
+    import furo  # noqa: F401
+    import myst_parser  # noqa: F401
+    import sphinx.application  # noqa: F401
+
+    import guidepress.sphinx_ext  # noqa: F401
 
 
 def snapshot(work: Path, previous: Path, new: Path) -> int:

@@ -151,18 +151,24 @@ def _where(source: str, detail: str) -> str:
 
 
 def compile_all(
-    typ_dir: Path, out_dir: Path, cache_dir: Path, compendium: bool, previous: Path | None = None
+    typ_dir: Path,
+    out_dir: Path | None,
+    cache_dir: Path,
+    compendium: bool,
+    previous: Path | None = None,
 ) -> list[str]:
     """Compile every PDF of the manifest into out_dir (the compendium only when asked: it is
     the one PDF whose time grows with the library, and any change makes it again); returns the
-    names recompiled (not cached). previous: the PDFs last published, which an unchanged PDF is
-    linked to rather than copied again (see build.publish_file)."""
+    names recompiled (not cached). No out_dir: only into the cache. previous: the PDFs last
+    published, which an unchanged PDF is linked to rather than copied again (see
+    build.publish_file)."""
     from guidepress.build import publish_file
 
     manifest = json.loads((typ_dir / "manifest.json").read_text(encoding="utf-8"))
     if not compendium:
         manifest.pop(COMPENDIUM_PDF, None)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
     jobs = [
         Job(pdf, entry["typ"], entry["source"], cache_key(typ_dir, entry["typ"]))
@@ -187,6 +193,8 @@ def compile_all(
         progress.end()
     if errors:
         raise PdfError("\n".join(errors))
+    if out_dir is None:
+        return [job.pdf for job in pending]
     for job in jobs:
         # Never a link to the cache: a published PDF changed in place must not change it.
         destination = out_dir / job.pdf

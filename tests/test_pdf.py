@@ -171,8 +171,13 @@ def test_one_edit_recompiles_that_guideline_and_the_compendium_only_when_asked(
 
 def test_unsupported_content_fails_the_build_naming_the_page(tmp_path: Path) -> None:
     page = valid_page() + "\n$$\nE = mc^2\n$$\n"
+    # Other pages keep the website's half of the build writing while the PDF half fails.
+    others = {
+        f"guidelines/o{n}.md": valid_page().replace("id: test-page", f"id: o{n}") for n in range(20)
+    }
     make_project(
-        tmp_path, {"guidelines/p.md": page.replace("{cite}`web`", "{cite}`web` {math}`x`")}
+        tmp_path,
+        {"guidelines/p.md": page.replace("{cite}`web`", "{cite}`web` {math}`x`"), **others},
     )
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 1
@@ -180,7 +185,12 @@ def test_unsupported_content_fails_the_build_naming_the_page(tmp_path: Path) -> 
         r"docs/guidelines/p\.md:\d+: WARNING: error: the PDF writer cannot render a 'math'",
         result.stderr,
     )
+    assert "guidepress-typst build reported problems" in result.stderr
+    assert "internal error" not in result.stderr  # the failing half deleted nothing in use
     assert not (tmp_path / "_build" / "html").exists()
+    again = run_cli("build", cwd=tmp_path)  # nothing changed, and it still fails
+    assert again.returncode == 1
+    assert "cannot render a 'math'" in again.stderr
 
 
 def test_links_within_a_page_go_to_their_section_in_the_pdf(tmp_path: Path) -> None:
