@@ -2,6 +2,9 @@
 
 - a page's navigation lists every page, so when a page is added, removed or retitled (or a
   toctree changes), every page is written again, not only the pages Sphinx saw change;
+- the other way round, when a page is read again with the same outline (title, sections,
+  toctrees), the page whose toctree lists it (the index) shows the same, and is not written
+  again;
 - the output of a page that was removed, and images and downloads no page uses any more, are
   deleted rather than left to be published;
 - the theme's templates are compiled again by every build (a tenth of a second): Jinja keeps
@@ -17,6 +20,7 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import sphinx
+from docutils.nodes import Node
 from jinja2 import FileSystemBytecodeCache
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
@@ -50,10 +54,62 @@ def forget_removed_pages(
     return []
 
 
+# Per Sphinx run (never pickled): each page read or removed, with its outline before.
+OUTLINES_BEFORE = "_guidepress_outlines_before"
+SAME_OUTLINE = "_guidepress_same_outline"
+PARENTS_KEPT = "_guidepress_parents_kept"
+
+
+def outline(env: BuildEnvironment, docname: str) -> str:
+    """What a page gives the toctrees that list it, and so every page's navigation: its title,
+    its sections, the pages its own toctrees list, and how deep its table of contents goes."""
+    parts = (
+        env.titles.get(docname),
+        env.tocs.get(docname),
+        env.toctree_includes.get(docname),
+        env.metadata.get(docname, {}).get("tocdepth"),
+    )
+    return "\n".join(part.pformat() if isinstance(part, Node) else repr(part) for part in parts)
+
+
 def page_read_or_removed(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    """Marks the navigation and the catalogue out of date. Sphinx purges a page before reading
-    it again and when it is removed, whichever builder is running, so no change escapes."""
+    """Marks the catalogue out of date, and notes the page's outline before it goes (this runs
+    before Sphinx's own collectors clear it). Sphinx purges a page before reading it again and
+    when it is removed, whichever builder is running, so no change escapes."""
     env.domains["guidepress"].data["pages_changed"] = True
+    app.__dict__.setdefault(OUTLINES_BEFORE, {}).setdefault(docname, outline(env, docname))
+
+
+def pages_were_read(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Marks the navigation out of date when a page read or removed now has another outline (a
+    page added had none). Pages read with the same outline are noted: the pages whose toctrees
+    list them need not be written again."""
+    before: dict[str, str] = app.__dict__.pop(OUTLINES_BEFORE, {})
+    same = {docname for docname, was in before.items() if outline(env, docname) == was}
+    if len(same) < len(before):
+        env.domains["guidepress"].data["outline_changed"] = True
+    app.__dict__[SAME_OUTLINE] = same
+    return []
+
+
+def keep_parents_unwritten(app: Sphinx, env: BuildEnvironment) -> None:
+    """Sphinx writes again every page whose toctree lists a page it read (the index lists them
+    all, which at 1,000 pages is most of an edit's build). A page whose outline is the same
+    shows the same in those toctrees: for this run's writing only, it has no such parents.
+    Runs after Sphinx has saved its environment and checked it, and is undone when the build
+    ends."""
+    kept = {}
+    for docname in app.__dict__.pop(SAME_OUTLINE, set()):
+        if env.files_to_rebuild.get(docname):
+            kept[docname] = env.files_to_rebuild[docname]
+            env.files_to_rebuild[docname] = set()
+    app.__dict__[PARENTS_KEPT] = kept
+
+
+def restore_parents(app: Sphinx, exception: BaseException | None) -> None:
+    kept = app.__dict__.pop(PARENTS_KEPT, {})
+    if app.env is not None:
+        app.env.files_to_rebuild.update(kept)
 
 
 def rendered_with(builder: StandaloneHTMLBuilder) -> str:
@@ -66,20 +122,25 @@ def rendered_with(builder: StandaloneHTMLBuilder) -> str:
 
 
 def is_current(builder: StandaloneHTMLBuilder) -> bool:
-    """Whether the navigation (and so the saved trees and the catalogue) is the last build's."""
-    return bool(builder.__dict__.get("_guidepress_navigation_current", False))
+    """Whether the catalogue is the last build's: no page read or removed, nor what renders it
+    changed."""
+    return bool(builder.__dict__.get("_guidepress_catalogue_current", False))
 
 
 def navigation_changed(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """Every page, when the navigation all pages show differs from the last build's."""
+    """Every page, when the navigation all pages show differs from the last build's. Worked out
+    again only when a page's outline changed, or what renders it."""
     builder = _html_builder(app)
     if builder is None:
         return []
     data = env.domains["guidepress"].data
     key = rendered_with(builder)
-    current = not data.get("pages_changed", True) and data.get("rendered_with") == key
-    builder.__dict__["_guidepress_navigation_current"] = current and "navigation" in data
-    if is_current(builder):
+    same_renderer = data.get("rendered_with") == key
+    builder.__dict__["_guidepress_catalogue_current"] = (
+        same_renderer and not data.get("pages_changed", True) and "navigation" in data
+    )
+    data["pages_changed"] = False
+    if same_renderer and not data.get("outline_changed", True) and "navigation" in data:
         return []
     # Sphinx keeps the root page's tree once asked for it, and would pickle it with the
     # environment: asked here, before the environment is saved, it must not be kept.
@@ -88,7 +149,7 @@ def navigation_changed(app: Sphinx, env: BuildEnvironment) -> list[str]:
     env.__dict__.pop("master_doctree", None)
     fingerprint = hashlib.sha256(tree.pformat().encode() if tree else b"").hexdigest()
     before = data.get("navigation")
-    data.update(navigation=fingerprint, rendered_with=key, pages_changed=False)
+    data.update(navigation=fingerprint, rendered_with=key, outline_changed=False)
     return sorted(env.found_docs) if before not in (None, fingerprint) else []
 
 
@@ -132,7 +193,10 @@ def keep_compiled_templates(app: Sphinx) -> None:
 
 def setup_incremental(app: Sphinx) -> None:
     app.connect("builder-inited", keep_compiled_templates)
+    app.connect("env-updated", pages_were_read)
+    app.connect("env-check-consistency", keep_parents_unwritten)
+    app.connect("build-finished", restore_parents)
     app.connect("env-get-outdated", forget_removed_pages)
     app.connect("env-get-updated", navigation_changed)
-    app.connect("env-purge-doc", page_read_or_removed)
+    app.connect("env-purge-doc", page_read_or_removed, priority=100)  # before Sphinx's
     app.connect("build-finished", prune_unused_files)

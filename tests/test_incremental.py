@@ -60,9 +60,10 @@ def test_an_edit_rewrites_that_page_only_and_the_site_is_swapped_in_whole(tmp_pa
     build(root)
     after = written(root)
     changed = {name for name in after if after[name] != before.get(name)}
-    # The page, and what Sphinx writes every time or for a page's parent in the table of contents.
+    # The page, and what Sphinx writes every time; not the index, whose toctree lists the page
+    # as before (its title and sections are the same).
     assert "guidelines/a.html" in changed
-    assert changed <= {"guidelines/a.html", "index.html", "genindex.html", "search.html"}, changed
+    assert changed <= {"guidelines/a.html", "genindex.html", "search.html"}, changed
     assert "An edited statement" in (site / "guidelines" / "a.html").read_text()
     # Its navigation came from the last build's (saved, the navigation being unchanged), and is
     # the one it had.
@@ -99,6 +100,24 @@ def test_a_retitled_page_is_renamed_in_every_pages_navigation(tmp_path: Path) ->
         html = navigation(root / "_build" / "html" / "guidelines" / f"{name}.html")
         assert 'href="c.html">Renamed</a>' in html, name
     assert '"title": "Renamed"' in (root / "_build" / "html" / "catalogue.json").read_text()
+    # The index, whose toctree lists the page, is written again.
+    index = (root / "_build" / "html" / "index.html").read_text()
+    assert 'href="guidelines/c.html">Renamed</a>' in index.split('id="furo-main-content"')[1]
+
+
+def test_a_new_summary_reaches_the_catalogue_and_a_new_section_the_index(tmp_path: Path) -> None:
+    root = library(tmp_path)
+    build(root)
+    site = root / "_build" / "html"
+    page = root / "docs" / "guidelines" / "b.md"
+    text = page.read_text()
+    page.write_text(text.replace("summary: A valid page", "summary: A resummarised page"))
+    build(root)  # the same outline: the index is not written, the catalogue is
+    assert "A resummarised page" in (site / "catalogue.json").read_text()
+    page.write_text(page.read_text() + "\n## Dosing\n\nDoses.\n")
+    build(root)
+    content = (site / "index.html").read_text().split('id="furo-main-content"')[1]
+    assert 'href="guidelines/b.html#dosing">Dosing</a>' in content
 
 
 def test_a_page_the_pdf_build_read_first_still_renames_the_navigation(tmp_path: Path) -> None:
