@@ -245,7 +245,7 @@ def build_site(
             output = target or build_dir / "html"
             return _build_site(root, settings, build_dir, output, release, extra, compendium)
         output = build_dir / "html"
-        inputs = build_stamp.inputs_digest(root, build_dir, compendium)
+        inputs = build_stamp.inputs_digest(root, settings.source_dir, build_dir, compendium)
         if build_stamp.is_current(build_dir, inputs, output):
             return output, None
         read_sphinx_config(root)

@@ -3,9 +3,10 @@ with nothing to do does not start Sphinx.
 
 After each build that published, a stamp in the build folder records a digest of what the build
 read and of the site it published. A later build is skipped only when both are unchanged:
-- every file of the project (its path, size, modification and change times), the build folder,
-  git's own folder and virtual environments left out: pages, figures, bibliographies, conf.py,
-  pyproject.toml, the registry, templates and static files;
+- every file of the project (its path, size, modification and change times), the build folder
+  left out, and, outside the pages' folder, git's own folder, virtual environments and tools'
+  caches: pages, figures, bibliographies, conf.py, pyproject.toml, the registry, templates and
+  static files;
 - the git commit checked out (change tags come from the history), the day, SOURCE_DATE_EPOCH
   (the PDFs' date), the project's place, whether the compendium was asked for;
 - guidepress's files and every installed distribution (see code_digest);
@@ -34,7 +35,7 @@ NOT_INPUTS = {".git", "__pycache__", "node_modules", ".tox", ".nox", ".mypy_cach
               ".pytest_cache", ".ruff_cache", ".hypothesis"}  # fmt: skip
 
 
-def inputs_digest(root: Path, build_dir: Path, compendium: bool) -> str | None:
+def inputs_digest(root: Path, source_dir: str, build_dir: Path, compendium: bool) -> str | None:
     """Digest of everything a build reads; None when it cannot be told (a linked folder)."""
     from guidepress.history import HistoryError, git
 
@@ -42,7 +43,7 @@ def inputs_digest(root: Path, build_dir: Path, compendium: bool) -> str | None:
         commit = git(root, "rev-parse", "--verify", "-q", "HEAD").strip()
     except HistoryError:
         commit = ""  # not in git, or no commit yet
-    files = _project_files(root, build_dir.resolve())
+    files = _project_files(root, build_dir.resolve(), (root / source_dir).resolve())
     if files is None:
         return None
     context = {
@@ -59,7 +60,9 @@ def inputs_digest(root: Path, build_dir: Path, compendium: bool) -> str | None:
     return digest.hexdigest()
 
 
-def _project_files(root: Path, build_dir: Path) -> list[str] | None:
+def _project_files(root: Path, build_dir: Path, source: Path) -> list[str] | None:
+    """Every file's line, the build folder left out, and tools' folders outside the pages' (a
+    folder of pages may have any name)."""
     found = []
     for folder, folders, names in os.walk(root):
         kept = []
@@ -67,10 +70,13 @@ def _project_files(root: Path, build_dir: Path) -> list[str] | None:
             path = os.path.join(folder, name)
             if os.path.islink(path):
                 return None
-            if name in NOT_INPUTS or Path(path).resolve() == build_dir:
+            resolved = Path(path).resolve()
+            if resolved == build_dir:
                 continue
-            if os.path.exists(os.path.join(path, "pyvenv.cfg")):
-                continue  # a virtual environment: installed software, counted by code_digest
+            if not resolved.is_relative_to(source) and (
+                name in NOT_INPUTS or os.path.exists(os.path.join(path, "pyvenv.cfg"))
+            ):
+                continue  # a tool's cache, or installed software (counted by code_digest)
             kept.append(name)
         folders[:] = kept
         for name in names:

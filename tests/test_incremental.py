@@ -257,20 +257,27 @@ def test_what_a_build_reads_includes_the_commit_and_the_installed_software(
     root = library(tmp_path)
     build_dir = root / "_build"
     subprocess.run(["git", "init", "-q", str(root)], check=True)
-    first = inputs_digest(root, build_dir, compendium=False)
+    first = inputs_digest(root, "docs", build_dir, compendium=False)
     # Files in git's own folder and in the build folder are not what a build reads.
     (root / ".git" / "info" / "exclude").write_text("_build/\n")
     (build_dir / "made-by-a-build.txt").parent.mkdir()
     (build_dir / "made-by-a-build.txt").write_text("not an input")
-    assert inputs_digest(root, build_dir, compendium=False) == first
-    assert inputs_digest(root, build_dir, compendium=True) != first
+    assert inputs_digest(root, "docs", build_dir, compendium=False) == first
+    assert inputs_digest(root, "docs", build_dir, compendium=True) != first
     git = ["git", "-C", str(root), "-c", "user.name=T", "-c", "user.email=t@example.org"]
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "pages"], check=True)
-    committed = inputs_digest(root, build_dir, compendium=False)
+    committed = inputs_digest(root, "docs", build_dir, compendium=False)
     assert committed != first  # the commit checked out: change tags come from the history
     subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "no file changed"], check=True)
-    assert inputs_digest(root, build_dir, compendium=False) != committed
+    assert inputs_digest(root, "docs", build_dir, compendium=False) != committed
+    # Among the pages, a folder of any name holds pages: a change there is a change.
+    inside = root / "docs" / "node_modules" / "page.md"
+    inside.parent.mkdir()
+    inside.write_text("# A page\n")
+    with_page = inputs_digest(root, "docs", build_dir, compendium=False)
+    inside.write_text("# A page, edited\n")
+    assert inputs_digest(root, "docs", build_dir, compendium=False) != with_page
     # A folder linked in from elsewhere: what it holds is not looked at, so always build.
     (root / "docs" / "shared").symlink_to(tmp_path.parent, target_is_directory=True)
-    assert inputs_digest(root, build_dir, compendium=False) is None
+    assert inputs_digest(root, "docs", build_dir, compendium=False) is None
