@@ -12,7 +12,11 @@ run one after the other.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
+import os
+import signal
 import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -32,17 +36,20 @@ class Alongside:
         if sys.platform.startswith("linux"):  # fork is safe and cheap only there
             context = multiprocessing.get_context("fork")
             self.pipe, child = context.Pipe()
-            # Not a daemon: the job compiles PDFs in processes of its own. It ends by itself
-            # when this process ends (its pipe closes).
-            self.process = context.Process(target=_run_when_told, args=(child, job))
+            # Not a daemon: the job compiles PDFs in processes of its own. It leads a process
+            # group of its own, which `stop()` ends whole, and dies with this process.
+            self.process = context.Process(target=_run_when_told, args=(child, job, os.getpid()))
             self.process.start()
+            with contextlib.suppress(OSError):  # as the job does: whichever comes first
+                os.setpgid(self.process.pid, self.process.pid)
             child.close()
 
     def start(self, *_: Any) -> None:
         """Let the job run (a Sphinx event handler: the HTML build has saved its environment)."""
         if self.process is not None and not self.started:
             self.started = True
-            self.pipe.send(True)
+            with contextlib.suppress(OSError):  # gone already: result() says so
+                self.pipe.send(True)
 
     def result(self) -> Any:
         if self.process is None:
@@ -64,14 +71,31 @@ class Alongside:
         if self.process is None or self.finished:
             return
         self.finished = True
-        if self.started:
-            self.process.terminate()
-        else:
-            self.pipe.send(False)
+        if not self.started:
+            with contextlib.suppress(OSError):  # told to end without running the job
+                self.pipe.send(False)
+                self.process.join(timeout=10)
+        if self.process.exitcode is None:
+            with contextlib.suppress(OSError):  # already ended
+                os.killpg(self.process.pid, signal.SIGKILL)  # with the compilers it started
+            self.process.kill()
         self.process.join()
 
 
-def _run_when_told(pipe: Connection, job: Callable[[], Any]) -> None:
+def die_with_parent(parent: int) -> None:
+    """This process is killed when its parent ends, however it ends (Linux's PR_SET_PDEATHSIG):
+    no process of a build that was killed writes into the build folder after it."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent ended before the line above
+        os._exit(1)
+
+
+def _run_when_told(pipe: Connection, job: Callable[[], Any], parent: int) -> None:
+    os.setpgid(0, 0)
+    die_with_parent(parent)
+    # Ctrl-C reaches the parent, which stops this group: no second report from here.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         if not pipe.recv():
             return

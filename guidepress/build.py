@@ -179,8 +179,9 @@ def refuse_planted_build_folder(root: Path, build_dir: Path) -> None:
         )
 
 
-def read_sphinx_config(root: Path) -> None:
-    """Read conf.py before Sphinx does, so a mistake in it is one clear line, not a crash report."""
+def read_sphinx_config(root: Path) -> dict[str, Any]:
+    """Read conf.py before Sphinx does, so a mistake in it is one clear line, not a crash report.
+    Returns the values conf.py sets."""
     from sphinx.config import Config
     from sphinx.errors import ConfigError
     from sphinx.util.tags import Tags
@@ -191,7 +192,7 @@ def read_sphinx_config(root: Path) -> None:
             f"{conf}: not found; the library's Sphinx configuration lives beside pyproject.toml"
         )
     try:
-        Config.read(root, overrides={}, tags=Tags())
+        return dict(Config.read(root, overrides={}, tags=Tags())._raw_config)
     except ConfigError as error:
         cause = error.__cause__
         if isinstance(cause, SyntaxError):
@@ -245,10 +246,10 @@ def build_site(
             output = target or build_dir / "html"
             return _build_site(root, settings, build_dir, output, release, extra, compendium)
         output = build_dir / "html"
-        inputs = build_stamp.inputs_digest(root, settings.source_dir, build_dir, compendium)
+        config = read_sphinx_config(root)
+        inputs = build_stamp.inputs_digest(root, build_dir, config, compendium)
         if build_stamp.is_current(build_dir, inputs, output):
             return output, None
-        read_sphinx_config(root)
         built = _build_site(root, settings, build_dir, output, None, {}, compendium)
         build_stamp.record(build_dir, inputs, output)
         return built
@@ -357,7 +358,7 @@ def publish_file(source: str | Path, before: str | Path, destination: str | Path
     its copy in the previous snapshot, when that holds the same bytes, else a fresh copy (so a
     file changed in place in a snapshot is never published again, nor changes its source).
     Returns whether it copied."""
-    if _same_bytes(source, before):
+    if _same_bytes(source, before) and not os.path.samefile(source, before):  # never the source
         try:
             os.link(before, destination)
             return False

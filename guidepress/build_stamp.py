@@ -3,47 +3,57 @@ with nothing to do does not start Sphinx.
 
 After each build that published, a stamp in the build folder records a digest of what the build
 read and of the site it published. A later build is skipped only when both are unchanged:
-- every file of the project (its path, size, modification and change times), the build folder
-  left out, and, outside the pages' folder, git's own folder, virtual environments and tools'
-  caches: pages, figures, bibliographies, conf.py, pyproject.toml, the registry, templates and
-  static files;
+- every file of the project (its path, size, modification and change times), but the build
+  folder, git's own and the virtual environment running guidepress: pages, figures,
+  bibliographies, conf.py, pyproject.toml, the registry, templates and static files;
 - the git commit checked out (change tags come from the history), the day, SOURCE_DATE_EPOCH
   (the PDFs' date), the project's place, whether the compendium was asked for;
 - guidepress's files and every installed distribution (see code_digest);
 - every file of the published site, so a site someone changed or removed is built again.
 Sphinx itself decides that a page is out of date from its modification time; this is as
-strict, for every file, before anything is imported. A project holding a symbolic link to a
-folder is always built: what it points at is outside what is looked at here.
+strict, for every file, before anything is imported. A project is always built when it holds a
+symbolic link to a folder or a folder that cannot be read, or when conf.py points Sphinx at
+files outside it (static files, templates, a theme) or at an extension that is neither an
+installed package nor in the project: what those hold is not looked at here.
 The stamp is JSON, not a pickle: it only ever makes a build happen or not.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import stat
+import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from guidepress.atomic import write_atomically
 from guidepress.code_digest import code_digest
 
 STAMP_FILE = ".build-stamp.json"
-# Folders that are never the library's input: tools' caches and installed software.
-NOT_INPUTS = {".git", "__pycache__", "node_modules", ".tox", ".nox", ".mypy_cache",
-              ".pytest_cache", ".ruff_cache", ".hypothesis"}  # fmt: skip
 
 
-def inputs_digest(root: Path, source_dir: str, build_dir: Path, compendium: bool) -> str | None:
-    """Digest of everything a build reads; None when it cannot be told (a linked folder)."""
+def inputs_digest(
+    root: Path, build_dir: Path, config: dict[str, Any], compendium: bool
+) -> str | None:
+    """Digest of everything a build reads; None when that cannot be told: the configuration
+    names a file or extension outside the project and the installed packages, the project holds
+    a linked folder, or a folder cannot be read."""
     from guidepress.history import HistoryError, git
 
+    if not _all_inside(root.resolve(), config):
+        return None
     try:
         commit = git(root, "rev-parse", "--verify", "-q", "HEAD").strip()
     except HistoryError:
         commit = ""  # not in git, or no commit yet
-    files = _project_files(root, build_dir.resolve(), (root / source_dir).resolve())
+    try:
+        files = _project_files(root, build_dir.resolve())
+    except (OSError, RecursionError):
+        return None
     if files is None:
         return None
     context = {
@@ -60,23 +70,68 @@ def inputs_digest(root: Path, source_dir: str, build_dir: Path, compendium: bool
     return digest.hexdigest()
 
 
-def _project_files(root: Path, build_dir: Path, source: Path) -> list[str] | None:
-    """Every file's line, the build folder left out, and tools' folders outside the pages' (a
-    folder of pages may have any name)."""
+# Paths conf.py may set that Sphinx reads files from, relative to the project's folder.
+CONFIG_PATHS = ("templates_path", "html_static_path", "html_extra_path", "html_theme_path",
+                "locale_dirs", "html_logo", "html_favicon", "bibtex_bibfiles")  # fmt: skip
+
+
+def _all_inside(root: Path, config: dict[str, Any]) -> bool:
+    """Whether every file the configuration points Sphinx at is in the project (looked at by
+    the walk), and every extension is guidepress or an installed package (counted by
+    code_digest), not code from a folder elsewhere (PYTHONPATH, an editable install)."""
+    named: list[Any] = []
+    for key in CONFIG_PATHS:
+        value = config.get(key)
+        named += value if isinstance(value, (list, tuple)) else [value]
+    for value in named:
+        if value is None or (isinstance(value, str) and "://" in value):
+            continue  # not set, or an address
+        if not isinstance(value, (str, os.PathLike)):
+            return False
+        if not (root / value).resolve().is_relative_to(root):
+            return False
+    extensions = config.get("extensions", [])
+    if not isinstance(extensions, (list, tuple)):
+        return False
+    for name in extensions:
+        top = str(name).split(".", 1)[0]
+        if top == "guidepress":
+            continue
+        try:
+            spec = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            return False
+        origin = spec.origin if spec and spec.origin else None
+        if origin is None or not _installed_or_inside(Path(origin).resolve(), root):
+            return False
+    return True
+
+
+def _installed_or_inside(path: Path, root: Path) -> bool:
+    return path.is_relative_to(root) or any(
+        part in ("site-packages", "dist-packages") for part in path.parts
+    ) or path.is_relative_to(Path(sys.base_prefix).resolve())  # fmt: skip
+
+
+def _project_files(root: Path, build_dir: Path) -> list[str] | None:
+    """Every file's line; the build folder, git's folder and the Python running this (when it
+    is a virtual environment in the project) left out. Nothing is left out by its name alone:
+    a folder of any name may hold pages or static files."""
     found = []
-    for folder, folders, names in os.walk(root):
+    environment = Path(sys.prefix).resolve()
+
+    def unreadable(error: OSError) -> None:
+        raise error
+
+    for folder, folders, names in os.walk(root, onerror=unreadable):
         kept = []
         for name in folders:
             path = os.path.join(folder, name)
             if os.path.islink(path):
                 return None
             resolved = Path(path).resolve()
-            if resolved == build_dir:
+            if resolved in (build_dir, environment) or name == ".git":
                 continue
-            if not resolved.is_relative_to(source) and (
-                name in NOT_INPUTS or os.path.exists(os.path.join(path, "pyvenv.cfg"))
-            ):
-                continue  # a tool's cache, or installed software (counted by code_digest)
             kept.append(name)
         folders[:] = kept
         for name in names:

@@ -41,5 +41,9 @@ def _installed() -> list[str]:
             continue  # a zip file, or gone
         for item in listing:
             if item.name.endswith((".dist-info", ".egg-info")):
-                found.append(f"{os.path.abspath(item.path)} {item.stat().st_mtime_ns}")
+                try:
+                    when = item.stat().st_mtime_ns
+                except OSError:  # a dangling link
+                    when = -1
+                found.append(f"{os.path.abspath(item.path)} {when}")
     return found

@@ -72,20 +72,31 @@ def outline(env: BuildEnvironment, docname: str) -> str:
     return "\n".join(part.pformat() if isinstance(part, Node) else repr(part) for part in parts)
 
 
+def lent(env: BuildEnvironment, docname: str) -> str:
+    """What other pages show of a page besides its outline: its labels with their text (a
+    `{ref}` to its figure shows the caption) and its numbers (a `{numref}` shows them)."""
+    labels = sorted(
+        (name, *entry) for name, entry in env.domains["std"].labels.items() if entry[0] == docname
+    )
+    numbers = (env.toc_secnumbers.get(docname), env.toc_fignumbers.get(docname))
+    return repr((labels, numbers))
+
+
 def page_read_or_removed(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     """Marks the catalogue out of date, and notes the page's outline before it goes (this runs
     before Sphinx's own collectors clear it). Sphinx purges a page before reading it again and
     when it is removed, whichever builder is running, so no change escapes."""
     env.domains["guidepress"].data["pages_changed"] = True
-    app.__dict__.setdefault(OUTLINES_BEFORE, {}).setdefault(docname, outline(env, docname))
+    before = app.__dict__.setdefault(OUTLINES_BEFORE, {})
+    before.setdefault(docname, (outline(env, docname), lent(env, docname)))
 
 
 def pages_were_read(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Marks the navigation out of date when a page read or removed now has another outline (a
     page added had none). Pages read with the same outline are noted: the pages whose toctrees
     list them need not be written again."""
-    before: dict[str, str] = app.__dict__.pop(OUTLINES_BEFORE, {})
-    same = {docname for docname, was in before.items() if outline(env, docname) == was}
+    before: dict[str, tuple[str, str]] = app.__dict__.pop(OUTLINES_BEFORE, {})
+    same = {name: lent_was for name, (was, lent_was) in before.items() if outline(env, name) == was}
     if len(same) < len(before):
         env.domains["guidepress"].data["outline_changed"] = True
     app.__dict__[SAME_OUTLINE] = same
@@ -99,8 +110,10 @@ def keep_parents_unwritten(app: Sphinx, env: BuildEnvironment) -> None:
     Runs after Sphinx has saved its environment and checked it, and is undone when the build
     ends."""
     kept = {}
-    for docname in app.__dict__.pop(SAME_OUTLINE, set()):
-        if env.files_to_rebuild.get(docname):
+    same: dict[str, str] = app.__dict__.pop(SAME_OUTLINE, {})
+    for docname, lent_before in same.items():
+        # Numbers are given after reading, before this: compared here.
+        if env.files_to_rebuild.get(docname) and lent(env, docname) == lent_before:
             kept[docname] = env.files_to_rebuild[docname]
             env.files_to_rebuild[docname] = set()
     app.__dict__[PARENTS_KEPT] = kept

@@ -23,6 +23,7 @@ from typing import Literal
 
 import typst
 
+from guidepress.alongside import die_with_parent
 from guidepress.atomic import write_atomically
 from guidepress.progress import Progress
 from guidepress.schemas.guideline import COMPENDIUM_PDF
@@ -182,7 +183,9 @@ def compile_all(
             "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         )
         progress = Progress("compiling PDFs")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
+        ) as pool:
             for name, pdf, error in pool.map(_compile, [str(typ_dir)] * len(pending), pending):
                 progress.step(len(pending))
                 job = next(j for j in pending if j.pdf == name)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -72,4 +74,47 @@ def test_stopped_while_running_the_job_ends_at_once(tmp_path: Path) -> None:
         assert time.monotonic() < deadline
         time.sleep(0.01)
     alongside.stop()
-    assert alongside.process.exitcode == -signal.SIGTERM
+    assert alongside.process.exitcode == -signal.SIGKILL
+
+
+def _gone(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    return "\nState:\tZ" in status  # ended, waiting to be reaped by whoever adopted it
+
+
+def test_no_process_of_a_killed_build_lives_on(tmp_path: Path) -> None:
+    # The build is killed while its PDF half compiles (here: a job that waits, with a worker of
+    # its own, as the PDF compilers are): neither may go on writing into the build folder.
+    pids = tmp_path / "pids"
+    script = f"""
+import os, signal, time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from guidepress.alongside import Alongside, die_with_parent
+from guidepress.build import BuildError
+
+def worker():
+    Path({str(pids)!r}).open("a").write(f"{{os.getpid()}}\\n")
+    signal.pause()
+
+def job():
+    with ProcessPoolExecutor(1, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+        Path({str(pids)!r}).open("a").write(f"{{os.getpid()}}\\n")
+        pool.submit(worker).result()
+
+alongside = Alongside(job, BuildError)
+alongside.start()
+while not Path({str(pids)!r}).exists() or len(Path({str(pids)!r}).read_text().split()) < 2:
+    time.sleep(0.01)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+    subprocess.run([sys.executable, "-c", script], check=False, timeout=60)
+    started = [int(pid) for pid in pids.read_text().split()]
+    assert len(started) == 2
+    deadline = time.monotonic() + 10
+    while not all(_gone(pid) for pid in started):
+        assert time.monotonic() < deadline, started
+        time.sleep(0.05)

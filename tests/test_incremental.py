@@ -257,27 +257,63 @@ def test_what_a_build_reads_includes_the_commit_and_the_installed_software(
     root = library(tmp_path)
     build_dir = root / "_build"
     subprocess.run(["git", "init", "-q", str(root)], check=True)
-    first = inputs_digest(root, "docs", build_dir, compendium=False)
+    first = inputs_digest(root, build_dir, {}, compendium=False)
     # Files in git's own folder and in the build folder are not what a build reads.
     (root / ".git" / "info" / "exclude").write_text("_build/\n")
     (build_dir / "made-by-a-build.txt").parent.mkdir()
     (build_dir / "made-by-a-build.txt").write_text("not an input")
-    assert inputs_digest(root, "docs", build_dir, compendium=False) == first
-    assert inputs_digest(root, "docs", build_dir, compendium=True) != first
+    assert inputs_digest(root, build_dir, {}, compendium=False) == first
+    assert inputs_digest(root, build_dir, {}, compendium=True) != first
     git = ["git", "-C", str(root), "-c", "user.name=T", "-c", "user.email=t@example.org"]
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "pages"], check=True)
-    committed = inputs_digest(root, "docs", build_dir, compendium=False)
+    committed = inputs_digest(root, build_dir, {}, compendium=False)
     assert committed != first  # the commit checked out: change tags come from the history
     subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "no file changed"], check=True)
-    assert inputs_digest(root, "docs", build_dir, compendium=False) != committed
-    # Among the pages, a folder of any name holds pages: a change there is a change.
-    inside = root / "docs" / "node_modules" / "page.md"
-    inside.parent.mkdir()
-    inside.write_text("# A page\n")
-    with_page = inputs_digest(root, "docs", build_dir, compendium=False)
-    inside.write_text("# A page, edited\n")
-    assert inputs_digest(root, "docs", build_dir, compendium=False) != with_page
+    assert inputs_digest(root, build_dir, {}, compendium=False) != committed
+    # A folder of any name may hold pages or static files, even one a commit marked as a
+    # virtual environment: a change there is a change.
+    for folder in (root / "docs" / "node_modules", root / "brand"):
+        inside = folder / "page.md"
+        inside.parent.mkdir()
+        (folder / "pyvenv.cfg").write_text("")
+        inside.write_text("# A page\n")
+        with_page = inputs_digest(root, build_dir, {}, compendium=False)
+        inside.write_text("# A page, edited\n")
+        assert inputs_digest(root, build_dir, {}, compendium=False) != with_page
+    # Files conf.py points Sphinx at outside the project, or an extension from a folder that
+    # is neither installed nor the project's, are not looked at: such a project always builds.
+    outside = {"html_static_path": [str(tmp_path.parent)]}
+    assert inputs_digest(root, build_dir, outside, compendium=False) is None
+    assert inputs_digest(root, build_dir, {"html_theme_path": ["../t"]}, compendium=False) is None
+    (tmp_path.parent / "elsewhere_ext.py").write_text("def setup(app): pass\n")
+    sys.path.insert(0, str(tmp_path.parent))
+    try:
+        elsewhere = {"extensions": ["elsewhere_ext"]}
+        assert inputs_digest(root, build_dir, elsewhere, compendium=False) is None
+    finally:
+        sys.path.remove(str(tmp_path.parent))
+    installed = {"extensions": ["myst_parser", "sphinx.ext.mathjax"], "html_static_path": ["s"]}
+    assert inputs_digest(root, build_dir, installed, compendium=False) is not None
     # A folder linked in from elsewhere: what it holds is not looked at, so always build.
     (root / "docs" / "shared").symlink_to(tmp_path.parent, target_is_directory=True)
-    assert inputs_digest(root, "docs", build_dir, compendium=False) is None
+    assert inputs_digest(root, build_dir, {}, compendium=False) is None
+
+
+def test_what_the_index_borrows_from_an_edited_page_is_written_again(tmp_path: Path) -> None:
+    root = library(tmp_path)
+    (root / "docs" / "guidelines" / "flow.png").write_bytes(png(2, 2, (10, 120, 200)))
+    page = root / "docs" / "guidelines" / "a.md"
+    figure = (
+        "\n```{figure} flow.png\n:name: fig-flow\n:alt: A flow chart\n\n"
+        "Flow chart version one\n```\n"
+    )
+    page.write_text(page.read_text() + figure)
+    index = root / "docs" / "index.md"
+    index.write_text(index.read_text() + "\nThe key figure: {ref}`fig-flow`.\n")
+    build(root)
+    site = root / "_build" / "html"
+    assert "Flow chart version one" in (site / "index.html").read_text()
+    page.write_text(page.read_text().replace("version one", "version two"))
+    build(root)
+    assert "Flow chart version two" in (site / "index.html").read_text()
